@@ -1,0 +1,312 @@
+//! What the form agent does with an HTML page: a pure decision, so every
+//! kind of page can be tested without a server.
+
+use crate::profile::LoginDef;
+use crate::protocol::html::{Button, Form, Page};
+use crate::scenario::model::Consent;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Submit form `form` with these fields (button included when it has a name).
+    Submit {
+        form: usize,
+        fields: Vec<(String, String)>,
+        kind: SubmitKind,
+    },
+    /// Nothing to fill or click: the issuer is showing an error (or other) page.
+    Stop { reason: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubmitKind {
+    Login,
+    Username,
+    Consent(Consent),
+    Continue,
+}
+
+/// Login credentials for the page at hand.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+}
+
+const USERNAME_HINTS: &[&str] = &[
+    "username",
+    "user",
+    "login",
+    "email",
+    "identifier",
+    "account",
+    "name",
+];
+
+/// Decides what to do with `page`.
+pub fn decide(
+    page: &Page,
+    login: &LoginDef,
+    creds: Option<&Credentials>,
+    consent: Consent,
+) -> Decision {
+    // A login form: one with a password field.
+    if let Some((i, f)) = page
+        .forms
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.has_password())
+    {
+        let Some(c) = creds else {
+            return Decision::Stop {
+                reason: "the issuer asks for a login but the profile has no user for this step"
+                    .into(),
+            };
+        };
+        let mut fields = base_fields(f, login);
+        let user_field = login.username_field.clone().or_else(|| username_field(f));
+        let pass_field = login.password_field.clone().or_else(|| {
+            f.fields
+                .iter()
+                .find(|x| x.kind == "password")
+                .map(|x| x.name.clone())
+        });
+        if let Some(u) = user_field {
+            set(&mut fields, &u, c.username);
+        }
+        if let Some(p) = pass_field {
+            set(&mut fields, &p, c.password);
+        }
+        add_button(
+            &mut fields,
+            pick_button(&f.buttons, &login.approve, &login.deny, Consent::Approve),
+        );
+        return Decision::Submit {
+            form: i,
+            fields,
+            kind: SubmitKind::Login,
+        };
+    }
+    // A consent form: buttons that read as approve or deny.
+    for (i, f) in page.forms.iter().enumerate() {
+        let has_approve = f.buttons.iter().any(|b| matches_any(b, &login.approve));
+        let has_deny = f.buttons.iter().any(|b| matches_any(b, &login.deny));
+        if has_approve && has_deny {
+            let mut fields = base_fields(f, login);
+            add_button(
+                &mut fields,
+                pick_button(&f.buttons, &login.approve, &login.deny, consent),
+            );
+            return Decision::Submit {
+                form: i,
+                fields,
+                kind: SubmitKind::Consent(consent),
+            };
+        }
+    }
+    // A first step of a two-step login: a username field and no password yet.
+    if let Some((i, f)) = page.forms.iter().enumerate().find(|(_, f)| {
+        username_field(f).is_some()
+            || login
+                .username_field
+                .as_ref()
+                .is_some_and(|n| f.fields.iter().any(|x| &x.name == n))
+    }) {
+        if let Some(c) = creds {
+            let mut fields = base_fields(f, login);
+            if let Some(u) = login.username_field.clone().or_else(|| username_field(f)) {
+                set(&mut fields, &u, c.username);
+            }
+            add_button(&mut fields, f.buttons.first());
+            return Decision::Submit {
+                form: i,
+                fields,
+                kind: SubmitKind::Username,
+            };
+        }
+    }
+    // An interstitial: one form of hidden fields with at most one button ("Continue").
+    if page.forms.len() == 1 {
+        let f = &page.forms[0];
+        if f.buttons.len() <= 1
+            && f.fields.iter().all(|x| x.kind == "hidden")
+            && !f.fields.is_empty()
+        {
+            let mut fields = base_fields(f, login);
+            add_button(&mut fields, f.buttons.first());
+            return Decision::Submit {
+                form: 0,
+                fields,
+                kind: SubmitKind::Continue,
+            };
+        }
+    }
+    let title = page.title.clone().unwrap_or_else(|| "untitled page".into());
+    Decision::Stop {
+        reason: format!("the issuer shows a page with nothing to fill or approve (\"{title}\")"),
+    }
+}
+
+fn base_fields(f: &Form, login: &LoginDef) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = f
+        .fields
+        .iter()
+        .map(|x| (x.name.clone(), x.value.clone()))
+        .collect();
+    for (k, v) in &login.extra_fields {
+        if fields.iter().any(|(n, _)| n == k) {
+            set(&mut fields, k, v);
+        }
+    }
+    fields
+}
+
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(f) => f.1 = value.to_string(),
+        None => fields.push((name.to_string(), value.to_string())),
+    }
+}
+
+fn add_button(fields: &mut Vec<(String, String)>, b: Option<&Button>) {
+    if let Some(Button {
+        name: Some(n),
+        value,
+        ..
+    }) = b
+    {
+        fields.push((n.clone(), value.clone()));
+    }
+}
+
+/// The text input that most looks like a username.
+fn username_field(f: &Form) -> Option<String> {
+    let candidates: Vec<_> = f
+        .fields
+        .iter()
+        .filter(|x| matches!(x.kind.as_str(), "text" | "email" | "tel"))
+        .collect();
+    for hint in USERNAME_HINTS {
+        if let Some(c) = candidates
+            .iter()
+            .find(|x| x.name.to_ascii_lowercase().contains(hint))
+        {
+            return Some(c.name.clone());
+        }
+    }
+    None
+}
+
+fn matches_any(b: &Button, words: &[String]) -> bool {
+    let hay = [b.name.as_deref().unwrap_or(""), &b.value, &b.label];
+    words.iter().any(|w| {
+        hay.iter().any(|h| {
+            let h = h.to_ascii_lowercase();
+            let w = w.to_ascii_lowercase();
+            // Whole words only: "no" must not match "now" or "notice".
+            h.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|t| t == w)
+        })
+    })
+}
+
+fn pick_button<'a>(
+    buttons: &'a [Button],
+    approve: &[String],
+    deny: &[String],
+    want: Consent,
+) -> Option<&'a Button> {
+    let (yes, no) = match want {
+        Consent::Approve => (approve, deny),
+        Consent::Deny => (deny, approve),
+    };
+    buttons
+        .iter()
+        .find(|b| matches_any(b, yes) && !matches_any(b, no))
+        .or_else(|| buttons.iter().find(|b| matches_any(b, yes)))
+        .or_else(|| match want {
+            Consent::Approve => buttons.first(),
+            Consent::Deny => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::html::parse_page;
+
+    fn creds() -> Credentials<'static> {
+        Credentials {
+            username: "alice",
+            password: "pw",
+        }
+    }
+
+    #[test]
+    fn fills_login_and_keeps_hidden_fields() {
+        let p = parse_page(
+            r#"<form method=post action=/login><input type=hidden name=csrf value=T><input name=email><input type=password name=pass><button>Sign in</button></form>"#,
+        );
+        let d = decide(&p, &LoginDef::default(), Some(&creds()), Consent::Approve);
+        assert_eq!(
+            d,
+            Decision::Submit {
+                form: 0,
+                fields: vec![
+                    ("csrf".into(), "T".into()),
+                    ("email".into(), "alice".into()),
+                    ("pass".into(), "pw".into())
+                ],
+                kind: SubmitKind::Login
+            }
+        );
+    }
+
+    #[test]
+    fn consent_approve_and_deny() {
+        let p = parse_page(
+            r#"<form method=post><input type=hidden name=r value=1><button name=decision value=approve>Allow</button><button name=decision value=deny>Deny</button></form>"#,
+        );
+        for (want, value) in [(Consent::Approve, "approve"), (Consent::Deny, "deny")] {
+            let Decision::Submit { fields, .. } = decide(&p, &LoginDef::default(), None, want)
+            else {
+                panic!()
+            };
+            assert_eq!(
+                fields.last().unwrap(),
+                &("decision".to_string(), value.to_string())
+            );
+        }
+    }
+
+    #[test]
+    fn error_page_stops() {
+        let p = parse_page(
+            "<title>Invalid redirect_uri</title><p>The redirect URI is not registered.</p>",
+        );
+        assert!(
+            matches!(decide(&p, &LoginDef::default(), Some(&creds()), Consent::Approve), Decision::Stop { reason } if reason.contains("Invalid redirect_uri"))
+        );
+    }
+
+    #[test]
+    fn two_step_login_and_interstitial() {
+        let p =
+            parse_page(r#"<form method=post><input name=username><button>Next</button></form>"#);
+        assert!(matches!(
+            decide(&p, &LoginDef::default(), Some(&creds()), Consent::Approve),
+            Decision::Submit {
+                kind: SubmitKind::Username,
+                ..
+            }
+        ));
+        let p = parse_page(
+            r#"<form method=post action=/x><input type=hidden name=a value=1><button>Continue</button></form>"#,
+        );
+        assert!(matches!(
+            decide(&p, &LoginDef::default(), None, Consent::Approve),
+            Decision::Submit {
+                kind: SubmitKind::Continue,
+                ..
+            }
+        ));
+    }
+}

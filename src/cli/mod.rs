@@ -1,0 +1,181 @@
+//! The command line: `run`, `list`, `explain`, `issuer`.
+//!
+//! Exit codes are part of the interface and stable (README, "Exit codes"):
+//! 0 nothing failed, 1 a check failed, 2 bad usage / scenario / profile,
+//! 3 the harness could not run (issuer unreachable, login impossible, no check run).
+
+mod explain;
+mod list;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_HARNESS: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(name = "grantcheck", version, about = "Conformance tests for OAuth 2.0 / OpenID Connect issuers, with evidence", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run scenarios against an issuer (the embedded reference issuer by default).
+    Run(run::RunArgs),
+    /// List scenarios, or with --coverage which requirements they cover.
+    List(list::ListArgs),
+    /// Explain a scenario: what it does, why, and what a conforming issuer answers.
+    Explain(explain::ExplainArgs),
+    /// Serve the reference issuer on loopback for manual poking.
+    Issuer(IssuerArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct IssuerArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// Switch on a named fault (repeatable); see --list-faults.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// List the faults the reference issuer can be broken with, and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+/// The suites directory used when none is given.
+pub fn default_suites() -> PathBuf {
+    PathBuf::from("suites")
+}
+
+/// An error for the user: a message, a hint, and the exit code.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>, hint: Option<String>) -> Self {
+        Self {
+            code: EXIT_USAGE,
+            message: message.into(),
+            hint,
+        }
+    }
+    pub fn harness(message: impl Into<String>, hint: Option<String>) -> Self {
+        Self {
+            code: EXIT_HARNESS,
+            message: message.into(),
+            hint,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let result = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::List(a) => list::list(a),
+        Command::Explain(a) => explain::explain(a),
+        Command::Issuer(a) => issuer(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            if let Some(h) = f.hint {
+                eprintln!("hint: {h}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::harness(format!("cannot start the async runtime: {e}"), None))
+}
+
+/// Parses fault names, with a did-you-mean for typos.
+pub fn parse_faults(
+    names: &[String],
+) -> Result<std::collections::BTreeSet<crate::issuer::Fault>, Failure> {
+    use crate::issuer::Fault;
+    let mut out = std::collections::BTreeSet::new();
+    for n in names {
+        match Fault::from_name(n) {
+            Some(f) => {
+                out.insert(f);
+            }
+            None => {
+                let all: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+                let hint = crate::scenario::diag::did_you_mean(n, &all)
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "`grantcheck issuer --list-faults` lists them".into());
+                return Err(Failure::usage(format!("unknown fault `{n}`"), Some(hint)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn print_faults() {
+    for f in crate::issuer::Fault::ALL {
+        println!(
+            "{:<34} {}  [{}]",
+            f.name(),
+            f.description(),
+            f.breaks().join(", ")
+        );
+    }
+}
+
+fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
+    use crate::issuer::{start, IssuerConfig, ReferenceSecrets};
+    if a.list_faults {
+        print_faults();
+        return Ok(EXIT_OK);
+    }
+    let faults = parse_faults(&a.faults)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let secrets = ReferenceSecrets::random();
+        let mut config = IssuerConfig::reference(&secrets);
+        config.faults = faults.clone();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
+        let running = start(config, addr)
+            .await
+            .map_err(|e| Failure::harness(format!("cannot listen on {addr}: {e}"), Some("pick another port with --port".into())))?;
+        println!("reference issuer listening on {}", running.base_url);
+        if !faults.is_empty() {
+            println!("faults: {}", faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "));
+        }
+        println!("\n# secrets for issuers/reference.toml (fresh for this process):");
+        for (var, value) in run::reference_env(&secrets) {
+            println!("export {var}='{value}'");
+        }
+        if a.port != 8787 {
+            println!("# issuers/reference.toml expects port 8787; copy it and change `issuer` for port {}", running.addr.port());
+        }
+        println!("\nthen: grantcheck run --profile issuers/reference.toml    (Ctrl-C stops the issuer)");
+        let _ = tokio::signal::ctrl_c().await;
+        running.shutdown().await;
+        Ok(EXIT_OK)
+    })
+}

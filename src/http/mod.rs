@@ -1,0 +1,245 @@
+//! The recording HTTP client.
+//!
+//! Every request grantcheck sends goes through [`Http::send`], which never
+//! follows redirects (the user agent does that by hand), enforces the connect
+//! and total timeouts and the response body cap, respects the per-issuer rate
+//! limit, and returns the whole exchange as evidence, including when it failed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::profile::HttpDef;
+use crate::report::model::{Exchange, HttpRequest, HttpResponse, TransportError};
+
+/// How much of a body the evidence keeps (the body cap bounds what is read).
+const EVIDENCE_BODY_LIMIT: usize = 64 * 1024;
+
+/// A request as grantcheck builds it: every byte explicit.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request {
+    pub fn get(url: impl Into<String>) -> Self {
+        Self {
+            method: "GET".into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// A POST with a form body.
+    pub fn form(url: impl Into<String>, body: String) -> Self {
+        Self {
+            method: "POST".into(),
+            url: url.into(),
+            headers: vec![(
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            )],
+            body: Some(body.into_bytes()),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    max_body: usize,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct BuildError(String);
+
+impl Http {
+    pub fn new(cfg: &HttpDef) -> Result<Self, BuildError> {
+        // reqwest is built with `rustls-no-provider`: the ring provider must be
+        // installed before the first client. A second install fails harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+            .timeout(Duration::from_millis(cfg.timeout_ms))
+            .user_agent(concat!("grantcheck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| BuildError(e.to_string()))?;
+        let limiter = (cfg.rate_limit > 0.0).then(|| Arc::new(RateLimiter::new(cfg.rate_limit)));
+        Ok(Self {
+            client,
+            max_body: cfg.max_body_bytes,
+            limiter,
+        })
+    }
+
+    /// Sends one request and records it. Transport failures are part of the
+    /// exchange (`error`), never a panic or an `Err`.
+    pub async fn send(&self, req: Request) -> Exchange {
+        if let Some(l) = &self.limiter {
+            l.wait().await;
+        }
+        let recorded = HttpRequest {
+            method: req.method.clone(),
+            url: req.url.clone(),
+            headers: req.headers.clone(),
+            body: req
+                .body
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).into_owned()),
+        };
+        let start = Instant::now();
+        let fail = |kind, msg: String, response: Option<HttpResponse>| Exchange {
+            request: recorded.clone(),
+            response,
+            error: Some((kind, msg)),
+            elapsed_ms: start.elapsed().as_millis() as u64,
+        };
+        let method = match reqwest::Method::from_bytes(req.method.as_bytes()) {
+            Ok(m) => m,
+            Err(e) => return fail(TransportError::BadUrl, format!("bad method: {e}"), None),
+        };
+        let url = match reqwest::Url::parse(&req.url) {
+            Ok(u) => u,
+            Err(e) => {
+                return fail(
+                    TransportError::BadUrl,
+                    format!("bad URL {}: {e}", req.url),
+                    None,
+                )
+            }
+        };
+        let mut builder = self.client.request(method, url);
+        for (n, v) in &req.headers {
+            builder = builder.header(n.as_str(), v.as_str());
+        }
+        if let Some(b) = req.body {
+            builder = builder.body(b);
+        }
+        let mut resp = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let kind = if e.is_timeout() {
+                    TransportError::Timeout
+                } else if e.is_connect() {
+                    TransportError::Connect
+                } else {
+                    TransportError::Other
+                };
+                return fail(kind, error_chain(&e), None);
+            }
+        };
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    body.extend_from_slice(&chunk);
+                    if body.len() > self.max_body {
+                        let r = response(status, headers, &body);
+                        return fail(
+                            TransportError::BodyTooLarge,
+                            format!(
+                                "the response body exceeds the cap of {} bytes",
+                                self.max_body
+                            ),
+                            Some(r),
+                        );
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let kind = if e.is_timeout() {
+                        TransportError::Timeout
+                    } else {
+                        TransportError::Other
+                    };
+                    let r = response(status, headers, &body);
+                    return fail(
+                        kind,
+                        format!("reading the body: {}", error_chain(&e)),
+                        Some(r),
+                    );
+                }
+            }
+        }
+        Exchange {
+            request: recorded,
+            response: Some(response(status, headers, &body)),
+            error: None,
+            elapsed_ms: start.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpResponse {
+    let truncated = body.len() > EVIDENCE_BODY_LIMIT;
+    let kept = &body[..body.len().min(EVIDENCE_BODY_LIMIT)];
+    HttpResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(kept).into_owned(),
+        truncated,
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Spaces requests to one issuer evenly: at most `per_second` start each second.
+pub struct RateLimiter {
+    interval: Duration,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl RateLimiter {
+    pub fn new(per_second: f64) -> Self {
+        Self {
+            interval: Duration::from_secs_f64(1.0 / per_second),
+            next: tokio::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    pub async fn wait(&self) {
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(Instant::now());
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+/// The body of a complete exchange's response, if any.
+pub fn response_of(e: &Exchange) -> Option<&HttpResponse> {
+    e.response.as_ref().filter(|_| e.error.is_none())
+}

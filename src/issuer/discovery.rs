@@ -1,0 +1,91 @@
+//! Discovery metadata (OIDC Discovery §3, RFC 8414 §2) and the JWKS.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Response, StatusCode};
+use serde_json::{json, Value};
+
+use super::config::KNOWN_SCOPES;
+use super::faults::Fault;
+use super::keys;
+use super::respond;
+use super::state::{AppState, Shared};
+
+/// The metadata document; served identically at both well-known paths so
+/// the two can never disagree (DISC-08). Every advertised feature works
+/// and nothing that works is left out (DISC-09); the explicit `false`s
+/// avoid the OIDC default-true trap for request objects (DISC-10).
+pub fn metadata(app: &AppState) -> Value {
+    let iss = &app.issuer;
+    let pkce_methods: Vec<&str> = if app.fault(Fault::PkceAllowPlain) {
+        vec!["S256", "plain"]
+    } else {
+        vec!["S256"]
+    };
+    json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/authorize"),
+        "token_endpoint": format!("{iss}/token"),
+        "jwks_uri": format!("{iss}/jwks"),
+        "userinfo_endpoint": format!("{iss}/userinfo"),
+        "revocation_endpoint": format!("{iss}/revoke"),
+        "introspection_endpoint": format!("{iss}/introspect"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "code_challenge_methods_supported": pkce_methods,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": KNOWN_SCOPES,
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+            "name", "email", "email_verified"
+        ],
+        "authorization_response_iss_parameter_supported": true,
+        "prompt_values_supported": ["none", "login", "consent"],
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "claims_parameter_supported": false,
+    })
+}
+
+pub async fn configuration(State(app): State<Shared>) -> Response<Body> {
+    respond::json(&app, StatusCode::OK, &metadata(&app), false)
+}
+
+pub async fn jwks(State(app): State<Shared>) -> Response<Body> {
+    let key = keys::signing_key().jwk(app.fault(Fault::JwksLeaksPrivate));
+    respond::json(&app, StatusCode::OK, &json!({"keys": [key]}), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::issuer::config::{IssuerConfig, ReferenceSecrets};
+
+    #[test]
+    fn metadata_shape() {
+        let app = AppState::new(
+            IssuerConfig::reference(&ReferenceSecrets::random()),
+            "http://127.0.0.1:1".into(),
+        );
+        let m = metadata(&app);
+        assert_eq!(m["issuer"], "http://127.0.0.1:1");
+        assert_eq!(m["token_endpoint"], "http://127.0.0.1:1/token");
+        assert_eq!(m["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(m["scopes_supported"].as_array().map(|a| a.len()), Some(6));
+        assert_eq!(
+            m["authorization_response_iss_parameter_supported"],
+            json!(true)
+        );
+        // No empty arrays anywhere (DISC-07).
+        for (k, v) in m.as_object().unwrap() {
+            if let Some(a) = v.as_array() {
+                assert!(!a.is_empty(), "{k}");
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Mutation toggles. Each fault is one small, realistic deviation that a
+//! real issuer could plausibly ship; the suite's self-test enables one at a
+//! time and expects at least the rows in [`Fault::breaks`] to fail.
+//!
+//! Faults change behaviour only; none of them may make the server panic.
+
+macro_rules! faults {
+    ($( $variant:ident => $name:literal, [$($row:literal),+ $(,)?], $desc:literal; )+) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Fault {
+            $( $variant, )+
+        }
+
+        impl Fault {
+            pub const ALL: &'static [Fault] = &[ $( Fault::$variant, )+ ];
+
+            /// The snake_case name used on the command line and in reports.
+            pub fn name(&self) -> &'static str {
+                match self { $( Fault::$variant => $name, )+ }
+            }
+
+            pub fn from_name(s: &str) -> Option<Fault> {
+                match s { $( $name => Some(Fault::$variant), )+ _ => None }
+            }
+
+            pub fn description(&self) -> &'static str {
+                match self { $( Fault::$variant => $desc, )+ }
+            }
+
+            /// Requirement ids this fault is expected to make fail.
+            pub fn breaks(&self) -> &'static [&'static str] {
+                match self { $( Fault::$variant => &[$($row),+], )+ }
+            }
+        }
+    };
+}
+
+faults! {
+    RedirectPrefixMatch => "redirect_prefix_match", ["RURI-02", "ADV-01"],
+        "redirect_uri accepted when a registered URI is a prefix of it";
+    RedirectCaseInsensitive => "redirect_case_insensitive", ["ADV-02"],
+        "redirect_uri compared ASCII case-insensitively";
+    RedirectErrorToUnvalidated => "redirect_error_to_unvalidated", ["RURI-03", "AUTHZ-05"],
+        "authorization errors are redirected to the supplied redirect_uri even when it is not registered (or the client is unknown)";
+    PkceOptional => "pkce_optional", ["PKCE-03", "PKCE-04"],
+        "no code_challenge means no PKCE, and a missing code_verifier is accepted";
+    PkcePublicOnly => "pkce_public_only", ["PKCE-04"],
+        "PKCE is required only for public clients";
+    PkceAllowPlain => "pkce_allow_plain", ["PKCE-05", "DISC-04"],
+        "code_challenge_method=plain is accepted (and advertised)";
+    PkceDefaultPlain => "pkce_default_plain", ["PKCE-06"],
+        "a missing code_challenge_method means plain";
+    PkceMethodCaseInsensitive => "pkce_method_case_insensitive", ["PKCE-07"],
+        "code_challenge_method compared case-insensitively (s256 accepted)";
+    PkceSkipCompare => "pkce_skip_compare", ["PKCE-02"],
+        "the code_verifier is syntax-checked but never compared with the challenge";
+    PkceNoVerifierSyntaxCheck => "pkce_no_verifier_syntax_check", ["PKCE-09"],
+        "the code_verifier ABNF (43-128 unreserved characters) is not enforced";
+    CodeReusable => "code_reusable", ["CODE-01"],
+        "authorization codes are never marked as used";
+    CodeReuseNoRevoke => "code_reuse_no_revoke", ["CODE-02"],
+        "code reuse is rejected but the tokens issued from the code stay valid";
+    CodeNotClientBound => "code_not_client_bound", ["CODE-04"],
+        "the code is not checked against the authenticated client";
+    PublicCodeNotClientBound => "public_code_not_client_bound", ["CODE-05"],
+        "for public clients the client_id is not checked against the code";
+    CodeRace => "code_race", ["CODE-08"],
+        "check and consume of a code are not atomic (TOCTOU window)";
+    CodePrefixLookup => "code_prefix_lookup", ["CODE-07"],
+        "a code is found by prefix, so truncated or extended codes work";
+    TokenRedirectUriOptional => "token_redirect_uri_optional", ["RURI-07"],
+        "redirect_uri at the token endpoint is not checked when omitted";
+    TokenRedirectUriRegistered => "token_redirect_uri_registered", ["RURI-06"],
+        "redirect_uri at the token endpoint is checked against the registration list instead of the value bound to the code";
+    LoopbackAnyPortEverywhere => "loopback_any_port_everywhere", ["ADV-07"],
+        "any port is accepted for every registered redirect URI, not only loopback ones";
+    NoRtRotation => "no_rt_rotation", ["RT-02", "RT-03"],
+        "refresh returns the same refresh token, which stays valid";
+    RotationNoFamilyRevoke => "rotation_no_family_revoke", ["RT-04", "ADV-14"],
+        "a replayed rotated-out refresh token is rejected but its family stays alive";
+    RefreshScopeEscalation => "refresh_scope_escalation", ["RT-06"],
+        "refresh accepts any known scope, not only the originally granted ones";
+    RtNotClientBound => "rt_not_client_bound", ["RT-05"],
+        "refresh tokens are not checked against the authenticated client";
+    RtAcceptsAccessToken => "rt_accepts_access_token", ["RT-09"],
+        "an access token is accepted as refresh_token";
+    RtWithoutOfflineAccess => "rt_without_offline_access", ["RT-10"],
+        "a refresh token is issued for every code exchange, even without offline_access";
+    ConfidentialWithoutSecret => "confidential_without_secret", ["CAUTH-04"],
+        "a confidential client sending only client_id is accepted";
+    Basic401MissingChallenge => "basic_401_missing_challenge", ["CAUTH-02"],
+        "failed Basic authentication gets 401 without WWW-Authenticate";
+    BasicChallengeWrongScheme => "basic_challenge_wrong_scheme", ["CAUTH-02"],
+        "failed Basic authentication gets WWW-Authenticate: Bearer";
+    TokenGetAllowed => "token_get_allowed", ["TOK-05"],
+        "the token endpoint accepts GET with parameters in the query";
+    DuplicateParamsLastWins => "duplicate_params_last_wins", ["TOK-09", "AUTHZ-09"],
+        "duplicated parameters are accepted and the last value wins";
+    NoCacheHeaders => "no_cache_headers", ["HDR-01", "HDR-02"],
+        "token, introspection and userinfo responses lack Cache-Control and Pragma";
+    NoPragma => "no_pragma", ["HDR-02"],
+        "token responses lack Pragma: no-cache";
+    StateDroppedOnError => "state_dropped_on_error", ["AUTHZ-10", "ERR-04"],
+        "state is not echoed on authorization error redirects";
+    IssMissing => "iss_missing", ["ISS-01", "ISS-02"],
+        "the iss parameter is never sent although the metadata advertises it";
+    IssMissingOnError => "iss_missing_on_error", ["ISS-02"],
+        "the iss parameter is sent only on successful authorization responses";
+    WrongErrorCode => "wrong_error_code", ["ERR-02", "CODE-07"],
+        "an unknown or expired code gets the unregistered error code invalid_code instead of invalid_grant";
+    ErrorBodyNotJson => "error_body_not_json", ["ERR-01"],
+        "token endpoint errors are sent as text/plain";
+    MissingParam500 => "missing_param_500", ["TOK-06", "ERR-01"],
+        "a missing grant_type causes a 500";
+    UnsupportedGrantAsInvalidGrant => "unsupported_grant_as_invalid_grant", ["TOK-07"],
+        "unknown grant types get invalid_grant instead of unsupported_grant_type";
+    RevocationNoCascade => "revocation_no_cascade", ["REV-02"],
+        "revoking a refresh token leaves the grant's access tokens alive";
+    IntrospectionUnauthenticated => "introspection_unauthenticated", ["INTR-01"],
+        "introspection answers without client authentication";
+    RevokeOtherClientsTokens => "revoke_other_clients_tokens", ["REV-06"],
+        "any authenticated client can revoke any client's tokens";
+    IdTokenWithoutOpenid => "id_token_without_openid", ["IDT-02"],
+        "an ID token is issued even when openid was not granted";
+    CcIssuesRefreshToken => "cc_issues_refresh_token", ["CC-02"],
+        "client_credentials responses carry a refresh token";
+    UserinfoNoChallenge => "userinfo_no_challenge", ["BEAR-03"],
+        "userinfo 401 responses lack WWW-Authenticate";
+    JwksLeaksPrivate => "jwks_leaks_private", ["JWKS-02"],
+        "the JWKS publishes the private RSA members";
+    IdtAlgNone => "idt_alg_none", ["IDT-03"],
+        "ID tokens are unsigned (alg none)";
+    AtLifetime24h => "at_lifetime_24h", ["TOK-03"],
+        "access tokens live 24 hours";
+    NonceDropped => "nonce_dropped", ["IDT-05"],
+        "the nonce is not copied into the ID token";
+    NoFrameProtection => "no_frame_protection", ["HDR-03"],
+        "HTML pages lack X-Frame-Options and CSP frame-ancestors";
+    Redirect307 => "redirect_307", ["HDR-05"],
+        "authorization responses use 307, so the consent POST is replayed to the client";
+    CorsOnAuthorize => "cors_on_authorize", ["HDR-04"],
+        "the authorization endpoint reflects Origin in Access-Control-Allow-Origin";
+    UserinfoAcceptsQueryToken => "userinfo_accepts_query_token", ["BEAR-06"],
+        "userinfo accepts access_token in the query string";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = HashSet::new();
+        for f in Fault::ALL {
+            assert!(seen.insert(f.name()), "duplicate name {}", f.name());
+            assert_eq!(Fault::from_name(f.name()), Some(*f));
+            assert!(!f.breaks().is_empty());
+            assert!(!f.description().is_empty());
+            assert!(f
+                .name()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+        }
+        assert_eq!(Fault::from_name("nope"), None);
+    }
+}

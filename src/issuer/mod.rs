@@ -1,0 +1,169 @@
+//! # The grantcheck reference issuer
+//!
+//! A small, in-memory OAuth 2.0 / OpenID Connect authorization server that
+//! the suite runs against itself. Without faults it is *strictly
+//! conformant*: it passes every row of `requirements.md`, including the
+//! PROFILE rows (S256-only PKCE for every client, exact redirect matching
+//! with the RFC 8252 loopback-port exception, RT rotation with family
+//! revocation, refresh tokens only with `offline_access`, ~1 h access
+//! tokens, RFC 9207 `iss`). Each [`Fault`] switches on one realistic
+//! deviation, so the suite can prove it catches that bug
+//! ([`Fault::breaks`] lists the rows that must then fail).
+//!
+//! Endpoints: `/authorize` (GET, POST), `/login`, `/consent` (HTML flow
+//! with a `gc_session` cookie), `/token`, `/introspect`, `/revoke`,
+//! `/userinfo`, `/jwks`, `/.well-known/openid-configuration` and
+//! `/.well-known/oauth-authorization-server`. Access and refresh tokens are
+//! opaque random strings; ID tokens are RS256 JWTs signed with one 2048-bit
+//! key generated once per process.
+//!
+//! Fixtures ([`IssuerConfig::reference`], secrets from
+//! [`ReferenceSecrets::random`]):
+//!
+//! | id | kind | auth | redirect URIs | grants | scopes |
+//! |----|------|------|---------------|--------|--------|
+//! | c1 | confidential | client_secret_basic | `https://c1.example/cb` | code, refresh | openid profile email offline_access api:read |
+//! | c2 | confidential | client_secret_post | `https://c2.example/cb` | code, refresh | same |
+//! | p1 | public | none | `https://p1.example/cb`, `https://p1.example/cb2` | code, refresh | same |
+//! | p2 | public | none | `https://p2.example/cb` | code, refresh | same |
+//! | s1 | confidential | client_secret_basic | - | client_credentials | api:read |
+//! | n1 | public native | none | `http://127.0.0.1/cb` (any port) | code, refresh | same as c1 |
+//! | q1 | public | none | `https://q1.example/cb?tenant=a` | code, refresh | same as c1 |
+//! | x1 | confidential | client_secret_basic (secret has `: % + &` and a space) | `https://x1.example/cb` | client_credentials, code | api:read openid |
+//!
+//! Users: `alice` (sub `user-alice-1`) and `bob` (sub `user-bob-2`).
+//! `api:write` is a known scope no client may have.
+
+mod authorize;
+mod client_auth;
+mod config;
+mod discovery;
+mod faults;
+mod keys;
+mod pages;
+mod params;
+mod pkce;
+mod redirect;
+mod resource;
+mod respond;
+mod state;
+mod token;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Response, StatusCode};
+use axum::routing::{any, get, post};
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{AuthMethod, ClientReg, IssuerConfig, ReferenceSecrets, UserReg, KNOWN_SCOPES};
+pub use faults::Fault;
+
+/// Request bodies above this are refused with 413 before any parsing.
+const BODY_LIMIT: usize = 64 * 1024;
+
+async fn not_found() -> Response<Body> {
+    let mut resp = Response::new(Body::from("not found"));
+    *resp.status_mut() = StatusCode::NOT_FOUND;
+    resp
+}
+
+/// The issuer's routes. `issuer` is the exact `iss` value (no trailing
+/// slash); endpoint URLs in the metadata are built from it.
+pub fn router(config: IssuerConfig, issuer: String) -> Router {
+    let app: state::Shared = Arc::new(state::AppState::new(config, issuer));
+    Router::new()
+        .route(
+            "/authorize",
+            get(authorize::authorize).post(authorize::authorize),
+        )
+        .route("/login", post(authorize::login))
+        .route(
+            "/consent",
+            get(authorize::consent_page).post(authorize::consent_submit),
+        )
+        // `any`: non-POST methods get a JSON 405 from the handler itself.
+        .route("/token", any(token::token))
+        .route("/introspect", any(resource::introspect))
+        .route("/revoke", any(resource::revoke))
+        .route(
+            "/userinfo",
+            get(resource::userinfo).post(resource::userinfo),
+        )
+        .route("/jwks", get(discovery::jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::configuration),
+        )
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+/// A running issuer. Dropping it stops the server too (the shutdown
+/// channel closes); [`RunningIssuer::shutdown`] also waits for it.
+pub struct RunningIssuer {
+    pub base_url: String,
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningIssuer {
+    /// Graceful shutdown: stop accepting, let in-flight requests finish
+    /// (bounded, so a stuck client cannot hang the runner).
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        }
+    }
+}
+
+impl Drop for RunningIssuer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Binds `bind` (port 0 picks an ephemeral port) and serves the issuer in
+/// a background task. The signing key is generated (once per process)
+/// before this returns, so the first token request is not slow.
+pub async fn start(config: IssuerConfig, bind: SocketAddr) -> std::io::Result<RunningIssuer> {
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    tokio::task::spawn_blocking(keys::signing_key)
+        .await
+        .map_err(std::io::Error::other)?;
+    let app = router(config, base_url.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(RunningIssuer {
+        base_url,
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,597 @@
+//! The token endpoint: authorization_code, refresh_token and
+//! client_credentials grants.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use serde_json::{json, Map, Value};
+
+use super::client_auth::{authenticate, AuthFailure, Policy};
+use super::config::{
+    is_known_scope, parse_scope, ClientReg, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
+    GRANT_REFRESH_TOKEN, USER_ONLY_SCOPES,
+};
+use super::faults::Fault;
+use super::keys;
+use super::params::{is_form_content_type, parse_form_body, Params};
+use super::pkce;
+use super::redirect::{find_match, MatchMode};
+use super::respond::{self, OAuthError};
+use super::state::{now, AppState, Grant, Shared, Store, TokenKind, REFRESH_TOKEN_TTL};
+
+/// Width of the check-to-consume window simulated by the `code_race` fault.
+const RACE_WINDOW: Duration = Duration::from_millis(25);
+
+/// The Authorization header: `None` if absent, `Some(None)` if unusable
+/// (repeated or not visible ASCII).
+pub fn authorization_header(headers: &HeaderMap) -> Option<Option<&str>> {
+    let mut it = headers.get_all(AUTHORIZATION).iter();
+    match (it.next(), it.next()) {
+        (None, _) => None,
+        (Some(v), None) => Some(v.to_str().ok()),
+        (Some(_), Some(_)) => Some(None),
+    }
+}
+
+/// Maps a client-authentication failure to the response: 401 + Basic
+/// challenge whenever the Authorization header was used (or `always_401`,
+/// for introspection and revocation), otherwise 400.
+pub fn auth_error(f: AuthFailure, always_401: bool) -> OAuthError {
+    if f.error == "invalid_client" && (f.header_used || always_401) {
+        OAuthError::unauthorized_client_auth(f.description)
+    } else {
+        OAuthError::new(f.error, f.description)
+    }
+}
+
+/// Parses a back-channel form request: POST, form content type, no query
+/// parameters (ADV-16: credentials in URLs end up in logs), no duplicates.
+pub fn parse_post_form(
+    app: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Params, OAuthError> {
+    if uri.query().is_some_and(|q| !q.is_empty()) {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "parameters must not be sent in the query string",
+        ));
+    }
+    if !is_form_content_type(headers) {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let params = parse_form_body(body)
+        .map_err(|_| OAuthError::new("invalid_request", "the body is not valid UTF-8"))?;
+    reject_duplicates(app, &params)?;
+    Ok(params)
+}
+
+pub fn reject_duplicates(app: &AppState, params: &Params) -> Result<(), OAuthError> {
+    if !app.fault(Fault::DuplicateParamsLastWins) && params.first_duplicate().is_some() {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "a parameter was sent more than once",
+        ));
+    }
+    Ok(())
+}
+
+/// POST /token (any method is routed here so that GET gets a JSON 405).
+pub async fn token(
+    State(app): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    match handle(&app, &method, &uri, &headers, &body).await {
+        Ok(resp) => resp,
+        Err(e) => e.render(&app),
+    }
+}
+
+async fn handle(
+    app: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response<Body>, OAuthError> {
+    let params = if *method == Method::POST {
+        parse_post_form(app, uri, headers, body)?
+    } else if *method == Method::GET && app.fault(Fault::TokenGetAllowed) {
+        let p = Params::parse(uri.query().unwrap_or("").as_bytes())
+            .map_err(|_| OAuthError::new("invalid_request", "invalid query"))?;
+        reject_duplicates(app, &p)?;
+        p
+    } else {
+        return Ok(respond::method_not_allowed(app, "POST"));
+    };
+    let lw = app.fault(Fault::DuplicateParamsLastWins);
+
+    let client = authenticate(
+        &app.config,
+        authorization_header(headers),
+        &params,
+        Policy::AllowPublic,
+    )
+    .map_err(|f| auth_error(f, false))?
+    .client;
+
+    let Some(grant_type) = params.get("grant_type", lw) else {
+        if app.fault(Fault::MissingParam500) {
+            let body = json!({"error": "server_error", "error_description": "internal error"});
+            return Ok(respond::json(
+                app,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &body,
+                true,
+            ));
+        }
+        return Err(OAuthError::new("invalid_request", "grant_type is required"));
+    };
+    if ![
+        GRANT_AUTHORIZATION_CODE,
+        GRANT_REFRESH_TOKEN,
+        GRANT_CLIENT_CREDENTIALS,
+    ]
+    .contains(&grant_type)
+    {
+        let code = if app.fault(Fault::UnsupportedGrantAsInvalidGrant) {
+            "invalid_grant"
+        } else {
+            "unsupported_grant_type"
+        };
+        return Err(OAuthError::new(code, "unsupported grant_type"));
+    }
+    if !client.has_grant(grant_type) {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "the client may not use this grant type",
+        ));
+    }
+    let issued = match grant_type {
+        GRANT_AUTHORIZATION_CODE => code_grant(app, client, &params, lw).await?,
+        GRANT_REFRESH_TOKEN => refresh_grant(app, client, &params, lw)?,
+        _ => client_credentials_grant(app, client, &params, lw)?,
+    };
+    Ok(token_response(app, &issued))
+}
+
+/// What a successful grant produced; the JSON (and the ID token, which is
+/// signed outside the store lock) is built from it.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub client_id: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub scopes: Vec<String>,
+    /// (sub, auth_time, nonce) when an ID token is due.
+    pub id_token: Option<(String, Option<u64>, Option<String>)>,
+}
+
+fn invalid_grant(desc: &str) -> OAuthError {
+    OAuthError::new("invalid_grant", desc)
+}
+
+fn bad_code(app: &AppState) -> OAuthError {
+    if app.fault(Fault::WrongErrorCode) {
+        OAuthError::new("invalid_code", "unknown code")
+    } else {
+        invalid_grant("the code is invalid or expired")
+    }
+}
+
+/// Finds the stored code: exact match (or by prefix under the fault).
+fn lookup_code(app: &AppState, store: &Store, code: &str) -> Option<String> {
+    if store.codes.contains_key(code) {
+        return Some(code.to_string());
+    }
+    if app.fault(Fault::CodePrefixLookup) {
+        return store
+            .codes
+            .keys()
+            .find(|k| k.starts_with(code) || code.starts_with(k.as_str()))
+            .cloned();
+    }
+    None
+}
+
+/// All checks on a code redemption. Failures other than reuse leave the
+/// code untouched (CODE-03, ADV-12: a thief must not burn the real client's
+/// code or tokens). Returns the stored key.
+fn check_code(
+    app: &AppState,
+    store: &mut Store,
+    client: &ClientReg,
+    code: &str,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+) -> Result<String, OAuthError> {
+    let key = lookup_code(app, store, code).ok_or_else(|| bad_code(app))?;
+    let rec = store.codes.get(&key).ok_or_else(|| bad_code(app))?;
+    if now() >= rec.expires {
+        return Err(bad_code(app));
+    }
+    if rec.client_id != client.id {
+        let skip = app.fault(Fault::CodeNotClientBound)
+            || (app.fault(Fault::PublicCodeNotClientBound) && client.is_public());
+        if !skip {
+            return Err(invalid_grant("the code was issued to another client"));
+        }
+    }
+    if app.fault(Fault::TokenRedirectUriRegistered) {
+        match redirect_uri {
+            Some(r) => {
+                if find_match(&client.redirect_uris, r, MatchMode::default()).is_none() {
+                    return Err(invalid_grant("redirect_uri does not match"));
+                }
+            }
+            None if rec.redirect_sent.is_some() => {
+                return Err(invalid_grant("redirect_uri is required"))
+            }
+            None => {}
+        }
+    } else {
+        match (&rec.redirect_sent, redirect_uri) {
+            (Some(bound), Some(r)) if bound == r => {}
+            (Some(_), Some(_)) => return Err(invalid_grant("redirect_uri does not match")),
+            (Some(_), None) if app.fault(Fault::TokenRedirectUriOptional) => {}
+            (Some(_), None) => return Err(invalid_grant("redirect_uri is required")),
+            (None, Some(r)) if r != rec.redirect_uri => {
+                return Err(invalid_grant("redirect_uri does not match"))
+            }
+            (None, _) => {}
+        }
+    }
+    if let Some((challenge, method)) = &rec.challenge {
+        match verifier {
+            None if app.fault(Fault::PkceOptional) => {}
+            None => return Err(invalid_grant("code_verifier is required")),
+            Some(v) => {
+                if !app.fault(Fault::PkceNoVerifierSyntaxCheck) && !pkce::is_valid_verifier(v) {
+                    return Err(invalid_grant("code_verifier is malformed"));
+                }
+                if !app.fault(Fault::PkceSkipCompare) && !pkce::verify(*method, challenge, v) {
+                    return Err(invalid_grant("code_verifier does not match the challenge"));
+                }
+            }
+        }
+    }
+    if rec.used {
+        // RFC 6749 §4.1.2: a replayed code means it leaked; revoke what was
+        // issued from it (the replay passed client auth and PKCE).
+        if !app.fault(Fault::CodeReuseNoRevoke) {
+            let grants = rec.grants.clone();
+            for g in grants {
+                store.revoke_grant(g);
+            }
+        }
+        return Err(invalid_grant("the code has already been used"));
+    }
+    Ok(key)
+}
+
+/// Marks the code used and mints the grant and tokens.
+fn commit_code(app: &AppState, store: &mut Store, key: &str, client: &ClientReg) -> Option<Issued> {
+    let rec = store.codes.get_mut(key)?;
+    if !app.fault(Fault::CodeReusable) {
+        rec.used = true;
+    }
+    let scopes = rec.scopes.clone();
+    let sub = rec.sub.clone();
+    let auth_time = rec.auth_time;
+    let nonce = rec.nonce.clone();
+    let gid = store.new_grant(Grant {
+        client_id: client.id.clone(),
+        sub: Some(sub.clone()),
+        scopes: scopes.clone(),
+        auth_time: Some(auth_time),
+        nonce: nonce.clone(),
+        revoked: false,
+    });
+    if let Some(rec) = store.codes.get_mut(key) {
+        rec.grants.push(gid);
+    }
+    let has = |s: &str| scopes.iter().any(|x| x == s);
+    let access_token = store.issue_token(
+        TokenKind::Access,
+        gid,
+        &client.id,
+        scopes.clone(),
+        app.at_ttl(),
+    );
+    let wants_rt = has("offline_access") || app.fault(Fault::RtWithoutOfflineAccess);
+    let refresh_token = (wants_rt && client.has_grant(GRANT_REFRESH_TOKEN)).then(|| {
+        store.issue_token(
+            TokenKind::Refresh,
+            gid,
+            &client.id,
+            scopes.clone(),
+            REFRESH_TOKEN_TTL,
+        )
+    });
+    let wants_idt = has("openid") || app.fault(Fault::IdTokenWithoutOpenid);
+    Some(Issued {
+        client_id: client.id.clone(),
+        access_token,
+        refresh_token,
+        id_token: wants_idt.then_some((sub, Some(auth_time), nonce)),
+        scopes,
+    })
+}
+
+async fn code_grant(
+    app: &AppState,
+    client: &ClientReg,
+    params: &Params,
+    lw: bool,
+) -> Result<Issued, OAuthError> {
+    let code = params
+        .get("code", lw)
+        .ok_or_else(|| OAuthError::new("invalid_request", "code is required"))?;
+    let redirect_uri = params.get("redirect_uri", lw);
+    let verifier = params.get("code_verifier", lw);
+    let gone = || invalid_grant("the code is invalid or expired");
+
+    if !app.fault(Fault::CodeRace) {
+        // One lock across check and consume: concurrent redemptions of the
+        // same code serialise here and exactly one succeeds (CODE-08).
+        let mut store = app.store();
+        let key = check_code(app, &mut store, client, code, redirect_uri, verifier)?;
+        return commit_code(app, &mut store, &key, client).ok_or_else(gone);
+    }
+    // Faulty variant: check, release the lock, then consume (TOCTOU).
+    let key = {
+        let mut store = app.store();
+        check_code(app, &mut store, client, code, redirect_uri, verifier)?
+    };
+    tokio::time::sleep(RACE_WINDOW).await;
+    let mut store = app.store();
+    commit_code(app, &mut store, &key, client).ok_or_else(gone)
+}
+
+fn refresh_grant(
+    app: &AppState,
+    client: &ClientReg,
+    params: &Params,
+    lw: bool,
+) -> Result<Issued, OAuthError> {
+    let rt = params
+        .get("refresh_token", lw)
+        .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required"))?;
+    let requested = params
+        .get("scope", lw)
+        .map(parse_scope)
+        .filter(|s| !s.is_empty());
+    let invalid = || invalid_grant("the refresh token is invalid");
+
+    let mut store = app.store();
+    let rec = store.tokens.get(rt).cloned().ok_or_else(invalid)?;
+    let kind_ok = rec.kind == TokenKind::Refresh
+        || (rec.kind == TokenKind::Access && app.fault(Fault::RtAcceptsAccessToken));
+    if !kind_ok {
+        return Err(invalid());
+    }
+    if rec.client_id != client.id && !app.fault(Fault::RtNotClientBound) {
+        return Err(invalid_grant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    let grant = store.grants.get(&rec.grant).cloned().ok_or_else(invalid)?;
+    if grant.revoked || rec.revoked || now() >= rec.exp {
+        return Err(invalid());
+    }
+    if rec.rotated {
+        // Replay of a rotated-out RT: either the client or an attacker holds
+        // a stolen copy, so the whole family dies (RFC 9700 §4.14.2).
+        if !app.fault(Fault::RotationNoFamilyRevoke) {
+            store.revoke_grant(rec.grant);
+        }
+        return Err(invalid_grant("the refresh token has already been used"));
+    }
+    let scopes = match requested {
+        None => grant.scopes.clone(),
+        Some(req) => {
+            let allowed = |s: &String| {
+                grant.scopes.contains(s)
+                    || (app.fault(Fault::RefreshScopeEscalation) && is_known_scope(s))
+            };
+            if !req.iter().all(allowed) {
+                return Err(OAuthError::new(
+                    "invalid_scope",
+                    "the requested scope exceeds the original grant",
+                ));
+            }
+            req
+        }
+    };
+    // Rotation: the new RT carries the ORIGINAL grant scope, so narrowing
+    // one access token never narrows the grant (RT-08).
+    let refresh_token = if app.fault(Fault::NoRtRotation) && rec.kind == TokenKind::Refresh {
+        rt.to_string()
+    } else {
+        if let Some(old) = store.tokens.get_mut(rt) {
+            if old.kind == TokenKind::Refresh {
+                old.rotated = true;
+            }
+        }
+        store.issue_token(
+            TokenKind::Refresh,
+            rec.grant,
+            &client.id,
+            grant.scopes.clone(),
+            REFRESH_TOKEN_TTL,
+        )
+    };
+    let access_token = store.issue_token(
+        TokenKind::Access,
+        rec.grant,
+        &client.id,
+        scopes.clone(),
+        app.at_ttl(),
+    );
+    drop(store);
+    let wants_idt =
+        grant.scopes.iter().any(|s| s == "openid") || app.fault(Fault::IdTokenWithoutOpenid);
+    // OIDC Core §12.2: same sub and aud, original auth_time; no nonce.
+    let id_token = match (&grant.sub, wants_idt) {
+        (Some(sub), true) => Some((sub.clone(), grant.auth_time, None)),
+        _ => None,
+    };
+    Ok(Issued {
+        client_id: client.id.clone(),
+        access_token,
+        refresh_token: Some(refresh_token),
+        scopes,
+        id_token,
+    })
+}
+
+fn client_credentials_grant(
+    app: &AppState,
+    client: &ClientReg,
+    params: &Params,
+    lw: bool,
+) -> Result<Issued, OAuthError> {
+    // Registered for the grant but public: never mint machine tokens
+    // without authentication.
+    if client.is_public() {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "public clients may not use client_credentials",
+        ));
+    }
+    // No end user, so user scopes (openid, offline_access, ...) never apply.
+    let allowed: Vec<String> = client
+        .scopes
+        .iter()
+        .filter(|s| !USER_ONLY_SCOPES.contains(&s.as_str()))
+        .cloned()
+        .collect();
+    let scopes = match params
+        .get("scope", lw)
+        .map(parse_scope)
+        .filter(|s| !s.is_empty())
+    {
+        None => allowed,
+        Some(req) => {
+            if !req.iter().all(|s| allowed.contains(s)) {
+                return Err(OAuthError::new(
+                    "invalid_scope",
+                    "a requested scope is not allowed for this client",
+                ));
+            }
+            req
+        }
+    };
+    let mut store = app.store();
+    let gid = store.new_grant(Grant {
+        client_id: client.id.clone(),
+        sub: None,
+        scopes: scopes.clone(),
+        auth_time: None,
+        nonce: None,
+        revoked: false,
+    });
+    let access_token = store.issue_token(
+        TokenKind::Access,
+        gid,
+        &client.id,
+        scopes.clone(),
+        app.at_ttl(),
+    );
+    let refresh_token = app.fault(Fault::CcIssuesRefreshToken).then(|| {
+        store.issue_token(
+            TokenKind::Refresh,
+            gid,
+            &client.id,
+            scopes.clone(),
+            REFRESH_TOKEN_TTL,
+        )
+    });
+    Ok(Issued {
+        client_id: client.id.clone(),
+        access_token,
+        refresh_token,
+        scopes,
+        id_token: None,
+    })
+}
+
+/// The ID token claims (OIDC Core §2, §3.1.3.6).
+pub fn id_token_claims(
+    app: &AppState,
+    client_id: &str,
+    sub: &str,
+    auth_time: Option<u64>,
+    nonce: Option<&str>,
+    access_token: &str,
+) -> Value {
+    let iat = now();
+    let mut c = Map::new();
+    c.insert("iss".into(), json!(app.issuer));
+    c.insert("sub".into(), json!(sub));
+    c.insert("aud".into(), json!(client_id));
+    c.insert(
+        "exp".into(),
+        json!(iat + app.config.access_token_ttl.max(1)),
+    );
+    c.insert("iat".into(), json!(iat));
+    if let Some(t) = auth_time {
+        c.insert("auth_time".into(), json!(t));
+    }
+    if let Some(n) = nonce {
+        if !app.fault(Fault::NonceDropped) {
+            c.insert("nonce".into(), json!(n));
+        }
+    }
+    c.insert("at_hash".into(), json!(keys::at_hash(access_token)));
+    Value::Object(c)
+}
+
+fn token_response(app: &AppState, issued: &Issued) -> Response<Body> {
+    let mut body = Map::new();
+    body.insert("access_token".into(), json!(issued.access_token));
+    body.insert("token_type".into(), json!("Bearer"));
+    body.insert("expires_in".into(), json!(app.at_ttl()));
+    body.insert("scope".into(), json!(issued.scopes.join(" ")));
+    if let Some(rt) = &issued.refresh_token {
+        body.insert("refresh_token".into(), json!(rt));
+    }
+    if let Some((sub, auth_time, nonce)) = &issued.id_token {
+        let claims = id_token_claims(
+            app,
+            &issued.client_id,
+            sub,
+            *auth_time,
+            nonce.as_deref(),
+            &issued.access_token,
+        );
+        let jwt = if app.fault(Fault::IdtAlgNone) {
+            Some(keys::unsigned_jwt(&claims))
+        } else {
+            keys::signing_key().sign(&claims)
+        };
+        match jwt {
+            Some(jwt) => {
+                body.insert("id_token".into(), json!(jwt));
+            }
+            None => {
+                let err = OAuthError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    ..OAuthError::new("server_error", "could not sign the ID token")
+                };
+                return err.render(app);
+            }
+        }
+    }
+    respond::json(app, StatusCode::OK, &Value::Object(body), true)
+}

@@ -1,0 +1,516 @@
+//! Issuer profiles: what an issuer is and how to reach it.
+//!
+//! A profile names the issuer (discovery) or its endpoints, its clients and
+//! users by role (`c1`, `c2`, `p1`, `u1`, ...), how the form user agent logs
+//! in, the policy where specs disagree, and HTTP limits. Secrets are only ever
+//! named by environment variable; a missing variable is an error, never an
+//! empty secret.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::scenario::diag::{self, Diagnostic};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The issuer identifier; discovery is fetched from it unless `discovery = false`.
+    pub issuer: String,
+    #[serde(default = "yes")]
+    pub discovery: bool,
+    #[serde(default)]
+    pub environment: Environment,
+    #[serde(default)]
+    pub endpoints: Endpoints,
+    pub clients: BTreeMap<String, ClientDef>,
+    #[serde(default)]
+    pub users: BTreeMap<String, UserDef>,
+    #[serde(default)]
+    pub login: LoginDef,
+    #[serde(default)]
+    pub policy: PolicyDef,
+    #[serde(default)]
+    pub http: HttpDef,
+    /// Capabilities forced on or off, whatever discovery says (`deny = false`).
+    #[serde(default)]
+    pub capabilities: BTreeMap<String, bool>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    #[default]
+    Sandbox,
+    Production,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    pub authorization: Option<String>,
+    pub token: Option<String>,
+    pub userinfo: Option<String>,
+    pub introspection: Option<String>,
+    pub revocation: Option<String>,
+    pub jwks: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    None,
+}
+
+impl AuthMethod {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientDef {
+    pub client_id: Option<String>,
+    pub client_id_env: Option<String>,
+    pub secret_env: Option<String>,
+    pub auth_method: AuthMethod,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// The scope requested when a scenario does not say.
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub grants: Vec<String>,
+    /// The client is served under OAuth 2.1 rules only (RURI-07 is skipped).
+    #[serde(default)]
+    pub oauth21_only: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserDef {
+    pub username: Option<String>,
+    pub username_env: Option<String>,
+    pub password_env: String,
+}
+
+/// How the form user agent gets through login and consent pages.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginDef {
+    /// The name of the username input; found by heuristics when absent.
+    pub username_field: Option<String>,
+    /// The name of the password input; the `type=password` input when absent.
+    pub password_field: Option<String>,
+    /// Text matched (case-insensitively) against a button's name, value or label to approve.
+    #[serde(default = "approve_words")]
+    pub approve: Vec<String>,
+    #[serde(default = "deny_words")]
+    pub deny: Vec<String>,
+    /// Extra fields to fill on any form that has them (`{ tenant = "acme" }`).
+    #[serde(default)]
+    pub extra_fields: BTreeMap<String, String>,
+    /// How many pages the agent walks before it gives up.
+    #[serde(default = "max_pages")]
+    pub max_pages: usize,
+}
+
+fn approve_words() -> Vec<String> {
+    [
+        "approve",
+        "allow",
+        "accept",
+        "authorize",
+        "authorise",
+        "consent",
+        "yes",
+        "continue",
+        "confirm",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+fn deny_words() -> Vec<String> {
+    ["deny", "reject", "decline", "cancel", "abort", "no"]
+        .map(String::from)
+        .to_vec()
+}
+fn max_pages() -> usize {
+    12
+}
+
+impl Default for LoginDef {
+    fn default() -> Self {
+        Self {
+            username_field: None,
+            password_field: None,
+            approve: approve_words(),
+            deny: deny_words(),
+            extra_fields: BTreeMap::new(),
+            max_pages: max_pages(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDef {
+    /// `rfc6749` (default) or `oauth21`: which spec rules the token endpoint.
+    #[serde(default)]
+    pub token_endpoint: TokenSpec,
+    /// Lab mode: local issuers on http; https checks become warnings.
+    #[serde(default)]
+    pub lab: bool,
+    /// Allow any port for loopback redirect URIs (RFC 8252 §7.3).
+    #[serde(default)]
+    pub loopback_port: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenSpec {
+    #[default]
+    Rfc6749,
+    Oauth21,
+}
+
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpDef {
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    pub max_body_bytes: usize,
+    pub max_redirects: usize,
+    /// How many scenario cases run at once.
+    pub concurrency: usize,
+    /// Requests per second to this issuer; 0 means no limit.
+    pub rate_limit: f64,
+}
+
+impl Default for HttpDef {
+    fn default() -> Self {
+        Self {
+            connect_timeout_ms: 5_000,
+            timeout_ms: 20_000,
+            max_body_bytes: 1 << 20,
+            max_redirects: 10,
+            concurrency: 8,
+            rate_limit: 0.0,
+        }
+    }
+}
+
+/// A client with its secret resolved.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub role: String,
+    pub id: String,
+    pub secret: Option<String>,
+    pub secret_env: Option<String>,
+    pub auth_method: AuthMethod,
+    pub redirect_uris: Vec<String>,
+    pub scope: String,
+    pub grants: Vec<String>,
+    pub oauth21_only: bool,
+}
+
+impl Client {
+    pub fn is_public(&self) -> bool {
+        self.auth_method == AuthMethod::None
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub role: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// A loaded profile with every secret resolved from the environment.
+#[derive(Debug)]
+pub struct Profile {
+    pub path: PathBuf,
+    pub name: String,
+    pub issuer: String,
+    pub discovery: bool,
+    pub environment: Environment,
+    pub endpoints: Endpoints,
+    pub clients: BTreeMap<String, Client>,
+    pub users: BTreeMap<String, User>,
+    pub login: LoginDef,
+    pub policy: PolicyDef,
+    pub http: HttpDef,
+    pub capabilities: BTreeMap<String, bool>,
+}
+
+impl Profile {
+    /// Policy tags that are on (see `scenario::POLICY_TAGS`).
+    pub fn policy_tags(&self) -> BTreeSet<String> {
+        let mut t = BTreeSet::new();
+        t.insert(match self.policy.token_endpoint {
+            TokenSpec::Rfc6749 => "rfc6749".to_string(),
+            TokenSpec::Oauth21 => "oauth21".to_string(),
+        });
+        if self.policy.lab {
+            t.insert("lab".into());
+        }
+        if self.policy.loopback_port {
+            t.insert("loopback_port".into());
+        }
+        t
+    }
+
+    /// Every secret value of the profile, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut s: Vec<String> = self
+            .clients
+            .values()
+            .filter_map(|c| c.secret.clone())
+            .collect();
+        s.extend(self.users.values().map(|u| u.password.clone()));
+        s
+    }
+}
+
+/// Where secret values come from: the process environment, with an overlay
+/// that the embedded run uses for the secrets it generates.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    pub overlay: BTreeMap<String, String>,
+}
+
+impl Env {
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.overlay
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("cannot read profile {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Box<Diagnostic>),
+    #[error("{what} of profile {path}: environment variable {var} is not set")]
+    MissingSecret {
+        path: PathBuf,
+        what: String,
+        var: String,
+    },
+    #[error("profile {path}: {message}")]
+    Semantic { path: PathBuf, message: String },
+}
+
+impl ProfileError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ProfileError::MissingSecret { var, .. } => Some(format!(
+                "export {var}=... (secrets are never read from files; an empty secret is refused too)"
+            )),
+            _ => None,
+        }
+    }
+}
+
+pub fn load(path: &Path, env: &Env) -> Result<Profile, ProfileError> {
+    let src = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_str(path, &src, env)
+}
+
+pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileError> {
+    let def: ProfileFile = toml::from_str(src)
+        .map_err(|e| ProfileError::Invalid(Box::new(diag::from_toml(path, src, &e))))?;
+    let semantic = |message: String| ProfileError::Semantic {
+        path: path.to_path_buf(),
+        message,
+    };
+    let secret = |var: &str, what: String| -> Result<String, ProfileError> {
+        match env.get(var) {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => Err(ProfileError::MissingSecret {
+                path: path.to_path_buf(),
+                what,
+                var: var.to_string(),
+            }),
+        }
+    };
+    let mut clients = BTreeMap::new();
+    for (role, c) in def.clients {
+        if role.is_empty()
+            || !role
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            return Err(semantic(format!(
+                "client role `{role}` must be lower-case letters and digits"
+            )));
+        }
+        let id = match (&c.client_id, &c.client_id_env) {
+            (Some(id), None) => id.clone(),
+            (None, Some(var)) => secret(var, format!("client_id of client {role}"))?,
+            _ => {
+                return Err(semantic(format!(
+                    "client {role}: set exactly one of client_id, client_id_env"
+                )))
+            }
+        };
+        let secret_value = match (&c.secret_env, c.auth_method) {
+            (Some(var), AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost) => {
+                Some(secret(var, format!("secret of client {role}"))?)
+            }
+            (None, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost) => {
+                return Err(semantic(format!("client {role} is confidential: set secret_env to the variable holding its secret")))
+            }
+            (Some(_), AuthMethod::None) => {
+                return Err(semantic(format!("client {role} is public (auth_method = \"none\"): remove secret_env")))
+            }
+            (None, AuthMethod::None) => None,
+        };
+        clients.insert(
+            role.clone(),
+            Client {
+                role,
+                id,
+                secret: secret_value,
+                secret_env: c.secret_env,
+                auth_method: c.auth_method,
+                redirect_uris: c.redirect_uris,
+                scope: c.scope.unwrap_or_else(|| "openid".into()),
+                grants: c.grants,
+                oauth21_only: c.oauth21_only,
+            },
+        );
+    }
+    let mut users = BTreeMap::new();
+    for (role, u) in def.users {
+        let username = match (&u.username, &u.username_env) {
+            (Some(n), None) => n.clone(),
+            (None, Some(var)) => secret(var, format!("username of user {role}"))?,
+            _ => {
+                return Err(semantic(format!(
+                    "user {role}: set exactly one of username, username_env"
+                )))
+            }
+        };
+        let password = secret(&u.password_env, format!("password of user {role}"))?;
+        users.insert(
+            role.clone(),
+            User {
+                role,
+                username,
+                password,
+            },
+        );
+    }
+    Ok(Profile {
+        path: path.to_path_buf(),
+        name: def.name,
+        issuer: def.issuer,
+        discovery: def.discovery,
+        environment: def.environment,
+        endpoints: def.endpoints,
+        clients,
+        users,
+        login: def.login,
+        policy: def.policy,
+        http: def.http,
+        capabilities: def.capabilities,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+name = "t"
+issuer = "https://issuer.example"
+[clients.c1]
+client_id = "abc"
+secret_env = "T_C1_SECRET"
+auth_method = "client_secret_basic"
+redirect_uris = ["https://c1.example/cb"]
+[users.u1]
+username = "alice"
+password_env = "T_U1_PASSWORD"
+"#;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env {
+            overlay: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn resolves_secrets() {
+        let p = load_str(
+            Path::new("t.toml"),
+            MINIMAL,
+            &env(&[("T_C1_SECRET", "s3"), ("T_U1_PASSWORD", "pw")]),
+        )
+        .unwrap();
+        assert_eq!(p.clients["c1"].secret.as_deref(), Some("s3"));
+        assert_eq!(p.users["u1"].password, "pw");
+        assert!(p.policy_tags().contains("rfc6749"));
+    }
+
+    #[test]
+    fn missing_or_empty_secret_is_an_error() {
+        let e = load_str(
+            Path::new("t.toml"),
+            MINIMAL,
+            &env(&[("T_U1_PASSWORD", "pw"), ("T_C1_SECRET_X", "")]),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, ProfileError::MissingSecret { var, .. } if var == "T_C1_SECRET"),
+            "{e}"
+        );
+        let e = load_str(
+            Path::new("t.toml"),
+            MINIMAL,
+            &env(&[("T_C1_SECRET", ""), ("T_U1_PASSWORD", "pw")]),
+        )
+        .unwrap_err();
+        assert!(matches!(e, ProfileError::MissingSecret { .. }));
+    }
+
+    #[test]
+    fn unknown_key_points_at_the_line() {
+        let src = MINIMAL.replace("auth_method", "auth_methd");
+        let e = load_str(Path::new("t.toml"), &src, &Env::default()).unwrap_err();
+        let ProfileError::Invalid(d) = e else {
+            panic!("{e}")
+        };
+        assert_eq!(d.line, 7);
+        assert_eq!(d.help.as_deref(), Some("did you mean `auth_method`?"));
+    }
+}

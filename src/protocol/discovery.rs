@@ -1,0 +1,140 @@
+//! Authorization server metadata (RFC 8414) and OpenID Provider metadata
+//! (OIDC Discovery 1.0), read leniently: the raw document is kept for the
+//! checks, the typed view only picks what the runner needs.
+
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Metadata {
+    pub issuer: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub introspection_endpoint: Option<String>,
+    pub registration_endpoint: Option<String>,
+    pub grant_types_supported: Option<Vec<String>>,
+    pub response_types_supported: Option<Vec<String>>,
+    pub scopes_supported: Option<Vec<String>>,
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    pub id_token_signing_alg_values_supported: Option<Vec<String>>,
+    pub authorization_response_iss_parameter_supported: Option<bool>,
+    /// The whole document as sent.
+    pub raw: Map<String, Value>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DiscoveryError {
+    #[error("the metadata document is not JSON: {0}")]
+    NotJson(String),
+    #[error("the metadata document is JSON but not an object")]
+    NotObject,
+}
+
+impl Metadata {
+    pub fn parse(bytes: &[u8]) -> Result<Self, DiscoveryError> {
+        let v: Value =
+            serde_json::from_slice(bytes).map_err(|e| DiscoveryError::NotJson(e.to_string()))?;
+        let Value::Object(raw) = v else {
+            return Err(DiscoveryError::NotObject);
+        };
+        let s = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_string);
+        let list = |k: &str| {
+            raw.get(k).and_then(Value::as_array).map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+        };
+        Ok(Self {
+            issuer: s("issuer"),
+            authorization_endpoint: s("authorization_endpoint"),
+            token_endpoint: s("token_endpoint"),
+            jwks_uri: s("jwks_uri"),
+            userinfo_endpoint: s("userinfo_endpoint"),
+            revocation_endpoint: s("revocation_endpoint"),
+            introspection_endpoint: s("introspection_endpoint"),
+            registration_endpoint: s("registration_endpoint"),
+            grant_types_supported: list("grant_types_supported"),
+            response_types_supported: list("response_types_supported"),
+            scopes_supported: list("scopes_supported"),
+            token_endpoint_auth_methods_supported: list("token_endpoint_auth_methods_supported"),
+            code_challenge_methods_supported: list("code_challenge_methods_supported"),
+            id_token_signing_alg_values_supported: list("id_token_signing_alg_values_supported"),
+            authorization_response_iss_parameter_supported: raw
+                .get("authorization_response_iss_parameter_supported")
+                .and_then(Value::as_bool),
+            raw,
+        })
+    }
+
+    /// Grant types, with RFC 8414's default when the member is absent.
+    pub fn grant_types(&self) -> Vec<String> {
+        self.grant_types_supported
+            .clone()
+            .unwrap_or_else(|| vec!["authorization_code".into(), "implicit".into()])
+    }
+
+    /// Token endpoint auth methods, with RFC 8414's default `client_secret_basic`.
+    pub fn token_auth_methods(&self) -> Vec<String> {
+        self.token_endpoint_auth_methods_supported
+            .clone()
+            .unwrap_or_else(|| vec!["client_secret_basic".into()])
+    }
+
+    /// Whether the issuer speaks OpenID Connect (requirements.md, opt:oidc).
+    pub fn is_oidc(&self) -> bool {
+        self.id_token_signing_alg_values_supported.is_some()
+            || self
+                .scopes_supported
+                .as_ref()
+                .is_some_and(|s| s.iter().any(|s| s == "openid"))
+    }
+}
+
+/// The discovery URL for an issuer identifier (OIDC Discovery §4.1): the
+/// well-known suffix appended after removing one trailing slash.
+pub fn openid_configuration_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.strip_suffix('/').unwrap_or(issuer)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_and_defaults() {
+        let m = Metadata::parse(br#"{"issuer":"https://a","token_endpoint":"https://a/t","scopes_supported":["openid"],"authorization_response_iss_parameter_supported":true}"#).unwrap();
+        assert_eq!(m.issuer.as_deref(), Some("https://a"));
+        assert!(m.is_oidc());
+        assert_eq!(m.token_auth_methods(), ["client_secret_basic"]);
+        assert_eq!(m.authorization_response_iss_parameter_supported, Some(true));
+        assert_eq!(Metadata::parse(b"[]"), Err(DiscoveryError::NotObject));
+        assert!(matches!(
+            Metadata::parse(b"<html>"),
+            Err(DiscoveryError::NotJson(_))
+        ));
+    }
+
+    #[test]
+    fn well_known() {
+        assert_eq!(
+            openid_configuration_url("https://a.example/t1/"),
+            "https://a.example/t1/.well-known/openid-configuration"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = Metadata::parse(&bytes);
+        }
+    }
+}

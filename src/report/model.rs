@@ -1,0 +1,197 @@
+//! The result model: what a run found, with its evidence. Every renderer
+//! (terminal, JSON, and later JUnit, SARIF, Markdown, HTML) reads only this,
+//! and everything in it is already redacted.
+
+use serde::{Deserialize, Serialize};
+
+/// The five outcomes of design.md, never confused. Ordered by severity so the
+/// worst of several is `max()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Skip,
+    Warn,
+    Fail,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Skip => "skip",
+            Outcome::Warn => "warn",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The body was longer than the evidence keeps (or than the body cap).
+    pub truncated: bool,
+}
+
+impl HttpResponse {
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why an exchange did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportError {
+    Connect,
+    Timeout,
+    BodyTooLarge,
+    TooManyRedirects,
+    BadUrl,
+    Other,
+}
+
+/// One HTTP request and what came back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub request: HttpRequest,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<HttpResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<(TransportError, String)>,
+    pub elapsed_ms: u64,
+}
+
+/// One expectation, checked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub what: String,
+    pub expected: String,
+    pub actual: String,
+    pub passed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepResult {
+    pub name: String,
+    /// `authorize`, `token`, `introspect`, ...
+    pub action: String,
+    pub level: String,
+    pub outcome: Outcome,
+    /// One line: what was sent and what came back.
+    pub summary: String,
+    pub checks: Vec<Check>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub exchanges: Vec<Exchange>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// `scenario.id` or `scenario.id[case]`.
+    pub id: String,
+    pub scenario: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    pub title: String,
+    pub area: String,
+    pub level: String,
+    pub covers: Vec<String>,
+    pub spec: Vec<String>,
+    pub tags: Vec<String>,
+    pub outcome: Outcome,
+    /// One line saying why, for anything but a pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    pub steps: Vec<StepResult>,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub skip: usize,
+    pub error: usize,
+    /// Expectations evaluated in the whole run.
+    pub checks: usize,
+}
+
+impl Summary {
+    pub fn of(cases: &[CaseResult]) -> Self {
+        let mut s = Summary {
+            total: cases.len(),
+            ..Default::default()
+        };
+        for c in cases {
+            match c.outcome {
+                Outcome::Pass => s.pass += 1,
+                Outcome::Fail => s.fail += 1,
+                Outcome::Warn => s.warn += 1,
+                Outcome::Skip => s.skip += 1,
+                Outcome::Error => s.error += 1,
+            }
+            s.checks += c.steps.iter().map(|st| st.checks.len()).sum::<usize>();
+        }
+        s
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub profile: String,
+    pub issuer: String,
+    /// The embedded reference issuer was the target.
+    pub reference: bool,
+    /// Faults switched on in the reference issuer.
+    pub faults: Vec<String>,
+}
+
+pub const SCHEMA: &str = "grantcheck-report/1";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub schema: String,
+    pub tool_version: String,
+    pub target: Target,
+    pub duration_ms: u64,
+    pub summary: Summary,
+    pub cases: Vec<CaseResult>,
+}
+
+impl RunReport {
+    pub fn worst(&self) -> Outcome {
+        self.cases
+            .iter()
+            .map(|c| c.outcome)
+            .max()
+            .unwrap_or(Outcome::Pass)
+    }
+}

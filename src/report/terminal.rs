@@ -1,0 +1,225 @@
+//! The terminal report: one line per case, then every failure with what was
+//! expected, what came back, the requirement ids and the exchanges that
+//! decided it, then a summary.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::model::{CaseResult, Exchange, Outcome, RunReport, StepResult};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub color: bool,
+    /// Also list passing cases' checks and every non-pass case's evidence.
+    pub verbose: bool,
+    /// Only failures, errors and the summary.
+    pub quiet: bool,
+}
+
+/// How many characters of a body the terminal shows.
+const BODY_PREVIEW: usize = 600;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, style: Style, s: &str) -> String {
+        if self.on {
+            format!("{}{s}{}", style.render(), style.render_reset())
+        } else {
+            s.to_string()
+        }
+    }
+    fn outcome(&self, o: Outcome) -> String {
+        let (label, color) = match o {
+            Outcome::Pass => ("PASS ", AnsiColor::Green),
+            Outcome::Fail => ("FAIL ", AnsiColor::Red),
+            Outcome::Warn => ("WARN ", AnsiColor::Yellow),
+            Outcome::Skip => ("SKIP ", AnsiColor::Cyan),
+            Outcome::Error => ("ERROR", AnsiColor::Magenta),
+        };
+        self.wrap(Style::new().fg_color(Some(color.into())).bold(), label)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap(Style::new().dimmed(), s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap(Style::new().bold(), s)
+    }
+}
+
+/// The line printed for a case as it finishes.
+pub fn case_line(c: &CaseResult, opts: Options) -> String {
+    let p = Paint { on: opts.color };
+    let mut line = format!(
+        "{} {:<52} {}",
+        p.outcome(c.outcome),
+        c.id,
+        p.dim(&c.covers.join(" "))
+    );
+    if c.outcome == Outcome::Skip {
+        if let Some(r) = &c.reason {
+            let _ = write!(line, "\n       {}", p.dim(r));
+        }
+    }
+    line
+}
+
+pub fn render(report: &RunReport, opts: Options) -> String {
+    let p = Paint { on: opts.color };
+    let mut out = String::new();
+    let target = if report.target.reference {
+        if report.target.faults.is_empty() {
+            " (embedded reference issuer)".to_string()
+        } else {
+            format!(
+                " (embedded reference issuer, faults: {})",
+                report.target.faults.join(", ")
+            )
+        }
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{} {} · profile {} · issuer {}{target}\n",
+        p.bold("grantcheck"),
+        report.tool_version,
+        report.target.profile,
+        report.target.issuer
+    );
+    for c in &report.cases {
+        if opts.quiet && matches!(c.outcome, Outcome::Pass | Outcome::Skip) {
+            continue;
+        }
+        let _ = writeln!(out, "{}", case_line(c, opts));
+    }
+    let bad: Vec<&CaseResult> = report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error))
+        .collect();
+    let warned: Vec<&CaseResult> = report
+        .cases
+        .iter()
+        .filter(|c| c.outcome == Outcome::Warn)
+        .collect();
+    if !bad.is_empty() || (!warned.is_empty() && !opts.quiet) {
+        let _ = writeln!(out, "\n{}", p.bold("Findings"));
+        for c in bad.iter().chain(warned.iter()) {
+            detail(&mut out, c, &p, opts.verbose || c.outcome != Outcome::Warn);
+        }
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "\n{} {} cases: {} pass, {} fail, {} warn, {} skip, {} error · {} checks · {:.1}s",
+        p.bold("Summary:"),
+        s.total,
+        s.pass,
+        s.fail,
+        s.warn,
+        s.skip,
+        s.error,
+        s.checks,
+        report.duration_ms as f64 / 1000.0
+    );
+    out
+}
+
+fn detail(out: &mut String, c: &CaseResult, p: &Paint, evidence: bool) {
+    let _ = writeln!(
+        out,
+        "\n{} {} — {}",
+        p.outcome(c.outcome),
+        p.bold(&c.id),
+        c.title
+    );
+    let mut meta = vec![format!("covers {}", c.covers.join(", "))];
+    if !c.spec.is_empty() {
+        meta.push(format!("spec {}", c.spec.join(", ")));
+    }
+    meta.push(c.source.clone());
+    let _ = writeln!(out, "  {}", p.dim(&meta.join(" · ")));
+    if let Some(r) = &c.reason {
+        let _ = writeln!(out, "  {r}");
+    }
+    for s in &c.steps {
+        step_line(out, s, p);
+        if evidence && matches!(s.outcome, Outcome::Fail | Outcome::Error | Outcome::Warn) {
+            for e in &s.exchanges {
+                exchange(out, e, p);
+            }
+        }
+    }
+}
+
+fn step_line(out: &mut String, s: &StepResult, p: &Paint) {
+    let _ = writeln!(
+        out,
+        "  {} step `{}` ({}): {}",
+        p.outcome(s.outcome),
+        s.name,
+        s.level,
+        s.summary
+    );
+    for c in s.checks.iter().filter(|c| !c.passed) {
+        let _ = writeln!(
+            out,
+            "      ✗ {}: expected {}, got {}",
+            c.what, c.expected, c.actual
+        );
+    }
+}
+
+fn exchange(out: &mut String, e: &Exchange, p: &Paint) {
+    let _ = writeln!(
+        out,
+        "      {} {} {}",
+        p.dim(">"),
+        e.request.method,
+        e.request.url
+    );
+    for (n, v) in &e.request.headers {
+        let _ = writeln!(out, "      {} {n}: {v}", p.dim(">"));
+    }
+    if let Some(b) = e.request.body.as_deref().filter(|b| !b.is_empty()) {
+        let _ = writeln!(out, "      {} {}", p.dim(">"), preview(b));
+    }
+    if let Some(r) = &e.response {
+        let _ = writeln!(
+            out,
+            "      {} {} ({} ms)",
+            p.dim("<"),
+            r.status,
+            e.elapsed_ms
+        );
+        for (n, v) in &r.headers {
+            if matches!(n.to_ascii_lowercase().as_str(), "date" | "content-length") {
+                continue;
+            }
+            let _ = writeln!(out, "      {} {n}: {v}", p.dim("<"));
+        }
+        if !r.body.is_empty() {
+            let _ = writeln!(out, "      {} {}", p.dim("<"), preview(&r.body));
+        }
+    }
+    if let Some((k, m)) = &e.error {
+        let _ = writeln!(out, "      {} {k:?}: {m}", p.dim("!"));
+    }
+}
+
+fn preview(body: &str) -> String {
+    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > BODY_PREVIEW {
+        format!(
+            "{}… ({} bytes)",
+            one_line.chars().take(BODY_PREVIEW).collect::<String>(),
+            body.len()
+        )
+    } else {
+        one_line
+    }
+}

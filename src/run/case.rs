@@ -1,0 +1,265 @@
+//! Running one scenario case: steps in order, expectations weighed by level,
+//! the five outcomes, and redaction of everything before it leaves.
+
+use std::time::Instant;
+
+use super::context::CaseContext;
+use super::exec;
+use super::expect;
+use super::target::Target;
+use crate::protocol::callback::Callback;
+use crate::protocol::form::Params;
+use crate::protocol::token::Body;
+use crate::report::model::{CaseResult, Check, Exchange, Outcome, StepResult};
+use crate::report::redact::{Redactor, SECRET_FIELDS};
+use crate::scenario::model::{CaseDef, Level, StepDef};
+use crate::scenario::Scenario;
+
+/// The outcome a level gives to an unmet expectation.
+fn outcome_for(level: Level) -> Outcome {
+    match level {
+        Level::Setup => Outcome::Error,
+        Level::Must | Level::Profile => Outcome::Fail,
+        Level::Should => Outcome::Warn,
+    }
+}
+
+/// The level a step runs at: its own, else the scenario's, then bent by policy.
+fn step_level(step: &StepDef, scenario: &Scenario, target: &Target) -> Level {
+    let base = step
+        .level
+        .as_ref()
+        .map(|l| *l.get_ref())
+        .unwrap_or(scenario.level);
+    let tags = target.profile.policy_tags();
+    step.levels
+        .iter()
+        .find(|(tag, _)| tags.contains(*tag))
+        .map(|(_, l)| *l)
+        .unwrap_or(base)
+}
+
+pub fn case_id(scenario: &Scenario, case: Option<&CaseDef>) -> String {
+    match case {
+        Some(c) => format!("{}[{}]", scenario.id, c.name),
+        None => scenario.id.clone(),
+    }
+}
+
+/// A result shell for a case, before or without running it.
+pub fn shell(
+    scenario: &Scenario,
+    case: Option<&CaseDef>,
+    outcome: Outcome,
+    reason: Option<String>,
+) -> CaseResult {
+    let mut covers: Vec<String> = scenario
+        .def
+        .covers
+        .iter()
+        .map(|c| c.get_ref().clone())
+        .collect();
+    if let Some(c) = case {
+        for id in &c.covers {
+            if !covers.contains(id) {
+                covers.push(id.clone());
+            }
+        }
+    }
+    CaseResult {
+        id: case_id(scenario, case),
+        scenario: scenario.id.clone(),
+        case: case.map(|c| c.name.clone()),
+        title: scenario.def.title.clone(),
+        area: scenario.area.clone(),
+        level: scenario.level.as_str().into(),
+        covers,
+        spec: scenario.def.spec.clone(),
+        tags: scenario.def.tags.clone(),
+        outcome,
+        reason,
+        duration_ms: 0,
+        steps: Vec::new(),
+        source: scenario.path.display().to_string(),
+    }
+}
+
+pub async fn run_case(
+    scenario: &Scenario,
+    case: Option<&CaseDef>,
+    target: &Target,
+    base: &Redactor,
+) -> CaseResult {
+    let start = Instant::now();
+    let mut ctx = CaseContext::new(target, case);
+    let mut redactor = base.clone();
+    let mut steps: Vec<StepResult> = Vec::new();
+    let mut reason: Option<String> = None;
+    for (i, step) in scenario.def.steps.iter().enumerate() {
+        let step = step.get_ref();
+        let name = step
+            .name
+            .as_ref()
+            .map(|n| n.get_ref().clone())
+            .unwrap_or_else(|| format!("step{}", i + 1));
+        let level = step_level(step, scenario, target);
+        let result = match exec::execute(step, &mut ctx).await {
+            Err(e) => {
+                for ex in &e.exchanges {
+                    learn(&mut redactor, ex);
+                }
+                StepResult {
+                    name: name.clone(),
+                    action: action_name(step).into(),
+                    level: level.as_str().into(),
+                    outcome: Outcome::Error,
+                    summary: format!("could not run: {}", e.message),
+                    checks: Vec::new(),
+                    error: Some(e.message),
+                    exchanges: e.exchanges,
+                }
+            }
+            Ok(out) => {
+                for ex in &out.exchanges {
+                    learn(&mut redactor, ex);
+                }
+                for (k, v) in &out.values.fields {
+                    if SECRET_FIELDS.contains(&k.as_str()) || k == "verifier" {
+                        redactor.add(k, v);
+                    }
+                }
+                let (checks, error) = match expect::evaluate(&step.expect, &out, &mut ctx) {
+                    Ok(c) => (c, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                let outcome = if error.is_some() {
+                    Outcome::Error
+                } else if checks.iter().all(|c| c.passed) {
+                    Outcome::Pass
+                } else {
+                    outcome_for(level)
+                };
+                ctx.steps.insert(name.clone(), out.values);
+                StepResult {
+                    name: name.clone(),
+                    action: out.action.into(),
+                    level: level.as_str().into(),
+                    outcome,
+                    summary: out.summary,
+                    checks,
+                    error,
+                    exchanges: out.exchanges,
+                }
+            }
+        };
+        let outcome = result.outcome;
+        if outcome != Outcome::Pass && reason.is_none() {
+            reason = Some(step_reason(&result));
+        }
+        steps.push(result);
+        // A failed or broken step leaves later steps without their premise.
+        if matches!(outcome, Outcome::Fail | Outcome::Error) {
+            break;
+        }
+    }
+    let outcome = steps
+        .iter()
+        .map(|s| s.outcome)
+        .max()
+        .unwrap_or(Outcome::Error);
+    let mut result = shell(scenario, case, outcome, reason);
+    if let Some(r) = &mut result.reason {
+        *r = redactor.redact(r);
+    }
+    result.steps = steps
+        .into_iter()
+        .map(|s| redact_step(&redactor, s))
+        .collect();
+    result.duration_ms = start.elapsed().as_millis() as u64;
+    if result.steps.iter().all(|s| s.checks.is_empty()) && result.outcome == Outcome::Pass {
+        result.outcome = Outcome::Error;
+        result.reason = Some("the case evaluated no expectation".into());
+    }
+    result
+}
+
+fn action_name(step: &StepDef) -> &'static str {
+    if step.authorize.is_some() {
+        "authorize"
+    } else if step.token.is_some() {
+        "token"
+    } else if step.introspect.is_some() {
+        "introspect"
+    } else if step.revoke.is_some() {
+        "revoke"
+    } else if step.userinfo.is_some() {
+        "userinfo"
+    } else if step.discovery.is_some() {
+        "discovery"
+    } else {
+        "http"
+    }
+}
+
+fn step_reason(s: &StepResult) -> String {
+    if let Some(e) = &s.error {
+        return format!("step `{}`: {e}", s.name);
+    }
+    match s.checks.iter().find(|c| !c.passed) {
+        Some(c) => format!(
+            "step `{}`: {}: expected {}, got {}",
+            s.name, c.what, c.expected, c.actual
+        ),
+        None => format!("step `{}`: {}", s.name, s.summary),
+    }
+}
+
+/// Registers the credentials an exchange carries: request parameters, JSON
+/// members and callback parameters named like secrets.
+fn learn(r: &mut Redactor, ex: &Exchange) {
+    let mut params = Params::new();
+    if let Some((_, q)) = ex.request.url.split_once('?') {
+        params.0.extend(Params::decode(q).0);
+    }
+    if let Some(b) = &ex.request.body {
+        params.0.extend(Params::decode(b).0);
+    }
+    if let Some(resp) = &ex.response {
+        if let Some(m) = Body::parse(resp.body.as_bytes()).object() {
+            for (k, v) in m {
+                if let Some(s) = v.as_str() {
+                    params.push(k.clone(), s.to_string());
+                }
+            }
+        }
+        if let Some(loc) = resp.header("location") {
+            let cb = Callback::parse(loc);
+            params.0.extend(cb.query.0);
+            params.0.extend(cb.fragment.0);
+        }
+    }
+    for (k, v) in params.iter() {
+        if SECRET_FIELDS.contains(&k) {
+            r.add(k, v);
+        }
+    }
+}
+
+fn redact_step(r: &Redactor, s: StepResult) -> StepResult {
+    StepResult {
+        summary: r.redact(&s.summary),
+        checks: s
+            .checks
+            .into_iter()
+            .map(|c| Check {
+                what: c.what,
+                expected: r.redact(&c.expected),
+                actual: r.redact(&c.actual),
+                passed: c.passed,
+            })
+            .collect(),
+        error: s.error.map(|e| r.redact(&e)),
+        exchanges: s.exchanges.iter().map(|e| r.exchange(e)).collect(),
+        ..s
+    }
+}

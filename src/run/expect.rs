@@ -1,0 +1,313 @@
+//! Expectations against what a step observed, each one a [`Check`] that
+//! says what was expected and what came back.
+
+use serde_json::Value;
+
+use super::context::CaseContext;
+use super::exec::{Observed, StepOutput};
+use crate::protocol::token::{error_code, Body};
+use crate::protocol::www_authenticate;
+use crate::report::model::Check;
+use crate::scenario::model::{CallbackKind, ExpectDef};
+
+fn check(
+    what: impl Into<String>,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+    passed: bool,
+) -> Check {
+    Check {
+        what: what.into(),
+        expected: expected.into(),
+        actual: actual.into(),
+        passed,
+    }
+}
+
+fn one_of<T: std::fmt::Display>(v: &[T]) -> String {
+    match v {
+        [one] => one.to_string(),
+        many => format!(
+            "one of {}",
+            many.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+pub fn evaluate(
+    e: &ExpectDef,
+    out: &StepOutput,
+    ctx: &mut CaseContext<'_>,
+) -> Result<Vec<Check>, String> {
+    let mut checks = Vec::new();
+    let authz = out.authz.as_ref();
+    let body = out.body.as_ref();
+    let obj = body.and_then(Body::object);
+
+    if let Some(want) = &e.callback {
+        let want = *want.get_ref();
+        let a = authz.ok_or("`expect.callback` on a step that is not authorize")?;
+        let ok = match want {
+            CallbackKind::Code => a.kind == Observed::Code,
+            CallbackKind::Error => a.kind == Observed::Error,
+            CallbackKind::NoRedirect => a.kind == Observed::NoRedirect,
+        };
+        checks.push(check(
+            "authorization outcome",
+            want.as_str(),
+            a.described.clone(),
+            ok,
+        ));
+        if want == CallbackKind::Code && ok {
+            // The code travels in the query, never the fragment (AUTHZ-01).
+            let leaked: Vec<&str> = a
+                .fragment
+                .iter()
+                .map(|(k, _)| k)
+                .filter(|k| ["code", "access_token", "id_token"].contains(k))
+                .collect();
+            checks.push(check(
+                "nothing in the fragment",
+                "no code or token in the fragment",
+                if leaked.is_empty() {
+                    "none".to_string()
+                } else {
+                    leaked.join(", ")
+                },
+                leaked.is_empty(),
+            ));
+        }
+        if want == CallbackKind::Error && ok {
+            checks.push(check(
+                "no code beside the error",
+                "no code parameter",
+                if a.params.get("code").is_some() {
+                    "code present"
+                } else {
+                    "none"
+                },
+                a.params.get("code").is_none(),
+            ));
+        }
+    }
+    if let Some(s) = &e.status {
+        let want = s.get_ref().as_slice();
+        let got = out
+            .response
+            .as_ref()
+            .map(|r| r.status)
+            .or(authz.map(|a| a.status));
+        let actual = match got {
+            Some(g) => with_error(g, body),
+            None => "no response".into(),
+        };
+        checks.push(check(
+            "status",
+            one_of(want),
+            actual,
+            got.is_some_and(|g| want.contains(&g)),
+        ));
+    }
+    if let Some(err) = &e.error {
+        let want = err.get_ref().as_slice();
+        let got = match authz {
+            Some(a) => a.params.get("error").map(str::to_string),
+            None => body.and_then(error_code),
+        };
+        let actual = match (&got, authz, out.response.as_ref()) {
+            (Some(g), _, _) => g.clone(),
+            (None, Some(a), _) => format!("no error parameter: {}", a.described),
+            (None, None, Some(r)) => format!("no error member: {}", describe_body(r.status, body)),
+            _ => "nothing".into(),
+        };
+        checks.push(check(
+            "error code",
+            one_of(want),
+            actual,
+            got.as_ref().is_some_and(|g| want.contains(g)),
+        ));
+    }
+    for f in &e.present {
+        let f = ctx.render(f)?;
+        let got = lookup_field(&f, authz, obj);
+        checks.push(check(
+            format!("`{f}` present"),
+            "present",
+            got.clone()
+                .map(|_| "present".to_string())
+                .unwrap_or_else(|| "absent".into()),
+            got.is_some(),
+        ));
+    }
+    for f in &e.absent {
+        let f = ctx.render(f)?;
+        let got = lookup_field(&f, authz, obj);
+        checks.push(check(
+            format!("`{f}` absent"),
+            "absent",
+            if got.is_some() {
+                "present".to_string()
+            } else {
+                "absent".to_string()
+            },
+            got.is_none(),
+        ));
+    }
+    for (k, v) in &e.json {
+        let got = obj.and_then(|m| m.get(k));
+        let (expected, passed) = match v.get_ref() {
+            toml::Value::String(s) => {
+                let want = ctx.render_str_value(s)?;
+                let ok = got.is_some_and(|g| g.as_str() == Some(want.as_str()));
+                (format!("\"{want}\""), ok)
+            }
+            toml::Value::Boolean(b) => (b.to_string(), got == Some(&Value::Bool(*b))),
+            toml::Value::Integer(i) => (i.to_string(), got.and_then(Value::as_i64) == Some(*i)),
+            other => (other.to_string(), false),
+        };
+        let actual = got
+            .map(|g| g.to_string())
+            .unwrap_or_else(|| "absent".into());
+        checks.push(check(format!("json `{k}`"), expected, actual, passed));
+    }
+    for (k, v) in &e.params {
+        let want = ctx.render(v)?;
+        let got = authz.and_then(|a| a.params.get(k).map(str::to_string));
+        let ok = got.as_deref() == Some(want.as_str());
+        checks.push(check(
+            format!("callback `{k}`"),
+            format!("\"{want}\""),
+            got.map(|g| format!("\"{g}\""))
+                .unwrap_or_else(|| "absent".into()),
+            ok,
+        ));
+    }
+    for (k, v) in &e.differs {
+        let other = ctx.render(v)?;
+        let got = lookup_field(k, authz, obj);
+        let ok = got.as_ref().is_some_and(|g| *g != other);
+        let actual = match &got {
+            None => "absent".to_string(),
+            Some(g) if *g == other => format!("the same value ({g})"),
+            Some(g) => format!("a different value ({g})"),
+        };
+        checks.push(check(
+            format!("`{k}` differs"),
+            format!("present and different from {other}"),
+            actual,
+            ok,
+        ));
+    }
+    let resp = out.response.as_ref();
+    for (name, sub) in &e.header_contains {
+        let want = ctx.render(sub)?;
+        let values: Vec<&str> = resp
+            .map(|r| r.headers_named(name).collect())
+            .unwrap_or_default();
+        let joined = values.join(", ");
+        let ok = joined
+            .to_ascii_lowercase()
+            .contains(&want.to_ascii_lowercase());
+        checks.push(check(
+            format!("header `{name}`"),
+            format!("contains \"{want}\""),
+            if values.is_empty() {
+                "absent".into()
+            } else {
+                format!("\"{joined}\"")
+            },
+            ok,
+        ));
+    }
+    for name in &e.header_absent {
+        let name = ctx.render(name)?;
+        let got = resp.and_then(|r| r.header(&name));
+        checks.push(check(
+            format!("header `{name}` absent"),
+            "absent",
+            got.map(|g| format!("\"{g}\""))
+                .unwrap_or_else(|| "absent".into()),
+            got.is_none(),
+        ));
+    }
+    if e.challenge.is_some() || e.challenge_error.is_some() {
+        let raw: Vec<&str> = resp
+            .map(|r| r.headers_named("www-authenticate").collect())
+            .unwrap_or_default();
+        let challenges: Vec<_> = raw
+            .iter()
+            .flat_map(|h| www_authenticate::parse(h))
+            .collect();
+        let shown = if raw.is_empty() {
+            "no WWW-Authenticate header".to_string()
+        } else {
+            format!("WWW-Authenticate: {}", raw.join(", "))
+        };
+        if let Some(s) = &e.challenge {
+            let want = ctx.render(s)?;
+            let ok = challenges
+                .iter()
+                .any(|c| c.scheme.eq_ignore_ascii_case(&want));
+            checks.push(check("WWW-Authenticate scheme", want, shown.clone(), ok));
+        }
+        if let Some(s) = &e.challenge_error {
+            let want = ctx.render(s)?;
+            let ok = challenges
+                .iter()
+                .any(|c| c.param("error") == Some(want.as_str()));
+            checks.push(check(
+                "WWW-Authenticate error",
+                format!("error=\"{want}\""),
+                shown,
+                ok,
+            ));
+        }
+    }
+    if let Some(n) = &e.successes {
+        let want = *n.get_ref() as usize;
+        let got = out.statuses.iter().filter(|s| **s == 200).count();
+        checks.push(check(
+            "concurrent successes",
+            format!("exactly {want} of {} answered 200", out.statuses.len()),
+            format!("{got} answered 200 (statuses {:?})", out.statuses),
+            got == want,
+        ));
+    }
+    Ok(checks)
+}
+
+/// A callback parameter for authorize steps, a JSON member otherwise.
+fn lookup_field(
+    name: &str,
+    authz: Option<&super::exec::AuthzView>,
+    obj: Option<&serde_json::Map<String, Value>>,
+) -> Option<String> {
+    match authz {
+        Some(a) => a.params.get(name).map(str::to_string),
+        None => obj.and_then(|m| m.get(name)).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }),
+    }
+}
+
+fn with_error(status: u16, body: Option<&Body>) -> String {
+    match body.and_then(error_code) {
+        Some(e) => format!("{status} ({e})"),
+        None => status.to_string(),
+    }
+}
+
+fn describe_body(status: u16, body: Option<&Body>) -> String {
+    match body {
+        Some(Body::Object(m)) => {
+            let keys: Vec<&str> = m.keys().map(String::as_str).take(6).collect();
+            format!("{status} with members {}", keys.join(", "))
+        }
+        Some(Body::OtherJson(_)) => format!("{status} with JSON that is not an object"),
+        _ => format!("{status} with a body that is not JSON"),
+    }
+}

@@ -1,0 +1,298 @@
+//! The issuer under test, resolved: profile, metadata, endpoints and the
+//! capabilities that decide which scenarios run and which skip.
+
+use std::collections::BTreeMap;
+
+use crate::http::{Http, Request};
+use crate::profile::{Environment, Profile};
+use crate::protocol::discovery::{openid_configuration_url, Metadata};
+use crate::report::model::Exchange;
+
+#[derive(Clone, Debug, Default)]
+pub struct Endpoints {
+    pub authorization: Option<String>,
+    pub token: Option<String>,
+    pub userinfo: Option<String>,
+    pub introspection: Option<String>,
+    pub revocation: Option<String>,
+    pub jwks: Option<String>,
+}
+
+pub struct Target {
+    pub profile: Profile,
+    pub metadata: Option<Metadata>,
+    pub endpoints: Endpoints,
+    pub http: Http,
+    /// capability -> (offered, why)
+    pub capabilities: BTreeMap<String, (bool, String)>,
+    pub reference: bool,
+    pub faults: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("cannot reach the issuer's discovery document {url}: {message}")]
+    Unreachable {
+        url: String,
+        message: String,
+        exchange: Box<Exchange>,
+    },
+    #[error("the discovery document {url} is unusable: {message}")]
+    BadDiscovery {
+        url: String,
+        message: String,
+        exchange: Box<Exchange>,
+    },
+    #[error("the profile gives no {0} endpoint and discovery has none")]
+    NoEndpoint(&'static str),
+}
+
+impl Target {
+    /// Fetches discovery (when the profile asks for it) and resolves endpoints
+    /// and capabilities. The profile's explicit endpoints win over discovery.
+    pub async fn resolve(
+        profile: Profile,
+        http: Http,
+        reference: bool,
+        faults: Vec<String>,
+    ) -> Result<Self, TargetError> {
+        let metadata = if profile.discovery {
+            let url = openid_configuration_url(&profile.issuer);
+            let ex = http
+                .send(Request::get(&url).header("Accept", "application/json"))
+                .await;
+            if let Some((_, message)) = &ex.error {
+                return Err(TargetError::Unreachable {
+                    url,
+                    message: message.clone(),
+                    exchange: Box::new(ex),
+                });
+            }
+            let resp = ex.response.as_ref().expect("no error means a response");
+            if resp.status != 200 {
+                return Err(TargetError::BadDiscovery {
+                    url,
+                    message: format!("status {}", resp.status),
+                    exchange: Box::new(ex),
+                });
+            }
+            match Metadata::parse(resp.body.as_bytes()) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    return Err(TargetError::BadDiscovery {
+                        url,
+                        message: e.to_string(),
+                        exchange: Box::new(ex),
+                    })
+                }
+            }
+        } else {
+            None
+        };
+        let pick = |explicit: &Option<String>, discovered: Option<&Option<String>>| {
+            explicit.clone().or_else(|| discovered.cloned().flatten())
+        };
+        let m = metadata.as_ref();
+        let endpoints = Endpoints {
+            authorization: pick(
+                &profile.endpoints.authorization,
+                m.map(|m| &m.authorization_endpoint),
+            ),
+            token: pick(&profile.endpoints.token, m.map(|m| &m.token_endpoint)),
+            userinfo: pick(&profile.endpoints.userinfo, m.map(|m| &m.userinfo_endpoint)),
+            introspection: pick(
+                &profile.endpoints.introspection,
+                m.map(|m| &m.introspection_endpoint),
+            ),
+            revocation: pick(
+                &profile.endpoints.revocation,
+                m.map(|m| &m.revocation_endpoint),
+            ),
+            jwks: pick(&profile.endpoints.jwks, m.map(|m| &m.jwks_uri)),
+        };
+        if endpoints.token.is_none() {
+            return Err(TargetError::NoEndpoint("token"));
+        }
+        let capabilities = capabilities(&profile, metadata.as_ref(), &endpoints);
+        Ok(Self {
+            profile,
+            metadata,
+            endpoints,
+            http,
+            capabilities,
+            reference,
+            faults,
+        })
+    }
+
+    /// Whether `cap` (as a scenario writes it in `requires`) is offered, and why not.
+    pub fn offers(&self, cap: &str) -> Result<(), String> {
+        if let Some(role) = cap.strip_prefix("client:") {
+            return self
+                .profile
+                .clients
+                .contains_key(role)
+                .then_some(())
+                .ok_or_else(|| format!("the profile has no client `{role}`"));
+        }
+        if let Some(role) = cap.strip_prefix("user:") {
+            return self
+                .profile
+                .users
+                .contains_key(role)
+                .then_some(())
+                .ok_or_else(|| format!("the profile has no user `{role}`"));
+        }
+        if let Some(tag) = cap.strip_prefix("policy:") {
+            return self
+                .profile
+                .policy_tags()
+                .contains(tag)
+                .then_some(())
+                .ok_or_else(|| format!("the profile's policy does not select `{tag}`"));
+        }
+        match self.capabilities.get(cap) {
+            Some((true, _)) => Ok(()),
+            Some((false, why)) => Err(why.clone()),
+            None => Err(format!("unknown capability `{cap}`")),
+        }
+    }
+
+    /// `{{ issuer.<field> }}`: the issuer identifier, a resolved endpoint, or
+    /// any string member of the metadata.
+    pub fn issuer_value(&self, field: &str) -> Option<String> {
+        match field {
+            "issuer" => Some(self.issuer_id()),
+            "authorization_endpoint" => self.endpoints.authorization.clone(),
+            "token_endpoint" => self.endpoints.token.clone(),
+            "userinfo_endpoint" => self.endpoints.userinfo.clone(),
+            "introspection_endpoint" => self.endpoints.introspection.clone(),
+            "revocation_endpoint" => self.endpoints.revocation.clone(),
+            "jwks_uri" => self.endpoints.jwks.clone(),
+            "discovery_url" => Some(openid_configuration_url(&self.profile.issuer)),
+            other => self
+                .metadata
+                .as_ref()
+                .and_then(|m| m.raw.get(other))
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+        }
+    }
+
+    /// The issuer identifier: discovery's `issuer`, else the profile's.
+    pub fn issuer_id(&self) -> String {
+        self.metadata
+            .as_ref()
+            .and_then(|m| m.issuer.clone())
+            .unwrap_or_else(|| self.profile.issuer.clone())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.profile.environment == Environment::Production
+    }
+}
+
+fn capabilities(
+    p: &Profile,
+    m: Option<&Metadata>,
+    e: &Endpoints,
+) -> BTreeMap<String, (bool, String)> {
+    let mut c = BTreeMap::new();
+    let grants = m.map(|m| m.grant_types());
+    for g in ["authorization_code", "refresh_token", "client_credentials"] {
+        let by_client = p.clients.values().any(|c| c.grants.iter().any(|x| x == g));
+        let v = match &grants {
+            Some(gs) if gs.iter().any(|x| x == g) => {
+                (true, format!("grant_types_supported lists {g}"))
+            }
+            Some(_) if by_client => (true, format!("a profile client has the {g} grant")),
+            Some(_) => (
+                false,
+                format!("grant_types_supported does not list {g} and no profile client has it"),
+            ),
+            None => (
+                by_client,
+                format!(
+                    "no discovery; profile clients {} the {g} grant",
+                    if by_client { "have" } else { "lack" }
+                ),
+            ),
+        };
+        c.insert(g.to_string(), v);
+    }
+    for (cap, ep, member) in [
+        ("introspection", &e.introspection, "introspection_endpoint"),
+        ("revocation", &e.revocation, "revocation_endpoint"),
+        ("userinfo", &e.userinfo, "userinfo_endpoint"),
+    ] {
+        let v = match ep {
+            Some(_) => (true, format!("{member} is known")),
+            None => (
+                false,
+                format!("discovery has no {member} and the profile sets none"),
+            ),
+        };
+        c.insert(cap.to_string(), v);
+    }
+    let oidc = m.is_some_and(Metadata::is_oidc);
+    c.insert("oidc".into(), (oidc, if oidc { "the metadata is OpenID Provider metadata".into() } else { "the metadata has neither id_token_signing_alg_values_supported nor openid in scopes_supported".into() }));
+    let iss = m.and_then(|m| m.authorization_response_iss_parameter_supported) == Some(true);
+    c.insert(
+        "iss".into(),
+        (
+            iss,
+            if iss {
+                "authorization_response_iss_parameter_supported is true".into()
+            } else {
+                "authorization_response_iss_parameter_supported is not true (RFC 9207 not offered)"
+                    .into()
+            },
+        ),
+    );
+    let methods = m.map(|m| m.token_auth_methods()).unwrap_or_else(|| {
+        let mut v: Vec<String> = p
+            .clients
+            .values()
+            .map(|c| c.auth_method.as_str().to_string())
+            .collect();
+        v.dedup();
+        v
+    });
+    for meth in ["client_secret_basic", "client_secret_post"] {
+        let on = methods.iter().any(|x| x == meth);
+        c.insert(
+            meth.to_string(),
+            (
+                on,
+                if on {
+                    format!("{meth} is advertised")
+                } else {
+                    format!("token_endpoint_auth_methods_supported does not list {meth}")
+                },
+            ),
+        );
+    }
+    let login = !p.users.is_empty() && e.authorization.is_some();
+    c.insert(
+        "login".into(),
+        (
+            login,
+            if login {
+                "the profile has users and an authorization endpoint".into()
+            } else {
+                "the profile has no users or no authorization endpoint".into()
+            },
+        ),
+    );
+    c.insert(
+        "deny".into(),
+        (login, "consent refusal needs the form user agent".into()),
+    );
+    for (k, v) in &p.capabilities {
+        c.insert(
+            k.clone(),
+            (*v, format!("the profile sets capabilities.{k} = {v}")),
+        );
+    }
+    c
+}

@@ -1,0 +1,631 @@
+//! Loading scenario files: TOML into the typed model, then the checks serde
+//! cannot do (known requirement ids, templates, step references), every
+//! problem reported with file:line:col.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::diag::{self, did_you_mean, Diagnostic};
+use super::model::*;
+use super::template::Template;
+use super::{CAPABILITIES, NAMESPACES, POLICY_TAGS};
+use crate::requirements;
+
+/// A scenario that passed validation.
+#[derive(Debug)]
+pub struct Scenario {
+    pub def: ScenarioFile,
+    pub path: PathBuf,
+    pub id: String,
+    /// The id's first segment (`pkce` for `pkce.plain-refused`).
+    pub area: String,
+    pub level: Level,
+    /// Explicit `requires` plus what the steps imply (`client:p2`, ...).
+    pub requires: BTreeSet<String>,
+}
+
+impl Scenario {
+    /// Requirement ids of the scenario and of every case.
+    pub fn all_covers(&self) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = self
+            .def
+            .covers
+            .iter()
+            .map(|c| c.get_ref().clone())
+            .collect();
+        for c in &self.def.cases {
+            out.extend(c.get_ref().covers.iter().cloned());
+        }
+        out
+    }
+
+    pub fn case_count(&self) -> usize {
+        self.def.cases.len().max(1)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", render(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn render(d: &[Diagnostic]) -> String {
+    d.iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Loads every `*.toml` below `dir`, sorted by path; all files are checked and
+/// all their problems reported together.
+pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, LoadError> {
+    let mut files = Vec::new();
+    collect(dir, &mut files)?;
+    files.sort();
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for f in files {
+        let src = std::fs::read_to_string(&f).map_err(|source| LoadError::Io {
+            path: f.clone(),
+            source,
+        })?;
+        match load_str(&f, &src) {
+            Ok(s) => out.push(s),
+            Err(mut d) => problems.append(&mut d),
+        }
+    }
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for s in &out {
+        if let Some(prev) = seen.insert(s.id.clone(), s.path.clone()) {
+            let src = std::fs::read_to_string(&s.path).unwrap_or_default();
+            problems.push(
+                Diagnostic::at(
+                    &s.path,
+                    &src,
+                    s.def.id.span(),
+                    format!("scenario id `{}` is used twice", s.id),
+                )
+                .with_help(Some(format!("{} has it too", prev.display()))),
+            );
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(LoadError::Invalid(problems))
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let io = |source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses and validates one scenario file.
+pub fn load_str(path: &Path, src: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let def: ScenarioFile =
+        toml::from_str(src).map_err(|e| vec![diag::from_toml(path, src, &e)])?;
+    let mut v = Validator {
+        path,
+        src,
+        problems: Vec::new(),
+    };
+    let scenario = v.scenario(def);
+    if v.problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(v.problems)
+    }
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    src: &'a str,
+    problems: Vec<Diagnostic>,
+}
+
+/// What templates may refer to at a given step.
+struct Scope<'a> {
+    steps: &'a BTreeSet<String>,
+    case_vars: &'a BTreeSet<String>,
+    has_cases: bool,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>, help: Option<String>) {
+        self.problems
+            .push(Diagnostic::at(self.path, self.src, span, msg).with_help(help));
+    }
+
+    fn scenario(&mut self, def: ScenarioFile) -> Scenario {
+        let id = def.id.get_ref().clone();
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        {
+            self.err(
+                def.id.span(),
+                format!("scenario id `{id}` must be lower-case letters, digits, `.`, `_` or `-`"),
+                Some("e.g. `code.reuse-revokes`".into()),
+            );
+        }
+        let area = id.split('.').next().unwrap_or("").to_string();
+        if def.covers.is_empty() && def.cases.iter().all(|c| c.get_ref().covers.is_empty()) {
+            self.err(
+                def.id.span(),
+                "the scenario covers no requirement",
+                Some("add `covers = [\"PKCE-05\"]` with ids from docs/requirements.md".into()),
+            );
+        }
+        for c in &def.covers {
+            self.requirement_id(c.get_ref(), c.span());
+        }
+        let mut requires: BTreeSet<String> = BTreeSet::new();
+        for r in &def.requires {
+            self.capability(r);
+            requires.insert(r.get_ref().clone());
+        }
+
+        // Matrix cases.
+        let mut case_vars: Option<BTreeSet<String>> = None;
+        let mut case_names = BTreeSet::new();
+        for c in &def.cases {
+            let span = c.span();
+            let c = c.get_ref();
+            if c.name.is_empty() || !case_names.insert(c.name.clone()) {
+                self.err(
+                    span.clone(),
+                    format!("case name `{}` is empty or used twice", c.name),
+                    None,
+                );
+            }
+            for id in &c.covers {
+                self.requirement_id(id, span.clone());
+            }
+            let mut vars = BTreeSet::new();
+            for (k, v) in &c.vars {
+                match v.as_str() {
+                    Some(s) => {
+                        if let Err(e) = Template::parse(s) {
+                            self.err(
+                                span.clone(),
+                                format!("in case `{}`, variable `{k}`: {}", c.name, e.message),
+                                e.help,
+                            );
+                        }
+                    }
+                    None => self.err(
+                        span.clone(),
+                        format!(
+                            "case variable `{k}` must be a string, found {}",
+                            v.type_str()
+                        ),
+                        Some(format!("write `{k} = \"...\"`")),
+                    ),
+                }
+                vars.insert(k.clone());
+            }
+            // Only the variables every case defines can be used by the steps.
+            case_vars = Some(match case_vars {
+                None => vars,
+                Some(prev) => prev.intersection(&vars).cloned().collect(),
+            });
+        }
+        let case_vars = case_vars.unwrap_or_default();
+
+        if def.steps.is_empty() {
+            self.err(def.id.span(), "the scenario has no `[[step]]`", None);
+        }
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut authorize_steps: BTreeSet<String> = BTreeSet::new();
+        for (i, step) in def.steps.iter().enumerate() {
+            let scope = Scope {
+                steps: &names,
+                case_vars: &case_vars,
+                has_cases: !def.cases.is_empty(),
+            };
+            self.step(step, i, &scope, &authorize_steps, &mut requires);
+            if let Some(n) = &step.get_ref().name {
+                let name = n.get_ref().clone();
+                if NAMESPACES.contains(&name.as_str()) {
+                    self.err(
+                        n.span(),
+                        format!("`{name}` is reserved for templates"),
+                        Some("pick another step name".into()),
+                    );
+                } else if !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
+                    self.err(
+                        n.span(),
+                        format!("step name `{name}` must be letters, digits, `_` or `-`"),
+                        None,
+                    );
+                } else if !names.insert(name.clone()) {
+                    self.err(n.span(), format!("step name `{name}` is used twice"), None);
+                }
+                if step.get_ref().authorize.is_some() {
+                    authorize_steps.insert(name);
+                }
+            }
+        }
+        let level = def
+            .level
+            .as_ref()
+            .map(|l| *l.get_ref())
+            .unwrap_or(Level::Must);
+        Scenario {
+            path: self.path.to_path_buf(),
+            id,
+            area,
+            level,
+            requires,
+            def,
+        }
+    }
+
+    fn requirement_id(&mut self, id: &str, span: std::ops::Range<usize>) {
+        if requirements::find(id).is_none() {
+            let ids: Vec<&str> = requirements::catalog()
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect();
+            let help = did_you_mean(id, &ids).map(|s| format!("did you mean `{s}`?"));
+            self.err(
+                span,
+                format!("unknown requirement id `{id}`"),
+                help.or(Some("ids are the rows of docs/requirements.md".into())),
+            );
+        }
+    }
+
+    fn capability(&mut self, r: &Text) {
+        let c = r.get_ref();
+        let ok = CAPABILITIES.contains(&c.as_str())
+            || c.strip_prefix("client:").is_some_and(is_role)
+            || c.strip_prefix("user:").is_some_and(is_role)
+            || c.strip_prefix("policy:")
+                .is_some_and(|t| POLICY_TAGS.contains(&t));
+        if !ok {
+            let mut all: Vec<String> = CAPABILITIES.iter().map(|s| s.to_string()).collect();
+            all.extend(POLICY_TAGS.iter().map(|t| format!("policy:{t}")));
+            let help = did_you_mean(c, &all)
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| {
+                    format!(
+                        "known: {}, client:<role>, user:<role>, policy:<tag>",
+                        CAPABILITIES.join(", ")
+                    )
+                });
+            self.err(r.span(), format!("unknown capability `{c}`"), Some(help));
+        }
+    }
+
+    fn step(
+        &mut self,
+        step: &Spanned<StepDef>,
+        index: usize,
+        scope: &Scope,
+        authorize_steps: &BTreeSet<String>,
+        requires: &mut BTreeSet<String>,
+    ) {
+        let span = step.span();
+        let s = step.get_ref();
+        let kinds = [
+            s.authorize.is_some(),
+            s.token.is_some(),
+            s.introspect.is_some(),
+            s.revoke.is_some(),
+            s.userinfo.is_some(),
+            s.discovery.is_some(),
+            s.http.is_some(),
+        ];
+        let n = kinds.iter().filter(|k| **k).count();
+        if n != 1 {
+            self.err(
+                span.clone(),
+                format!("step {} must have exactly one action, found {n}", index + 1),
+                Some(
+                    "one of: authorize, token, introspect, revoke, userinfo, discovery, http"
+                        .into(),
+                ),
+            );
+        }
+        for tag in s.levels.keys() {
+            if !POLICY_TAGS.contains(&tag.as_str()) {
+                let help = did_you_mean(tag, POLICY_TAGS).map(|t| format!("did you mean `{t}`?"));
+                self.err(
+                    span.clone(),
+                    format!("unknown policy tag `{tag}` in `levels`"),
+                    help.or(Some(format!("known: {}", POLICY_TAGS.join(", ")))),
+                );
+            }
+        }
+        let mut texts: Vec<&Text> = Vec::new();
+        let mut roles: Vec<(&Text, &str)> = Vec::new();
+        let is_authorize = s.authorize.is_some();
+        if let Some(a) = &s.authorize {
+            let a = a.get_ref();
+            texts.extend(
+                [
+                    &a.scope,
+                    &a.redirect_uri,
+                    &a.state,
+                    &a.nonce,
+                    &a.verifier,
+                    &a.method,
+                ]
+                .into_iter()
+                .flatten(),
+            );
+            if let Some(c) = &a.client {
+                roles.push((c, "client"));
+            }
+            if let Some(u) = &a.user {
+                roles.push((u, "user"));
+            }
+            edit_texts(a.edits(), &mut texts);
+            if a.consent
+                .as_ref()
+                .is_some_and(|c| *c.get_ref() == Consent::Deny)
+            {
+                requires.insert("deny".into());
+            }
+        }
+        if let Some(t) = &s.token {
+            let t = t.get_ref();
+            texts.extend(
+                [
+                    &t.grant,
+                    &t.secret,
+                    &t.code,
+                    &t.code_verifier,
+                    &t.redirect_uri,
+                    &t.refresh_token,
+                    &t.scope,
+                    &t.method,
+                    &t.content_type,
+                ]
+                .into_iter()
+                .flatten(),
+            );
+            texts.extend(t.query.iter().flatten());
+            if let Some(c) = &t.client {
+                roles.push((c, "client"));
+            }
+            if let Some(f) = &t.from {
+                if !authorize_steps.contains(f.get_ref()) {
+                    let cands: Vec<&String> = authorize_steps.iter().collect();
+                    let help =
+                        did_you_mean(f.get_ref(), &cands).map(|s| format!("did you mean `{s}`?"));
+                    self.err(
+                        f.span(),
+                        format!(
+                            "`from` must name an earlier authorize step; `{}` is not one",
+                            f.get_ref()
+                        ),
+                        help,
+                    );
+                }
+            }
+            edit_texts(t.edits(), &mut texts);
+        }
+        for op in [&s.introspect, &s.revoke].into_iter().flatten() {
+            let op = op.get_ref();
+            texts.extend([&op.token, &op.hint, &op.secret].into_iter().flatten());
+            if let Some(c) = &op.client {
+                roles.push((c, "client"));
+            }
+            edit_texts(op.edits(), &mut texts);
+        }
+        if s.introspect.is_some() {
+            requires.insert("introspection".into());
+        }
+        if s.revoke.is_some() {
+            requires.insert("revocation".into());
+        }
+        if let Some(u) = &s.userinfo {
+            requires.insert("userinfo".into());
+            let u = u.get_ref();
+            texts.extend([&u.token, &u.method, &u.scheme].into_iter().flatten());
+        }
+        if let Some(d) = &s.discovery {
+            texts.extend(d.get_ref().path.iter());
+        }
+        if let Some(h) = &s.http {
+            let h = h.get_ref();
+            texts.push(&h.url);
+            texts.extend([&h.method, &h.body].into_iter().flatten());
+            texts.extend(h.headers.iter().flatten());
+            texts.extend(h.form.iter().flatten());
+            if let Some(b) = &h.basic {
+                roles.push((b, "client"));
+            }
+        }
+        // Expectations.
+        let e = &s.expect;
+        if !is_authorize {
+            if let Some(c) = &e.callback {
+                self.err(
+                    c.span(),
+                    "`expect.callback` only applies to an authorize step",
+                    None,
+                );
+            }
+            if let Some((k, v)) = e.params.iter().next() {
+                self.err(
+                    v.span(),
+                    format!("`expect.params.{k}` only applies to an authorize step"),
+                    Some("use `expect.json` for response bodies".into()),
+                );
+            }
+        } else if let Some((k, v)) = e.json.iter().next() {
+            self.err(
+                v.span(),
+                format!("`expect.json.{k}` does not apply to an authorize step"),
+                Some("use `expect.params` for callback parameters".into()),
+            );
+        }
+        if let Some(n) = &e.successes {
+            if s.token
+                .as_ref()
+                .and_then(|t| t.get_ref().concurrent.as_ref())
+                .is_none()
+            {
+                self.err(
+                    n.span(),
+                    "`expect.successes` needs `concurrent = N` on the token step",
+                    None,
+                );
+            }
+        }
+        texts.extend(e.present.iter().chain(&e.absent).chain(&e.header_absent));
+        texts.extend(
+            e.params
+                .values()
+                .chain(e.differs.values())
+                .chain(e.header_contains.values()),
+        );
+        texts.extend([&e.challenge, &e.challenge_error].into_iter().flatten());
+        for v in e.json.values() {
+            if let toml::Value::String(st) = v.get_ref() {
+                self.template(st, v.span(), scope, requires);
+            }
+        }
+        for t in texts {
+            self.template(t.get_ref(), t.span(), scope, requires);
+        }
+        for (r, kind) in roles {
+            let role = r.get_ref();
+            if role.contains("{{") {
+                continue;
+            }
+            if !is_role(role) {
+                self.err(r.span(), format!("{kind} role `{role}` must be lower-case letters and digits"), Some("roles are the keys of the profile's [clients] and [users], e.g. `c1`, `p1`, `u1`".into()));
+            }
+            requires.insert(format!("{kind}:{role}"));
+        }
+    }
+
+    fn template(
+        &mut self,
+        text: &str,
+        span: std::ops::Range<usize>,
+        scope: &Scope,
+        requires: &mut BTreeSet<String>,
+    ) {
+        // +1 skips the opening quote of a basic string, so offsets land inside it.
+        let at = |off: usize| (span.start + 1 + off)..(span.start + 1 + off + 1);
+        let t = match Template::parse(text) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(at(e.offset), format!("bad template: {}", e.message), e.help);
+                return;
+            }
+        };
+        for ex in t.exprs() {
+            let head = ex.path[0].as_str();
+            let dotted = ex.dotted();
+            match head {
+                "case" => {
+                    let var = ex.path.get(1).map(String::as_str).unwrap_or("");
+                    if !scope.has_cases {
+                        self.err(at(ex.offset), format!("`{dotted}` refers to a case variable, but the scenario has no `[[case]]`"), None);
+                    } else if ex.path.len() != 2 || !scope.case_vars.contains(var) {
+                        let vars: Vec<&String> = scope.case_vars.iter().collect();
+                        let help = did_you_mean(var, &vars)
+                            .map(|s| format!("did you mean `case.{s}`?"))
+                            .or_else(|| Some("every [[case]] must define the variable".into()));
+                        self.err(
+                            at(ex.offset),
+                            format!("`{dotted}` is not a variable of every case"),
+                            help,
+                        );
+                    }
+                }
+                "clients" | "users" => {
+                    if ex.path.len() != 3 || !is_role(&ex.path[1]) {
+                        self.err(
+                            at(ex.offset),
+                            format!("`{dotted}` should be `{head}.<role>.<field>`"),
+                            Some(format!(
+                                "e.g. `{{{{ {head}.{}.{} }}}}`",
+                                if head == "clients" { "c1" } else { "u1" },
+                                if head == "clients" {
+                                    "redirect_uri"
+                                } else {
+                                    "username"
+                                }
+                            )),
+                        );
+                    } else {
+                        let kind = if head == "clients" { "client" } else { "user" };
+                        requires.insert(format!("{kind}:{}", ex.path[1]));
+                    }
+                }
+                "issuer" | "gen" => {
+                    if ex.path.len() != 2 {
+                        self.err(
+                            at(ex.offset),
+                            format!("`{dotted}` should be `{head}.<name>`"),
+                            None,
+                        );
+                    }
+                }
+                step => {
+                    if !scope.steps.contains(step) {
+                        let mut cands: Vec<String> = scope.steps.iter().cloned().collect();
+                        cands.extend(NAMESPACES.iter().map(|s| s.to_string()));
+                        let help = did_you_mean(step, &cands)
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "a template starts with an earlier step's name or one of: {}",
+                                    NAMESPACES.join(", ")
+                                )
+                            });
+                        self.err(
+                            at(ex.offset),
+                            format!("`{dotted}`: no earlier step is called `{step}`"),
+                            Some(help),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_role(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// The texts of `set`, `remove` and `append` (names too: a template may build one).
+fn edit_texts<'a>(e: Edits<'a>, texts: &mut Vec<&'a Text>) {
+    texts.extend(e.set.values());
+    texts.extend(e.remove.iter());
+    texts.extend(e.append.iter().flatten());
+}

@@ -1,0 +1,34 @@
+//! The scenario language: model, loader with spans, templates, validation.
+
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod template;
+
+pub use diag::Diagnostic;
+pub use load::{load_dir, load_str, LoadError, Scenario};
+pub use model::Level;
+
+/// Capabilities a scenario may `require`, besides `client:<role>`,
+/// `user:<role>` and `policy:<tag>`. Each is decided from discovery metadata
+/// or the profile; a missing one makes the scenario a skip with the reason.
+pub const CAPABILITIES: &[&str] = &[
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "introspection",
+    "revocation",
+    "userinfo",
+    "oidc",
+    "iss",
+    "client_secret_basic",
+    "client_secret_post",
+    "login",
+    "deny",
+];
+
+/// Policy tags a profile can switch on (requirements.md, "spec tensions").
+pub const POLICY_TAGS: &[&str] = &["rfc6749", "oauth21", "lab", "loopback_port"];
+
+/// First path segments a template may start with, besides earlier step names.
+pub const NAMESPACES: &[&str] = &["clients", "users", "issuer", "gen", "case"];

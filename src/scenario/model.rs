@@ -1,0 +1,338 @@
+//! The scenario language: one TOML file per scenario, read into these types.
+//!
+//! Every string a user writes that may hold a template is a [`Text`]: it keeps
+//! its span so that errors found after parsing (unknown requirement id, bad
+//! template, reference to a later step) still point into the file.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type Text = Spanned<String>;
+
+/// How much a broken expectation weighs (design.md, "five outcomes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// A precondition: when it does not hold the case is an `error`, not a finding.
+    Setup,
+    /// A MUST of a spec: `fail`.
+    Must,
+    /// A rule of the product card or the profile beyond the specs: `fail`, labelled profile.
+    Profile,
+    /// A SHOULD or best practice: `warn`.
+    Should,
+}
+
+impl Level {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Level::Setup => "setup",
+            Level::Must => "must",
+            Level::Profile => "profile",
+            Level::Should => "should",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub id: Text,
+    pub title: String,
+    /// What the scenario does and why, for `grantcheck explain`.
+    pub description: String,
+    /// Requirement ids of docs/requirements.md this scenario checks.
+    pub covers: Vec<Text>,
+    #[serde(default)]
+    pub spec: Vec<String>,
+    #[serde(default)]
+    pub level: Option<Spanned<Level>>,
+    /// Capabilities the issuer must offer (`revocation`, `client:p2`, `policy:rfc6749`, ...).
+    #[serde(default)]
+    pub requires: Vec<Text>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Matrix cases: one file, several cases, each reported on its own.
+    #[serde(default, rename = "case")]
+    pub cases: Vec<Spanned<CaseDef>>,
+    #[serde(rename = "step")]
+    pub steps: Vec<Spanned<StepDef>>,
+}
+
+/// One matrix case. Keys other than `name`, `covers` and `note` are variables,
+/// reachable in templates as `{{ case.<key> }}`.
+#[derive(Debug, Deserialize)]
+pub struct CaseDef {
+    pub name: String,
+    #[serde(default)]
+    pub covers: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(flatten)]
+    pub vars: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDef {
+    pub name: Option<Text>,
+    pub level: Option<Spanned<Level>>,
+    /// A different level when a profile policy is on, e.g. `{ oauth21 = "should" }`.
+    #[serde(default)]
+    pub levels: BTreeMap<String, Level>,
+    /// Why this step is there, for `explain` and reports.
+    pub note: Option<String>,
+    pub authorize: Option<Spanned<AuthorizeDef>>,
+    pub token: Option<Spanned<TokenDef>>,
+    pub introspect: Option<Spanned<TokenOpDef>>,
+    pub revoke: Option<Spanned<TokenOpDef>>,
+    pub userinfo: Option<Spanned<UserinfoDef>>,
+    pub discovery: Option<Spanned<DiscoveryDef>>,
+    pub http: Option<Spanned<HttpDef>>,
+    #[serde(default)]
+    pub expect: ExpectDef,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeDef {
+    /// Client role from the profile (`c1`, `p1`, ...).
+    pub client: Option<Text>,
+    /// User role from the profile (`u1`, `u2`).
+    pub user: Option<Text>,
+    pub scope: Option<Text>,
+    pub redirect_uri: Option<Text>,
+    pub state: Option<Text>,
+    pub nonce: Option<Text>,
+    /// The PKCE verifier; the S256 challenge is derived from it unless `set` overrides.
+    pub verifier: Option<Text>,
+    /// `GET` (default) or `POST` (form body).
+    pub method: Option<Text>,
+    /// `approve` (default) or `deny` at the consent page.
+    pub consent: Option<Spanned<Consent>>,
+    /// Replace (or add) parameters; an empty string sends the parameter empty.
+    #[serde(default)]
+    pub set: BTreeMap<String, Text>,
+    /// Drop parameters entirely.
+    #[serde(default)]
+    pub remove: Vec<Text>,
+    /// Add pairs at the end, even when the name is already there (duplicates).
+    #[serde(default)]
+    pub append: Vec<[Text; 2]>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Consent {
+    Approve,
+    Deny,
+}
+
+/// How a token-endpoint request authenticates the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// The client's registered method from the profile.
+    Default,
+    /// `Authorization: Basic` (RFC 6749 §2.3.1, with form-encoding before base64).
+    Basic,
+    /// `client_id` and `client_secret` in the body.
+    Post,
+    /// `client_id` in the body, no secret (a public client, or a confidential one on purpose).
+    None,
+    /// No client identification at all.
+    Omit,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenDef {
+    /// `authorization_code`, `refresh_token`, `client_credentials` or anything else on purpose.
+    pub grant: Option<Text>,
+    /// An earlier authorize step: fills code, redirect_uri, code_verifier and client.
+    pub from: Option<Text>,
+    pub client: Option<Text>,
+    pub auth: Option<Spanned<AuthMode>>,
+    /// Send this secret instead of the client's (a wrong secret on purpose).
+    pub secret: Option<Text>,
+    pub code: Option<Text>,
+    pub code_verifier: Option<Text>,
+    pub redirect_uri: Option<Text>,
+    pub refresh_token: Option<Text>,
+    pub scope: Option<Text>,
+    /// HTTP method, `POST` by default.
+    pub method: Option<Text>,
+    /// Content-Type of the body, `application/x-www-form-urlencoded` by default.
+    pub content_type: Option<Text>,
+    /// Parameters put in the URL query instead of (or besides) the body.
+    #[serde(default)]
+    pub query: Vec<[Text; 2]>,
+    /// Send the same request this many times at once (races).
+    pub concurrent: Option<Spanned<u32>>,
+    /// Replace (or add) parameters; an empty string sends the parameter empty.
+    #[serde(default)]
+    pub set: BTreeMap<String, Text>,
+    /// Drop parameters entirely.
+    #[serde(default)]
+    pub remove: Vec<Text>,
+    /// Add pairs at the end, even when the name is already there (duplicates).
+    #[serde(default)]
+    pub append: Vec<[Text; 2]>,
+}
+
+/// Introspection (RFC 7662) and revocation (RFC 7009) requests.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenOpDef {
+    pub token: Option<Text>,
+    pub hint: Option<Text>,
+    pub client: Option<Text>,
+    pub auth: Option<Spanned<AuthMode>>,
+    pub secret: Option<Text>,
+    /// Replace (or add) parameters; an empty string sends the parameter empty.
+    #[serde(default)]
+    pub set: BTreeMap<String, Text>,
+    /// Drop parameters entirely.
+    #[serde(default)]
+    pub remove: Vec<Text>,
+    /// Add pairs at the end, even when the name is already there (duplicates).
+    #[serde(default)]
+    pub append: Vec<[Text; 2]>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserinfoDef {
+    pub token: Option<Text>,
+    /// `GET` (default) or `POST`.
+    pub method: Option<Text>,
+    /// The Authorization scheme as sent, `Bearer` by default.
+    pub scheme: Option<Text>,
+    /// Where the token goes: any of `header` (default), `query`, `body`.
+    #[serde(default)]
+    pub placement: Vec<Spanned<Placement>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    Header,
+    Query,
+    Body,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoveryDef {
+    /// A well-known path other than `/.well-known/openid-configuration`.
+    pub path: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpDef {
+    pub method: Option<Text>,
+    pub url: Text,
+    #[serde(default)]
+    pub headers: Vec<[Text; 2]>,
+    pub body: Option<Text>,
+    /// A form body (sets the form Content-Type unless a header says otherwise).
+    #[serde(default)]
+    pub form: Vec<[Text; 2]>,
+    /// Authenticate with HTTP Basic as this client role.
+    pub basic: Option<Text>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDef {
+    pub status: Option<Spanned<OneOrMany<u16>>>,
+    /// The `error` of a JSON error body, or of an authorization error redirect.
+    pub error: Option<Spanned<OneOrMany<String>>>,
+    /// Authorization outcome: `code`, `error` or `no_redirect`.
+    pub callback: Option<Spanned<CallbackKind>>,
+    /// Fields that must be present (JSON body members, or callback parameters).
+    #[serde(default)]
+    pub present: Vec<Text>,
+    #[serde(default)]
+    pub absent: Vec<Text>,
+    /// JSON members equal to these values (strings may be templates).
+    #[serde(default)]
+    pub json: BTreeMap<String, Spanned<toml::Value>>,
+    /// Callback parameters equal to these values.
+    #[serde(default)]
+    pub params: BTreeMap<String, Text>,
+    /// Members that must be present and differ from these values.
+    #[serde(default)]
+    pub differs: BTreeMap<String, Text>,
+    /// Response headers that must contain these substrings (case-insensitive).
+    #[serde(default)]
+    pub header_contains: BTreeMap<String, Text>,
+    #[serde(default)]
+    pub header_absent: Vec<Text>,
+    /// The `WWW-Authenticate` scheme that must be challenged (`Basic`, `Bearer`).
+    pub challenge: Option<Text>,
+    /// A `WWW-Authenticate` `error` attribute that must be present.
+    pub challenge_error: Option<Text>,
+    /// For `concurrent` requests: how many may answer 200.
+    pub successes: Option<Spanned<u32>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::One(t) => std::slice::from_ref(t),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackKind {
+    /// A redirect to the redirect URI carrying `code`.
+    Code,
+    /// A redirect to the redirect URI carrying `error` (and no `code`).
+    Error,
+    /// No navigation away from the issuer at all (NO-REDIRECT of requirements.md).
+    NoRedirect,
+}
+
+impl CallbackKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CallbackKind::Code => "code",
+            CallbackKind::Error => "error",
+            CallbackKind::NoRedirect => "no_redirect",
+        }
+    }
+}
+
+/// The parameter edits of a request-building step (`set`, `remove`, `append`);
+/// kept as plain fields in each step type because serde cannot combine
+/// `flatten` with `deny_unknown_fields` or with spans.
+pub struct Edits<'a> {
+    pub set: &'a BTreeMap<String, Text>,
+    pub remove: &'a [Text],
+    pub append: &'a [[Text; 2]],
+}
+
+macro_rules! edits {
+    ($($t:ty),*) => {$(
+        impl $t {
+            pub fn edits(&self) -> Edits<'_> {
+                Edits { set: &self.set, remove: &self.remove, append: &self.append }
+            }
+        }
+    )*};
+}
+edits!(AuthorizeDef, TokenDef, TokenOpDef);

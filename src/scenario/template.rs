@@ -1,0 +1,293 @@
+//! `{{ path | filter }}` templates in scenario strings.
+//!
+//! Templates are parsed when a scenario is loaded (so a bad template is an
+//! error at file:line:col before anything runs) and rendered when a step runs,
+//! against the values the case has gathered so far.
+
+use crate::protocol::pkce;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    Lit(String),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expr {
+    /// `login.code` -> `["login", "code"]`.
+    pub path: Vec<String>,
+    pub filters: Vec<Filter>,
+    /// Byte offset of the expression inside the template text, for messages.
+    pub offset: usize,
+}
+
+impl Expr {
+    pub fn dotted(&self) -> String {
+        self.path.join(".")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Filter {
+    /// Upper-cases ASCII letters.
+    Upper,
+    /// Lower-cases ASCII letters.
+    Lower,
+    /// Drops the last character (a truncated code or token).
+    Chop,
+    /// The S256 PKCE challenge of the value.
+    S256,
+    /// The first N characters.
+    Take(usize),
+    /// Form-encodes the value.
+    UrlEncode,
+    /// Base64url (no padding) of the value's bytes.
+    Base64Url,
+}
+
+pub const FILTERS: &[&str] = &[
+    "upper",
+    "lower",
+    "chop",
+    "s256",
+    "take",
+    "urlencode",
+    "base64url",
+];
+
+impl Filter {
+    pub fn apply(&self, v: &str) -> String {
+        match self {
+            Filter::Upper => v.to_ascii_uppercase(),
+            Filter::Lower => v.to_ascii_lowercase(),
+            Filter::Chop => {
+                let mut s = v.to_string();
+                s.pop();
+                s
+            }
+            Filter::S256 => pkce::s256_challenge(v),
+            Filter::Take(n) => v.chars().take(*n).collect(),
+            Filter::UrlEncode => crate::protocol::form::encode_component(v),
+            Filter::Base64Url => {
+                use base64::Engine;
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.as_bytes())
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    pub parts: Vec<Part>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateError {
+    pub message: String,
+    /// Byte offset inside the template text.
+    pub offset: usize,
+    pub help: Option<String>,
+}
+
+impl Template {
+    /// A template with no expressions.
+    pub fn literal(s: &str) -> Self {
+        Self {
+            parts: vec![Part::Lit(s.to_string())],
+        }
+    }
+
+    pub fn parse(src: &str) -> Result<Self, TemplateError> {
+        let mut parts = Vec::new();
+        let mut rest = src;
+        let mut base = 0usize;
+        while let Some(open) = rest.find("{{") {
+            if open > 0 {
+                parts.push(Part::Lit(rest[..open].to_string()));
+            }
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("}}") else {
+                return Err(TemplateError {
+                    message: "`{{` is never closed".into(),
+                    offset: base + open,
+                    help: Some("close the expression with `}}`".into()),
+                });
+            };
+            let inner = &after[..close];
+            let expr = parse_expr(inner, base + open + 2)?;
+            parts.push(Part::Expr(expr));
+            let consumed = open + 2 + close + 2;
+            base += consumed;
+            rest = &rest[consumed..];
+        }
+        if let Some(i) = rest.find("}}") {
+            return Err(TemplateError {
+                message: "`}}` without a matching `{{`".into(),
+                offset: base + i,
+                help: None,
+            });
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Lit(rest.to_string()));
+        }
+        Ok(Self { parts })
+    }
+
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Expr(e) => Some(e),
+            Part::Lit(_) => None,
+        })
+    }
+
+    /// Renders with `lookup` resolving each path; the first path it cannot
+    /// resolve is returned as the error.
+    pub fn render<F>(&self, mut lookup: F) -> Result<String, String>
+    where
+        F: FnMut(&Expr) -> Result<String, String>,
+    {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Expr(e) => {
+                    let mut v = lookup(e)?;
+                    for f in &e.filters {
+                        v = f.apply(&v);
+                    }
+                    out.push_str(&v);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
+    let mut pieces = inner.split('|');
+    let head = pieces.next().unwrap_or("").trim();
+    let err = |message: String, help: Option<String>| TemplateError {
+        message,
+        offset,
+        help,
+    };
+    if head.is_empty() {
+        return Err(err(
+            "empty expression".into(),
+            Some("write a value path such as `{{ login.code }}`".into()),
+        ));
+    }
+    let path: Vec<String> = head.split('.').map(str::to_string).collect();
+    for seg in &path {
+        if seg.is_empty()
+            || !seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(err(
+                format!("`{head}` is not a value path"),
+                Some("paths are names joined by dots, e.g. `first.access_token`".into()),
+            ));
+        }
+    }
+    let mut filters = Vec::new();
+    for f in pieces {
+        let f = f.trim();
+        let (name, arg) = match f.split_once('(') {
+            Some((n, a)) => {
+                let Some(a) = a.strip_suffix(')') else {
+                    return Err(err(format!("filter `{f}` is missing `)`"), None));
+                };
+                (n.trim(), Some(a.trim()))
+            }
+            None => (f, None),
+        };
+        let filter = match (name, arg) {
+            ("upper", None) => Filter::Upper,
+            ("lower", None) => Filter::Lower,
+            ("chop", None) => Filter::Chop,
+            ("s256", None) => Filter::S256,
+            ("urlencode", None) => Filter::UrlEncode,
+            ("base64url", None) => Filter::Base64Url,
+            ("take", Some(a)) => match a.parse() {
+                Ok(n) => Filter::Take(n),
+                Err(_) => return Err(err(format!("`take` wants a whole number, got `{a}`"), None)),
+            },
+            ("take", None) => return Err(err("`take` needs a length: `take(43)`".into(), None)),
+            (n, Some(_)) if FILTERS.contains(&n) => {
+                return Err(err(format!("filter `{n}` takes no argument"), None))
+            }
+            (n, _) => {
+                return Err(err(
+                    format!("unknown filter `{n}`"),
+                    Some(match crate::scenario::diag::did_you_mean(n, FILTERS) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("filters are: {}", FILTERS.join(", ")),
+                    }),
+                ))
+            }
+        };
+        filters.push(filter);
+    }
+    Ok(Expr {
+        path,
+        filters,
+        offset,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_and_renders() {
+        let t =
+            Template::parse("{{ clients.c1.redirect_uri }}/evil?x={{ login.code | chop | upper }}")
+                .unwrap();
+        let out = t
+            .render(|e| match e.dotted().as_str() {
+                "clients.c1.redirect_uri" => Ok("https://c1.example/cb".into()),
+                "login.code" => Ok("abcd".into()),
+                other => Err(other.to_string()),
+            })
+            .unwrap();
+        assert_eq!(out, "https://c1.example/cb/evil?x=ABC");
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        assert_eq!(Template::parse("ab {{ x").unwrap_err().offset, 3);
+        let e = Template::parse("{{ a | uper }}").unwrap_err();
+        assert!(e.message.contains("unknown filter"));
+        assert_eq!(e.help.as_deref(), Some("did you mean `upper`?"));
+        assert!(Template::parse("{{ }}").is_err());
+        assert!(Template::parse("{{ a..b }}").is_err());
+        assert!(Template::parse("x }}").is_err());
+        assert!(Template::parse("{{ a | take(x) }}").is_err());
+    }
+
+    #[test]
+    fn filters() {
+        let t = Template::parse("{{ v | take(43) | s256 }}").unwrap();
+        let out = t
+            .render(|_| Ok("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXkEXTRA".into()))
+            .unwrap();
+        assert_eq!(out, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    }
+
+    proptest! {
+        #[test]
+        fn literal_text_round_trips(s in "[^{}]*") {
+            let t = Template::parse(&s).unwrap();
+            prop_assert_eq!(t.render(|_| Err(String::new())).unwrap(), s);
+        }
+
+        #[test]
+        fn never_panics(s in ".*") {
+            let _ = Template::parse(&s);
+        }
+    }
+}
