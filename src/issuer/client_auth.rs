@@ -34,8 +34,6 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[derive(Clone, Copy, Debug)]
 pub struct Authenticated<'a> {
     pub client: &'a ClientReg,
-    /// The Authorization header carried the credentials.
-    pub via_header: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,10 +133,7 @@ pub fn authenticate<'a>(
         if !ok {
             return Err(fail("invalid_client", "client authentication failed", true));
         }
-        return Ok(Authenticated {
-            client,
-            via_header: true,
-        });
+        return Ok(Authenticated { client });
     }
 
     let Some(id) = body_id else {
@@ -173,18 +168,12 @@ pub fn authenticate<'a>(
                     false,
                 ));
             }
-            Ok(Authenticated {
-                client,
-                via_header: false,
-            })
+            Ok(Authenticated { client })
         }
         AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost => {
             let Some(secret) = body_secret else {
                 if config.has_fault(Fault::ConfidentialWithoutSecret) {
-                    return Ok(Authenticated {
-                        client,
-                        via_header: false,
-                    });
+                    return Ok(Authenticated { client });
                 }
                 return Err(fail(
                     "invalid_client",
@@ -210,10 +199,7 @@ pub fn authenticate<'a>(
                     false,
                 ));
             }
-            Ok(Authenticated {
-                client,
-                via_header: false,
-            })
+            Ok(Authenticated { client })
         }
     }
 }
@@ -248,7 +234,6 @@ mod tests {
         let h = basic("c1", &s.c1);
         let a = authenticate(&cfg, Some(Some(&h)), &p(""), Policy::AllowPublic).unwrap();
         assert_eq!(a.client.id, "c1");
-        assert!(a.via_header);
         let h = basic("x1", &s.x1);
         let a = authenticate(&cfg, Some(Some(&h)), &p(""), Policy::AllowPublic).unwrap();
         assert_eq!(a.client.id, "x1");
@@ -320,7 +305,6 @@ mod tests {
         let ok = format!("client_id=c2&client_secret={}", s.c2);
         let a = authenticate(&cfg, None, &p(&ok), Policy::AllowPublic).unwrap();
         assert_eq!(a.client.id, "c2");
-        assert!(!a.via_header);
         for body in [
             "client_id=c2&client_secret=wrong".to_string(),
             "client_id=c1".to_string(),

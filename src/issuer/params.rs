@@ -43,10 +43,6 @@ impl Params {
         Ok(Params(out))
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     pub fn pairs(&self) -> &[(String, String)] {
         &self.0
     }

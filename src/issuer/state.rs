@@ -98,7 +98,6 @@ pub struct Grant {
     /// The scope originally granted; refreshes never exceed it.
     pub scopes: Vec<String>,
     pub auth_time: Option<u64>,
-    pub nonce: Option<String>,
     pub revoked: bool,
 }
 
@@ -278,7 +277,6 @@ mod tests {
             sub: Some("u".into()),
             scopes: vec![],
             auth_time: None,
-            nonce: None,
             revoked: false,
         });
         let at = s.issue_token(TokenKind::Access, g, "c1", vec![], 60);

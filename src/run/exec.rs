@@ -126,14 +126,16 @@ fn client<'a>(ctx: &CaseContext<'a>, role: &str) -> Result<&'a Client, String> {
         .ok_or_else(|| format!("the profile has no client `{role}`"))
 }
 
+/// `set` first (replace in place or add), then `remove`, then `append`:
+/// so a case can set a parameter empty and another case drop it entirely.
 fn apply_edits(p: &mut Params, e: Edits<'_>, ctx: &mut CaseContext<'_>) -> Result<(), String> {
-    for r in e.remove {
-        let name = ctx.render(r)?;
-        p.remove(&name);
-    }
     for (k, v) in e.set {
         let v = ctx.render(v)?;
         p.set(k, v);
+    }
+    for r in e.remove {
+        let name = ctx.render(r)?;
+        p.remove(&name);
     }
     for [k, v] in e.append {
         let (k, v) = (ctx.render(k)?, ctx.render(v)?);
