@@ -51,6 +51,8 @@ pub enum AgentError {
     },
     #[error("gave up after {0} pages without reaching the redirect URI")]
     TooManyPages(usize, Vec<Exchange>),
+    #[error("more than {0} redirects in a row inside the issuer (a redirect loop?)")]
+    TooManyRedirects(usize, Vec<Exchange>),
 }
 
 impl AgentError {
@@ -58,7 +60,8 @@ impl AgentError {
         match self {
             AgentError::Transport { exchanges, .. }
             | AgentError::LoginFailed { exchanges, .. }
-            | AgentError::TooManyPages(_, exchanges) => exchanges,
+            | AgentError::TooManyPages(_, exchanges)
+            | AgentError::TooManyRedirects(_, exchanges) => exchanges,
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct Walk<'a> {
     pub consent: Consent,
     /// The redirect URI the request sent (or the one registered, when none was sent).
     pub redirect_uri: Option<&'a str>,
+    /// Redirects in a row the walk follows inside the issuer before giving up.
+    pub max_redirects: usize,
 }
 
 /// Sends `first` and follows the issuer's pages until something leaves it.
@@ -80,7 +85,10 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
     let issuer_origin = Url::parse(&req.url).ok().map(|u| u.origin());
     let mut logins = 0usize;
     let mut consent = None;
-    for _ in 0..w.login.max_pages.max(1) {
+    let mut hops = 0usize;
+    // Pages bound the walk; redirect hops do not count as pages, so bound them apart.
+    let mut pages = 0usize;
+    while pages < w.login.max_pages.max(1) {
         let url = Url::parse(&req.url).ok();
         if let (Some(u), false) = (
             &url,
@@ -143,9 +151,15 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
                 r.exchanges = exchanges;
                 return Ok(r);
             }
+            hops += 1;
+            if hops > w.max_redirects {
+                return Err(AgentError::TooManyRedirects(w.max_redirects, exchanges));
+            }
             req = Request::get(target);
             continue;
         }
+        hops = 0;
+        pages += 1;
         let is_html = resp
             .header("content-type")
             .is_some_and(|c| c.to_ascii_lowercase().contains("html"));

@@ -167,7 +167,7 @@ fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
             println!("faults: {}", faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "));
         }
         println!("\n# secrets for issuers/reference.toml (fresh for this process):");
-        for (var, value) in run::reference_env(&secrets) {
+        for (var, value) in crate::run::reference::env_vars(&secrets) {
             println!("export {var}='{value}'");
         }
         if a.port != 8787 {

@@ -6,14 +6,12 @@ use std::sync::Arc;
 
 use super::{Failure, EXIT_FAILED, EXIT_HARNESS, EXIT_OK};
 use crate::http::Http;
-use crate::issuer::{self, IssuerConfig, ReferenceSecrets};
+use crate::issuer;
 use crate::profile::{self, Env, ProfileError};
 use crate::report::{json, terminal, Outcome, RunReport};
+use crate::run::reference::{self, ReferenceError};
 use crate::run::{self, target::TargetError, Selection, Target};
 use crate::scenario::{self, LoadError};
-
-/// The reference profile, built in so that `grantcheck run` works from anywhere.
-const REFERENCE_PROFILE: &str = include_str!("../../issuers/reference.toml");
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
@@ -60,18 +58,6 @@ pub enum ColorWhen {
     Never,
 }
 
-/// The environment variables `issuers/reference.toml` reads, for these secrets.
-pub fn reference_env(s: &ReferenceSecrets) -> Vec<(&'static str, String)> {
-    vec![
-        ("GRANTCHECK_REF_C1_SECRET", s.c1.clone()),
-        ("GRANTCHECK_REF_C2_SECRET", s.c2.clone()),
-        ("GRANTCHECK_REF_S1_SECRET", s.s1.clone()),
-        ("GRANTCHECK_REF_X1_SECRET", s.x1.clone()),
-        ("GRANTCHECK_REF_U1_PASSWORD", s.alice_password.clone()),
-        ("GRANTCHECK_REF_U2_PASSWORD", s.bob_password.clone()),
-    ]
-}
-
 pub fn load_scenarios(dir: &Path) -> Result<Vec<scenario::Scenario>, Failure> {
     scenario::load_dir(dir).map_err(|e| match e {
         LoadError::Io { path, source } => Failure::usage(
@@ -114,31 +100,14 @@ pub struct Prepared {
 
 /// Starts the embedded reference issuer with `faults` and resolves it as a target.
 pub async fn prepare_reference(faults: &[String]) -> Result<Prepared, Failure> {
-    let faults_set = super::parse_faults(faults)?;
-    let secrets = ReferenceSecrets::random();
-    let mut config = IssuerConfig::reference(&secrets);
-    config.faults = faults_set.clone();
-    let running = issuer::start(config, ([127, 0, 0, 1], 0).into())
-        .await
-        .map_err(|e| Failure::harness(format!("cannot start the reference issuer: {e}"), None))?;
-    let env = Env {
-        overlay: reference_env(&secrets)
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    };
-    let mut p = profile::load_str(Path::new("issuers/reference.toml"), REFERENCE_PROFILE, &env)
-        .map_err(profile_failure)?;
-    p.issuer = running.base_url.clone();
-    let target = resolve(
-        p,
-        true,
-        faults_set.iter().map(|f| f.name().to_string()).collect(),
-    )
-    .await?;
+    let faults = super::parse_faults(faults)?;
+    let r = reference::start(&faults).await.map_err(|e| match e {
+        ReferenceError::Profile(p) => profile_failure(p),
+        other => Failure::harness(other.to_string(), None),
+    })?;
     Ok(Prepared {
-        target: Arc::new(target),
-        _issuer: Some(running),
+        target: Arc::new(r.target),
+        _issuer: Some(r.issuer),
     })
 }
 

@@ -225,6 +225,7 @@ async fn authorize(a: &AuthorizeDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
         user: user.map(|u| (u.role.as_str(), u.username.as_str(), u.password.as_str())),
         consent,
         redirect_uri: expected_redirect.as_deref(),
+        max_redirects: ctx.target.profile.http.max_redirects,
     };
     let result = agent::authorize(walk, req).await.map_err(|e| StepError {
         message: e.to_string(),

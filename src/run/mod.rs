@@ -5,6 +5,7 @@ pub mod case;
 pub mod context;
 pub mod exec;
 pub mod expect;
+pub mod reference;
 pub mod target;
 
 use std::sync::Arc;

@@ -1,0 +1,154 @@
+//! The binary as a user runs it: exit codes, messages, and the documented
+//! failure paths.
+
+use std::process::Command;
+
+fn grantcheck() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_grantcheck"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn output(c: &mut Command) -> (i32, String, String) {
+    let o = c.output().expect("the binary runs");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn default_run_passes_and_exits_0() {
+    let (code, out, err) = output(grantcheck().arg("run"));
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("0 fail, 0 warn, 0 skip, 0 error"), "{out}");
+}
+
+#[test]
+fn a_broken_scenario_exits_2_with_file_line_col() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "id = \"x.bad\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"PKCE-01\"]\n\n[[step]]\nauthorize = {}\nexpct = { status = 200 }\n",
+    )
+    .unwrap();
+    let (code, _, err) = output(grantcheck().args(["run", "--suites"]).arg(dir.path()));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.toml:8:1"), "{err}");
+    assert!(
+        err.contains("unknown key `expct`") && err.contains("did you mean `expect`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_templates_and_ids_are_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "id = \"x.bad\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"PKCE-5\"]\n\n[[step]]\nname = \"login\"\nauthorize = {}\nexpect.callback = \"code\"\n\n[[step]]\ntoken = { code = \"{{ logn.code }}\" }\nexpect.status = 200\n",
+    )
+    .unwrap();
+    let (code, _, err) = output(grantcheck().args(["list", "--suites"]).arg(dir.path()));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("unknown requirement id `PKCE-5`") && err.contains("bad.toml:4:11"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no earlier step is called `logn`") && err.contains("did you mean `login`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreachable_issuer_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 (discard) is closed on loopback here; nothing listens.
+    let profile = dir.path().join("closed.toml");
+    std::fs::write(
+        &profile,
+        "name = \"closed\"\nissuer = \"http://127.0.0.1:9\"\n[clients.c1]\nclient_id = \"c1\"\nauth_method = \"none\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = output(grantcheck().args(["run", "--profile"]).arg(&profile));
+    assert_eq!(code, 3, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        err.contains("cannot reach the issuer's discovery document"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+}
+
+#[test]
+fn a_missing_secret_variable_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    std::fs::write(
+        &profile,
+        "name = \"p\"\nissuer = \"http://127.0.0.1:9\"\n[clients.c1]\nclient_id = \"c1\"\nsecret_env = \"GRANTCHECK_TEST_SURELY_UNSET\"\nauth_method = \"client_secret_basic\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = output(
+        grantcheck()
+            .args(["run", "--profile"])
+            .arg(&profile)
+            .env_remove("GRANTCHECK_TEST_SURELY_UNSET"),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("GRANTCHECK_TEST_SURELY_UNSET is not set"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_fault_fails_the_run_with_exit_1_and_evidence() {
+    let (code, out, _) = output(grantcheck().args([
+        "run",
+        "--only",
+        "pkce.plain-refused",
+        "--reference-fault",
+        "pkce_allow_plain",
+    ]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  pkce.plain-refused"), "{out}");
+    assert!(out.contains("expected error, got code"), "{out}");
+    assert!(
+        out.contains("> GET http://127.0.0.1:"),
+        "evidence is printed:\n{out}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, err) = output(grantcheck().args(["run", "--reference-fault", "pkce_alow_plain"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `pkce_allow_plain`?"), "{err}");
+    let (code, _, err) = output(grantcheck().args(["run", "--only", "nothing.matches.this"]));
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = output(grantcheck().args(["frobnicate"]));
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn list_coverage_and_explain() {
+    let (code, out, _) = output(grantcheck().args(["list", "--coverage"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("PKCE-05") && out.contains("pkce.plain-refused"),
+        "{out}"
+    );
+    assert!(out.contains("requirement rows covered"), "{out}");
+    let (code, out, _) = output(grantcheck().args(["explain", "code.reuse"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("CODE-01") && out.contains("expect error invalid_grant"),
+        "{out}"
+    );
+    let (code, _, err) = output(grantcheck().args(["explain", "code.reuze"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `code.reuse`?"), "{err}");
+}

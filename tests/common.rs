@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use grantcheck::issuer::Fault;
+use grantcheck::report::RunReport;
+use grantcheck::run::{self, reference, Selection};
+use grantcheck::scenario;
+
+pub fn suites() -> Vec<scenario::Scenario> {
+    // cargo runs integration tests from the package root, so the path stays
+    // relative, as it is for a user, and reports name `suites/...`.
+    scenario::load_dir(Path::new("suites")).expect("the committed suites load")
+}
+
+/// Runs the committed suites (or a selection) against the embedded reference issuer.
+pub async fn run_reference(only: &[&str], faults: &[Fault]) -> RunReport {
+    let scenarios = Arc::new(suites());
+    let sel = Selection {
+        only: only.iter().map(|s| s.to_string()).collect(),
+        tags: vec![],
+    };
+    let plan = run::select(&scenarios, &sel).expect("selection matches");
+    let faults: BTreeSet<Fault> = faults.iter().copied().collect();
+    let r = reference::start(&faults)
+        .await
+        .expect("reference issuer starts");
+    let target = Arc::new(r.target);
+    run::execute(scenarios, plan, target, 8, |_| {}).await
+}
+
+/// insta settings that hide what varies between runs: ports, times,
+/// fingerprints, random values, dates.
+pub fn stable() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    s.add_filter(r"#[0-9a-f]{6}\]", "#[fp]]");
+    s.add_filter(r"\d+(\.\d+)?s\n", "[time]s\n");
+    s.add_filter(r#""(duration_ms|elapsed_ms)": \d+"#, r#""$1": "[ms]""#);
+    s.add_filter(r"\(\d+ ms\)", "([ms] ms)");
+    s.add_filter(r"[A-Za-z0-9_~.-]{40,}", "[random]");
+    s.add_filter(r#""date",\s*"[^"]+""#, r#""date", "[date]""#);
+    s
+}

@@ -1,0 +1,209 @@
+//! Hostile or broken issuers (wiremock on loopback): an endless body, a hang
+//! and garbage discovery give a bounded `error` with evidence, never a
+//! panic, a hang or a pass.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use grantcheck::http::Http;
+use grantcheck::profile::{self, Env};
+use grantcheck::report::model::{Outcome, TransportError};
+use grantcheck::run::target::TargetError;
+use grantcheck::run::{self, Selection, Target};
+use grantcheck::scenario;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SCENARIO: &str = r#"
+id = "hostile.token"
+title = "t"
+description = "d"
+covers = ["TOK-01"]
+
+[[step]]
+token = { client = "s1", grant = "client_credentials" }
+expect.status = 200
+"#;
+
+fn profile_text(issuer: &str) -> String {
+    format!(
+        r#"
+name = "hostile"
+issuer = "{issuer}"
+[clients.s1]
+client_id = "s1"
+secret_env = "HOSTILE_S1_SECRET"
+auth_method = "client_secret_basic"
+grants = ["client_credentials"]
+[http]
+timeout_ms = 700
+max_body_bytes = 4096
+"#
+    )
+}
+
+async fn issuer_with(token: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    let meta = serde_json::json!({
+        "issuer": server.uri(),
+        "token_endpoint": format!("{}/token", server.uri()),
+        "grant_types_supported": ["client_credentials"],
+    });
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(meta))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(token)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn target(issuer: &str) -> Result<Target, TargetError> {
+    let env = Env {
+        overlay: [("HOSTILE_S1_SECRET".to_string(), "s3cr3t-value".to_string())].into(),
+    };
+    let p = profile::load_str(Path::new("hostile.toml"), &profile_text(issuer), &env).unwrap();
+    let http = Http::new(&p.http).unwrap();
+    Target::resolve(p, http, false, vec![]).await
+}
+
+async fn run_one(issuer: &str) -> grantcheck::report::CaseResult {
+    let s = scenario::load_str(Path::new("hostile.toml"), SCENARIO)
+        .map_err(|d| format!("{d:?}"))
+        .unwrap();
+    let scenarios = Arc::new(vec![s]);
+    let plan = run::select(&scenarios, &Selection::default()).unwrap();
+    let t = Arc::new(target(issuer).await.unwrap());
+    let mut r = run::execute(scenarios, plan, t, 1, |_| {}).await;
+    r.cases.remove(0)
+}
+
+#[tokio::test]
+async fn an_endless_body_is_cut_at_the_cap() {
+    let server = issuer_with(ResponseTemplate::new(200).set_body_string("x".repeat(1 << 20))).await;
+    let case = run_one(&server.uri()).await;
+    assert_eq!(case.outcome, Outcome::Error, "{case:?}");
+    let ex = &case.steps[0].exchanges[0];
+    assert_eq!(
+        ex.error.as_ref().map(|e| e.0),
+        Some(TransportError::BodyTooLarge)
+    );
+    assert!(
+        ex.response.is_some(),
+        "the partial response is kept as evidence"
+    );
+    assert!(case
+        .reason
+        .unwrap()
+        .contains("exceeds the cap of 4096 bytes"));
+}
+
+#[tokio::test]
+async fn a_hanging_issuer_times_out() {
+    let server =
+        issuer_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5))).await;
+    let start = std::time::Instant::now();
+    let case = run_one(&server.uri()).await;
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(4),
+        "bounded by the profile's timeout"
+    );
+    assert_eq!(case.outcome, Outcome::Error);
+    assert_eq!(
+        case.steps[0].exchanges[0].error.as_ref().map(|e| e.0),
+        Some(TransportError::Timeout)
+    );
+}
+
+#[tokio::test]
+async fn garbage_json_is_a_finding_not_a_crash() {
+    let server =
+        issuer_with(ResponseTemplate::new(200).set_body_string("{\"access_token\": ")).await;
+    let case = run_one(&server.uri()).await;
+    // The status matched, so this case passes; the point is no panic and a recorded body.
+    assert_eq!(
+        case.steps[0].exchanges[0].response.as_ref().unwrap().body,
+        "{\"access_token\": "
+    );
+    assert!(!case.steps[0].exchanges[0]
+        .request
+        .headers
+        .iter()
+        .any(|(_, v)| v.contains("s3cr3t")));
+}
+
+#[tokio::test]
+async fn html_discovery_is_a_harness_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>login</html>"))
+        .mount(&server)
+        .await;
+    match target(&server.uri()).await {
+        Err(TargetError::BadDiscovery {
+            message, exchange, ..
+        }) => {
+            assert!(message.contains("not JSON"), "{message}");
+            assert_eq!(exchange.response.unwrap().status, 200);
+        }
+        Err(e) => panic!("unexpected {e}"),
+        Ok(_) => panic!("HTML discovery must not resolve"),
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_cut_at_the_hop_cap() {
+    let server = MockServer::start().await;
+    let meta = serde_json::json!({
+        "issuer": server.uri(),
+        "authorization_endpoint": format!("{}/authorize", server.uri()),
+        "token_endpoint": format!("{}/token", server.uri()),
+    });
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(meta))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/authorize"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", "/authorize?again=1"))
+        .mount(&server)
+        .await;
+    let text = profile_text(&server.uri()).replace("[http]", "[users.u1]\nusername = \"u\"\npassword_env = \"HOSTILE_S1_SECRET\"\n[clients.c1]\nclient_id = \"c1\"\nauth_method = \"none\"\nredirect_uris = [\"https://c1.example/cb\"]\n[http]\nmax_redirects = 3");
+    let env = Env {
+        overlay: [("HOSTILE_S1_SECRET".to_string(), "s3cr3t-value".to_string())].into(),
+    };
+    let p = profile::load_str(Path::new("hostile.toml"), &text, &env).unwrap();
+    let http = Http::new(&p.http).unwrap();
+    let t = Arc::new(Target::resolve(p, http, false, vec![]).await.unwrap());
+    let s = scenario::load_str(
+        Path::new("loop.toml"),
+        "id = \"hostile.loop\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"AUTHZ-01\"]\n[[step]]\nauthorize = {}\nexpect.callback = \"code\"\n",
+    )
+    .map_err(|d| format!("{d:?}"))
+    .unwrap();
+    let scenarios = Arc::new(vec![s]);
+    let plan = run::select(&scenarios, &Selection::default()).unwrap();
+    let case = run::execute(scenarios, plan, t, 1, |_| {})
+        .await
+        .cases
+        .remove(0);
+    assert_eq!(case.outcome, Outcome::Error);
+    assert!(
+        case.reason
+            .as_deref()
+            .unwrap()
+            .contains("more than 3 redirects"),
+        "{:?}",
+        case.reason
+    );
+    assert_eq!(
+        case.steps[0].exchanges.len(),
+        4,
+        "the hops are the evidence"
+    );
+}
