@@ -88,7 +88,10 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
     let mut hops = 0usize;
     // Pages bound the walk; redirect hops do not count as pages, so bound them apart.
     let mut pages = 0usize;
-    while pages < w.login.max_pages.max(1) {
+    let end = loop {
+        if pages >= w.login.max_pages.max(1) {
+            return Err(AgentError::TooManyPages(w.login.max_pages, exchanges));
+        }
         let url = Url::parse(&req.url).ok();
         if let (Some(u), false) = (
             &url,
@@ -115,12 +118,6 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
         if let Some(u) = &url {
             jar.store(u, resp.headers_named("set-cookie"));
         }
-        let done = |end| AuthzResult {
-            end,
-            exchanges: Vec::new(),
-            logged_in: logins > 0,
-            consent,
-        };
         let leaves = |target: &str| -> bool {
             if w.redirect_uri.is_some_and(|r| {
                 !r.is_empty() && target.starts_with(r.split('?').next().unwrap_or(r))
@@ -134,22 +131,18 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
         };
         if (300..400).contains(&resp.status) {
             let Some(loc) = resp.header("location") else {
-                let mut r = done(AuthzEnd::NoRedirect {
+                break AuthzEnd::NoRedirect {
                     status: resp.status,
                     reason: format!("a {} without a Location header", resp.status),
-                });
-                r.exchanges = exchanges;
-                return Ok(r);
+                };
             };
             let target = resolve(url.as_ref(), loc);
             if leaves(&target) {
-                let mut r = done(AuthzEnd::Redirect {
+                break AuthzEnd::Redirect {
                     location: target,
                     status: resp.status,
                     via: "Location",
-                });
-                r.exchanges = exchanges;
-                return Ok(r);
+                };
             }
             hops += 1;
             if hops > w.max_redirects {
@@ -164,12 +157,10 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
             .header("content-type")
             .is_some_and(|c| c.to_ascii_lowercase().contains("html"));
         if !(200..300).contains(&resp.status) || !is_html {
-            let mut r = done(AuthzEnd::NoRedirect {
+            break AuthzEnd::NoRedirect {
                 status: resp.status,
                 reason: format!("status {} with no redirect", resp.status),
-            });
-            r.exchanges = exchanges;
-            return Ok(r);
+            };
         }
         let page = parse_page(&resp.body);
         // Navigation by the body counts as a redirect (requirements.md NO-REDIRECT).
@@ -179,13 +170,11 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
             .map(|t| resolve(url.as_ref(), t))
         {
             if leaves(&t) {
-                let mut r = done(AuthzEnd::Redirect {
+                break AuthzEnd::Redirect {
                     location: t,
                     status: resp.status,
                     via: "meta refresh",
-                });
-                r.exchanges = exchanges;
-                return Ok(r);
+                };
             }
         }
         if resp.body.contains(".submit()") {
@@ -203,13 +192,11 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
                     &resolve(url.as_ref(), &f.action),
                     &params,
                 );
-                let mut r = done(AuthzEnd::Redirect {
+                break AuthzEnd::Redirect {
                     location,
                     status: resp.status,
                     via: "auto-submitted form",
-                });
-                r.exchanges = exchanges;
-                return Ok(r);
+                };
             }
         }
         let creds = w.user.map(|(_, u, p)| Credentials {
@@ -218,12 +205,10 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
         });
         match decide(&page, w.login, creds.as_ref(), w.consent) {
             Decision::Stop { reason } => {
-                let mut r = done(AuthzEnd::NoRedirect {
+                break AuthzEnd::NoRedirect {
                     status: resp.status,
                     reason,
-                });
-                r.exchanges = exchanges;
-                return Ok(r);
+                };
             }
             Decision::Submit { form, fields, kind } => {
                 match kind {
@@ -250,8 +235,13 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
                 };
             }
         }
-    }
-    Err(AgentError::TooManyPages(w.login.max_pages, exchanges))
+    };
+    Ok(AuthzResult {
+        end,
+        exchanges,
+        logged_in: logins > 0,
+        consent,
+    })
 }
 
 /// Resolves a possibly relative reference against the page URL, keeping an

@@ -51,10 +51,11 @@ impl Paint {
 }
 
 /// The line printed for a case as it finishes.
-pub fn case_line(c: &CaseResult, opts: Options) -> String {
+/// (`width` pads the id so the requirement ids line up.)
+pub fn case_line(c: &CaseResult, opts: Options, width: usize) -> String {
     let p = Paint { on: opts.color };
     let mut line = format!(
-        "{} {:<52} {}",
+        "{} {:<width$} {}",
         p.outcome(c.outcome),
         c.id,
         p.dim(&c.covers.join(" "))
@@ -90,11 +91,17 @@ pub fn render(report: &RunReport, opts: Options) -> String {
         report.target.profile,
         report.target.issuer
     );
+    let width = report
+        .cases
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(0);
     for c in &report.cases {
         if opts.quiet && matches!(c.outcome, Outcome::Pass | Outcome::Skip) {
             continue;
         }
-        let _ = writeln!(out, "{}", case_line(c, opts));
+        let _ = writeln!(out, "{}", case_line(c, opts, width));
     }
     let bad: Vec<&CaseResult> = report
         .cases
