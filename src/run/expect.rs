@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::context::CaseContext;
 use super::exec::{Observed, StepOutput};
-use crate::protocol::token::{error_code, Body};
+use crate::protocol::token::{error_code, is_error_text_charset, Body};
 use crate::protocol::www_authenticate;
 use crate::report::model::Check;
 use crate::scenario::model::{CallbackKind, ExpectDef};
@@ -266,13 +266,45 @@ pub fn evaluate(
             ));
         }
     }
+    if e.error_charset {
+        for member in ["error", "error_description"] {
+            let got = match authz {
+                Some(a) => a.params.get(member).map(str::to_string),
+                None => obj
+                    .and_then(|m| m.get(member))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+            };
+            if let Some(text) = got {
+                let ok = is_error_text_charset(&text);
+                let actual = if ok {
+                    "only allowed characters".to_string()
+                } else {
+                    format!("\"{}\"", text.escape_default())
+                };
+                checks.push(check(
+                    format!("`{member}` charset"),
+                    "%x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.7, A.8)",
+                    actual,
+                    ok,
+                ));
+            } else if member == "error" {
+                checks.push(check(
+                    "`error` charset",
+                    "an error to check",
+                    "no error",
+                    false,
+                ));
+            }
+        }
+    }
     if let Some(n) = &e.successes {
         let want = *n.get_ref() as usize;
         let got = out.statuses.iter().filter(|s| **s == 200).count();
         checks.push(check(
             "concurrent successes",
             format!("exactly {want} of {} answered 200", out.statuses.len()),
-            format!("{got} answered 200 (statuses {:?})", out.statuses),
+            format!("{got} answered 200 ({})", super::exec::tally(&out.statuses)),
             got == want,
         ));
     }

@@ -244,7 +244,7 @@ impl Validator<'_> {
                 case_vars: &case_vars,
                 has_cases: !def.cases.is_empty(),
             };
-            self.step(step, i, &scope, &authorize_steps, &mut requires);
+            self.step(step, i, &scope, &def.cases, &authorize_steps, &mut requires);
             if let Some(n) = &step.get_ref().name {
                 let name = n.get_ref().clone();
                 if NAMESPACES.contains(&name.as_str()) {
@@ -327,6 +327,7 @@ impl Validator<'_> {
         step: &Spanned<StepDef>,
         index: usize,
         scope: &Scope,
+        cases: &[Spanned<CaseDef>],
         authorize_steps: &BTreeSet<String>,
         requires: &mut BTreeSet<String>,
     ) {
@@ -519,6 +520,23 @@ impl Validator<'_> {
         for (r, kind) in roles {
             let role = r.get_ref();
             if role.contains("{{") {
+                // `{{ case.var }}`: each case's value is a role the scenario needs,
+                // so a profile without it skips instead of erroring at run time.
+                if let Some(var) = role
+                    .trim()
+                    .strip_prefix("{{")
+                    .and_then(|r| r.strip_suffix("}}"))
+                    .and_then(|r| r.trim().strip_prefix("case."))
+                {
+                    for value in cases
+                        .iter()
+                        .filter_map(|c| c.get_ref().vars.get(var.trim()).and_then(|v| v.as_str()))
+                    {
+                        if is_role(value) {
+                            requires.insert(format!("{kind}:{value}"));
+                        }
+                    }
+                }
                 continue;
             }
             if !is_role(role) {

@@ -276,6 +276,10 @@ pub struct ExpectDef {
     pub challenge: Option<Text>,
     /// A `WWW-Authenticate` `error` attribute that must be present.
     pub challenge_error: Option<Text>,
+    /// `error` and `error_description` use only the characters RFC 6749
+    /// Appendix A.7/A.8 allow (JSON error bodies and callback parameters).
+    #[serde(default)]
+    pub error_charset: bool,
     /// For `concurrent` requests: how many may answer 200.
     pub successes: Option<Spanned<u32>>,
 }
