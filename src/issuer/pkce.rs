@@ -1,9 +1,5 @@
 //! PKCE (RFC 7636) syntax checks and verification.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use sha2::{Digest, Sha256};
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     S256,
@@ -12,30 +8,14 @@ pub enum Method {
     Plain,
 }
 
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-/// `code-verifier = 43*128unreserved` (RFC 7636 §4.1).
-pub fn is_valid_verifier(v: &str) -> bool {
-    (43..=128).contains(&v.len()) && v.bytes().all(is_unreserved)
-}
-
-/// An S256 challenge is BASE64URL-NOPAD of a SHA-256 digest: exactly 43
-/// characters from the base64url alphabet (no `=`, `+`, `/`).
-pub fn is_valid_s256_challenge(c: &str) -> bool {
-    c.len() == 43
-        && c.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+// The syntax and the transform are the client side's too: one definition.
+pub use crate::protocol::pkce::{
+    is_s256_challenge_shape as is_valid_s256_challenge, is_valid_verifier, s256_challenge as s256,
+};
 
 /// A plain challenge is the verifier itself.
 pub fn is_valid_plain_challenge(c: &str) -> bool {
     is_valid_verifier(c)
-}
-
-pub fn s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// Does the verifier transform to the stored challenge? Compared in
