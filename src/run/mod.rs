@@ -97,12 +97,32 @@ pub fn select(scenarios: &[Scenario], sel: &Selection) -> Result<Vec<Planned>, P
 
 /// Why the target cannot run `s`, if it cannot.
 pub fn skip_reason(s: &Scenario, target: &Target) -> Option<String> {
-    s.requires.iter().find_map(|cap| {
+    let missing = s.requires.iter().find_map(|cap| {
         target
             .offers(cap)
             .err()
             .map(|why| format!("requires {cap}: {why}"))
-    })
+    });
+    if missing.is_some() {
+        return missing;
+    }
+    // RFC 6749 rules at the token endpoint do not bind a client the profile
+    // serves under OAuth 2.1 only (requirements.md, spec tension 2).
+    if s.requires.contains("policy:rfc6749") {
+        for role in s.requires.iter().filter_map(|c| c.strip_prefix("client:")) {
+            if target
+                .profile
+                .clients
+                .get(role)
+                .is_some_and(|c| c.oauth21_only)
+            {
+                return Some(format!(
+                    "requires policy:rfc6749, but the profile marks client `{role}` oauth21_only"
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Runs the planned cases, `concurrency` at a time, and reports each as it
