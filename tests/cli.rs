@@ -10,6 +10,14 @@ fn grantcheck() -> Command {
     c
 }
 
+/// A file `name` holding `text` in a fresh temporary directory (kept alive by the guard).
+fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
 fn output(c: &mut Command) -> (i32, String, String) {
     let o = c.output().expect("the binary runs");
     (
@@ -28,12 +36,7 @@ fn default_run_passes_and_exits_0() {
 
 #[test]
 fn a_broken_scenario_exits_2_with_file_line_col() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("bad.toml"),
-        "id = \"x.bad\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"PKCE-01\"]\n\n[[step]]\nauthorize = {}\nexpct = { status = 200 }\n",
-    )
-    .unwrap();
+    let (dir, _) = temp_file("bad.toml", "id = \"x.bad\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"PKCE-01\"]\n\n[[step]]\nauthorize = {}\nexpct = { status = 200 }\n");
     let (code, _, err) = output(grantcheck().args(["run", "--suites"]).arg(dir.path()));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bad.toml:8:1"), "{err}");
@@ -45,12 +48,7 @@ fn a_broken_scenario_exits_2_with_file_line_col() {
 
 #[test]
 fn bad_templates_and_ids_are_reported_together() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("bad.toml"),
-        "id = \"x.bad\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"PKCE-5\"]\n\n[[step]]\nname = \"login\"\nauthorize = {}\nexpect.callback = \"code\"\n\n[[step]]\ntoken = { code = \"{{ logn.code }}\" }\nexpect.status = 200\n",
-    )
-    .unwrap();
+    let (dir, _) = temp_file("bad.toml", "id = \"x.bad\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"PKCE-5\"]\n\n[[step]]\nname = \"login\"\nauthorize = {}\nexpect.callback = \"code\"\n\n[[step]]\ntoken = { code = \"{{ logn.code }}\" }\nexpect.status = 200\n");
     let (code, _, err) = output(grantcheck().args(["list", "--suites"]).arg(dir.path()));
     assert_eq!(code, 2, "{err}");
     assert!(
@@ -65,14 +63,8 @@ fn bad_templates_and_ids_are_reported_together() {
 
 #[test]
 fn an_unreachable_issuer_exits_3() {
-    let dir = tempfile::tempdir().unwrap();
     // Port 9 (discard) is closed on loopback here; nothing listens.
-    let profile = dir.path().join("closed.toml");
-    std::fs::write(
-        &profile,
-        "name = \"closed\"\nissuer = \"http://127.0.0.1:9\"\n[clients.c1]\nclient_id = \"c1\"\nauth_method = \"none\"\n",
-    )
-    .unwrap();
+    let (_dir, profile) = temp_file("closed.toml", "name = \"closed\"\nissuer = \"http://127.0.0.1:9\"\n[clients.c1]\nclient_id = \"c1\"\nauth_method = \"none\"\n");
     let (code, out, err) = output(grantcheck().args(["run", "--profile"]).arg(&profile));
     assert_eq!(code, 3, "stdout:\n{out}\nstderr:\n{err}");
     assert!(
@@ -84,13 +76,7 @@ fn an_unreachable_issuer_exits_3() {
 
 #[test]
 fn a_missing_secret_variable_exits_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("p.toml");
-    std::fs::write(
-        &profile,
-        "name = \"p\"\nissuer = \"http://127.0.0.1:9\"\n[clients.c1]\nclient_id = \"c1\"\nsecret_env = \"GRANTCHECK_TEST_SURELY_UNSET\"\nauth_method = \"client_secret_basic\"\n",
-    )
-    .unwrap();
+    let (_dir, profile) = temp_file("p.toml", "name = \"p\"\nissuer = \"http://127.0.0.1:9\"\n[clients.c1]\nclient_id = \"c1\"\nsecret_env = \"GRANTCHECK_TEST_SURELY_UNSET\"\nauth_method = \"client_secret_basic\"\n");
     let (code, _, err) = output(
         grantcheck()
             .args(["run", "--profile"])

@@ -8,7 +8,6 @@ mod explain;
 mod list;
 mod run;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -48,11 +47,6 @@ pub struct IssuerArgs {
     /// List the faults the reference issuer can be broken with, and exit.
     #[arg(long)]
     pub list_faults: bool,
-}
-
-/// The suites directory used when none is given.
-pub fn default_suites() -> PathBuf {
-    PathBuf::from("suites")
 }
 
 /// An error for the user: a message, a hint, and the exit code.

@@ -238,8 +238,3 @@ impl RateLimiter {
         tokio::time::sleep_until(at.into()).await;
     }
 }
-
-/// The body of a complete exchange's response, if any.
-pub fn response_of(e: &Exchange) -> Option<&HttpResponse> {
-    e.response.as_ref().filter(|_| e.error.is_none())
-}

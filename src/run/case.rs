@@ -31,7 +31,7 @@ fn step_level(step: &StepDef, scenario: &Scenario, target: &Target) -> Level {
         .as_ref()
         .map(|l| *l.get_ref())
         .unwrap_or(scenario.level);
-    let tags = target.profile.policy_tags();
+    let tags = &target.policy_tags;
     step.levels
         .iter()
         .find(|(tag, _)| tags.contains(*tag))
@@ -122,11 +122,6 @@ pub async fn run_case(
             Ok(out) => {
                 for ex in &out.exchanges {
                     learn(&mut redactor, ex);
-                }
-                for (k, v) in &out.values.fields {
-                    if SECRET_FIELDS.contains(&k.as_str()) || k == "verifier" {
-                        redactor.add(k, v);
-                    }
                 }
                 let (checks, error) = match expect::evaluate(&step.expect, &out, &mut ctx) {
                     Ok(c) => (c, None),

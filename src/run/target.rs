@@ -1,10 +1,10 @@
 //! The issuer under test, resolved: profile, metadata, endpoints and the
 //! capabilities that decide which scenarios run and which skip.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::http::{Http, Request};
-use crate::profile::{Environment, Profile};
+use crate::profile::Profile;
 use crate::protocol::discovery::{openid_configuration_url, Metadata};
 use crate::report::model::Exchange;
 
@@ -25,6 +25,8 @@ pub struct Target {
     pub http: Http,
     /// capability -> (offered, why)
     pub capabilities: BTreeMap<String, (bool, String)>,
+    /// The profile's policy tags, computed once (steps consult them often).
+    pub policy_tags: BTreeSet<String>,
     pub reference: bool,
     pub faults: Vec<String>,
 }
@@ -114,12 +116,14 @@ impl Target {
             return Err(TargetError::NoEndpoint("token"));
         }
         let capabilities = capabilities(&profile, metadata.as_ref(), &endpoints);
+        let policy_tags = profile.policy_tags();
         Ok(Self {
             profile,
             metadata,
             endpoints,
             http,
             capabilities,
+            policy_tags,
             reference,
             faults,
         })
@@ -145,8 +149,7 @@ impl Target {
         }
         if let Some(tag) = cap.strip_prefix("policy:") {
             return self
-                .profile
-                .policy_tags()
+                .policy_tags
                 .contains(tag)
                 .then_some(())
                 .ok_or_else(|| format!("the profile's policy does not select `{tag}`"));
@@ -185,10 +188,6 @@ impl Target {
             .as_ref()
             .and_then(|m| m.issuer.clone())
             .unwrap_or_else(|| self.profile.issuer.clone())
-    }
-
-    pub fn is_production(&self) -> bool {
-        self.profile.environment == Environment::Production
     }
 }
 
