@@ -11,6 +11,7 @@ pub mod protocol;
 pub mod report;
 pub mod requirements;
 pub mod scenario;
+pub mod selftest;
 
 #[cfg(feature = "runtime")]
 pub mod agent;

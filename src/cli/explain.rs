@@ -262,6 +262,33 @@ fn expectations(e: &ExpectDef) -> Vec<String> {
     if let Some(n) = &e.successes {
         v.push(format!("exactly {} success(es)", n.get_ref()));
     }
+    for (k, r) in &e.between {
+        let [lo, hi] = r.get_ref();
+        v.push(format!("`{k}` between {lo} and {hi}"));
+    }
+    for (k, x) in &e.includes {
+        v.push(format!("`{k}` including \"{}\"", x.get_ref()));
+    }
+    for (k, x) in &e.excludes {
+        v.push(format!("`{k}` not including \"{}\"", x.get_ref()));
+    }
+    if e.public_keys_only {
+        v.push("only public keys (no private or symmetric members)".into());
+    }
+    if let Some(idt) = &e.id_token {
+        let mut what =
+            "an id_token signed with a key from the JWKS, iss = the issuer, live exp".to_string();
+        if let Some(a) = &idt.aud {
+            what.push_str(&format!(", aud including {}", a.get_ref()));
+        }
+        if let Some(n) = &idt.nonce {
+            what.push_str(&format!(", nonce = {}", n.get_ref()));
+        }
+        if idt.nonce_absent {
+            what.push_str(", no nonce");
+        }
+        v.push(what);
+    }
     v
 }
 

@@ -7,6 +7,7 @@
 mod explain;
 mod list;
 mod run;
+mod selftest;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Serve the reference issuer on loopback for manual poking.
     Issuer(IssuerArgs),
+    /// Run the suite against the reference issuer and each of its faults: the detection matrix.
+    Selftest(selftest::SelftestArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::List(a) => list::list(a),
         Command::Explain(a) => explain::explain(a),
         Command::Issuer(a) => issuer(a),
+        Command::Selftest(a) => selftest::selftest(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

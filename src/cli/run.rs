@@ -80,7 +80,7 @@ fn profile_failure(e: ProfileError) -> Failure {
     Failure::usage(e.to_string(), hint)
 }
 
-fn color(when: ColorWhen) -> bool {
+pub fn color(when: ColorWhen) -> bool {
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
@@ -187,7 +187,7 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
     Ok(exit_code(&report))
 }
 
-fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
+pub fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::harness(format!("cannot create {}: {e}", dir.display()), None))?;

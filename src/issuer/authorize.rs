@@ -50,7 +50,28 @@ fn match_mode(config: &IssuerConfig) -> MatchMode {
         prefix: config.has_fault(Fault::RedirectPrefixMatch),
         case_insensitive: config.has_fault(Fault::RedirectCaseInsensitive),
         any_port_everywhere: config.has_fault(Fault::LoopbackAnyPortEverywhere),
+        normalized: config.has_fault(Fault::RedirectNormalizedCompare),
+        origin_prefix: config.has_fault(Fault::RedirectOriginPrefix),
+        path_only: config.has_fault(Fault::RedirectPathOnly),
+        scheme_ignored: config.has_fault(Fault::RedirectSchemeIgnored),
+        sent_length: config.has_fault(Fault::RedirectCompareSentLength),
+        any_loopback_host: config.has_fault(Fault::LoopbackAnyLoopbackHost),
+        loopback_hand_parsed: config.has_fault(Fault::LoopbackHandParsed),
+        loopback_origin_only: config.has_fault(Fault::LoopbackOriginOnly),
+        loopback_port_exact: config.has_fault(Fault::LoopbackPortExact),
     }
+}
+
+/// Is `sent` acceptable for `client`? (With `redirect_any_client`, any
+/// client's registration will do.)
+fn redirect_allowed(config: &IssuerConfig, client: &ClientReg, sent: &str) -> bool {
+    let mode = match_mode(config);
+    find_match(&client.redirect_uris, sent, mode).is_some()
+        || (config.has_fault(Fault::RedirectAnyClient)
+            && config
+                .clients
+                .iter()
+                .any(|c| find_match(&c.redirect_uris, sent, mode).is_some()))
 }
 
 fn details(params: &Params) -> Vec<(&'static str, String)> {
@@ -69,36 +90,45 @@ fn details(params: &Params) -> Vec<(&'static str, String)> {
 /// the browser session). `issuer` is needed only for `id_token_hint`.
 pub fn validate(config: &IssuerConfig, issuer: &str, params: &Params) -> Validation {
     let lw = config.has_fault(Fault::DuplicateParamsLastWins);
+    // Duplicates are tolerated under either "wins" fault; `lw` picks which.
+    let dup_ok = lw || config.has_fault(Fault::DuplicateParamsFirstWins);
     let unvalidated_fault = config.has_fault(Fault::RedirectErrorToUnvalidated);
     let page = |message: &'static str| Validation::ErrorPage {
         message,
         details: details(params),
     };
     let state = params.get("state", lw).map(str::to_string);
+    let unvalidated_redirect = |description: &'static str| {
+        params
+            .get("redirect_uri", lw)
+            .filter(|_| unvalidated_fault)
+            .map(|r| Validation::ErrorRedirect {
+                redirect_uri: r.to_string(),
+                error: "invalid_request",
+                description,
+                state: state.clone(),
+            })
+    };
 
     // 1. The client.
-    if params.count("client_id") > 1 && !lw {
+    if params.count("client_id") > 1 && !dup_ok {
         return page("The client_id parameter was sent more than once.");
     }
     let Some(client_id) = params.get("client_id", lw) else {
+        if let Some(v) = unvalidated_redirect("client_id is required") {
+            return v;
+        }
         return page("The request has no client_id.");
     };
     let Some(client) = config.client(client_id) else {
-        if unvalidated_fault {
-            if let Some(r) = params.get("redirect_uri", lw) {
-                return Validation::ErrorRedirect {
-                    redirect_uri: r.to_string(),
-                    error: "invalid_request",
-                    description: "unknown client",
-                    state,
-                };
-            }
+        if let Some(v) = unvalidated_redirect("unknown client") {
+            return v;
         }
         return page("The client is not registered.");
     };
 
     // 2. The redirect URI.
-    if params.count("redirect_uri") > 1 && !lw {
+    if params.count("redirect_uri") > 1 && !dup_ok {
         return page("The redirect_uri parameter was sent more than once.");
     }
     let wants_openid = params
@@ -109,7 +139,7 @@ pub fn validate(config: &IssuerConfig, issuer: &str, params: &Params) -> Validat
     let mut unvalidated = false;
     let (redirect_uri, redirect_sent) = match sent {
         Some(s) => {
-            if find_match(&client.redirect_uris, s, match_mode(config)).is_none() {
+            if !redirect_allowed(config, client, s) {
                 if !unvalidated_fault {
                     return page("The redirect_uri is not registered for this client.");
                 }
@@ -118,11 +148,13 @@ pub fn validate(config: &IssuerConfig, issuer: &str, params: &Params) -> Validat
             (s.to_string(), Some(s.to_string()))
         }
         None => {
-            if wants_openid {
+            let default_first = config.has_fault(Fault::RedirectDefaultFirst);
+            if wants_openid && !default_first {
                 return page("OpenID Connect requests must include redirect_uri.");
             }
             match client.redirect_uris.as_slice() {
                 [only] => (only.clone(), None),
+                [first, ..] if default_first => (first.clone(), None),
                 _ => return page("The request has no redirect_uri and the client has several."),
             }
         }
@@ -135,7 +167,7 @@ pub fn validate(config: &IssuerConfig, issuer: &str, params: &Params) -> Validat
         description,
         state: state.clone(),
     };
-    match check_request(config, issuer, client, params, lw) {
+    match check_request(config, issuer, client, params, lw, dup_ok) {
         Err((error, description)) => err(error, description),
         Ok(_) if unvalidated => page("The redirect_uri is not registered for this client."),
         Ok(checked) => Validation::Valid(AuthzRequest {
@@ -167,9 +199,10 @@ fn check_request(
     client: &ClientReg,
     params: &Params,
     lw: bool,
+    dup_ok: bool,
 ) -> Result<Checked, Reject> {
     let fault = |f| config.has_fault(f);
-    if !lw && params.first_duplicate().is_some() {
+    if !dup_ok && params.first_duplicate().is_some() {
         return Err(("invalid_request", "a parameter was sent more than once"));
     }
     match params.get("response_type", lw) {
@@ -244,6 +277,9 @@ fn check_request(
                     PkceMethod::S256
                 }
                 Some("plain") if fault(Fault::PkceAllowPlain) => PkceMethod::Plain,
+                Some(m) if fault(Fault::PkceUnknownMethodAsS256) && m != "plain" => {
+                    PkceMethod::S256
+                }
                 Some(_) => return Err(("invalid_request", "code_challenge_method must be S256")),
             };
             let syntax_ok = match method {
@@ -292,12 +328,13 @@ pub fn error_location(
     description: &str,
     state: Option<&str>,
 ) -> String {
-    let desc = respond::sanitize_description(description);
+    let desc = respond::description(app, description);
     let mut params: Vec<(&str, &str)> = vec![("error", error), ("error_description", &desc)];
-    if let Some(s) = state {
-        if !app.fault(Fault::StateDroppedOnError) {
-            params.push(("state", s));
-        }
+    match state {
+        Some(s) if !app.fault(Fault::StateDroppedOnError) => params.push(("state", s)),
+        Some(_) => {}
+        None if app.fault(Fault::StateInvented) => params.push(("state", "")),
+        None => {}
     }
     if !app.fault(Fault::IssMissing) && !app.fault(Fault::IssMissingOnError) {
         params.push(("iss", &app.issuer));
@@ -307,8 +344,10 @@ pub fn error_location(
 
 pub fn success_location(app: &AppState, req: &AuthzRequest, code: &str) -> String {
     let mut params: Vec<(&str, &str)> = vec![("code", code)];
-    if let Some(s) = &req.state {
-        params.push(("state", s));
+    match &req.state {
+        Some(s) => params.push(("state", s)),
+        None if app.fault(Fault::StateInvented) => params.push(("state", "")),
+        None => {}
     }
     if !app.fault(Fault::IssMissing) {
         params.push(("iss", &app.issuer));
@@ -389,8 +428,23 @@ pub async fn authorize(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
-    let mut resp = authorize_inner(&app, &method, &uri, &headers, &body);
-    if app.fault(Fault::CorsOnAuthorize) {
+    let cors = app.fault(Fault::CorsOnAuthorize);
+    let mut resp = if method == Method::OPTIONS {
+        // The conformant endpoint has no CORS preflight; a CORS layer
+        // wrapped around every route (the fault) answers it.
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = if cors {
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::METHOD_NOT_ALLOWED
+        };
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("GET, POST"));
+        r
+    } else {
+        authorize_inner(&app, &method, &uri, &headers, &body)
+    };
+    if cors {
         if let Some(origin) = headers.get(ORIGIN) {
             resp.headers_mut()
                 .insert("access-control-allow-origin", origin.clone());

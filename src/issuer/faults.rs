@@ -142,6 +142,42 @@ faults! {
         "the authorization endpoint reflects Origin in Access-Control-Allow-Origin";
     UserinfoAcceptsQueryToken => "userinfo_accepts_query_token", ["BEAR-06"],
         "userinfo accepts access_token in the query string";
+    RedirectNormalizedCompare => "redirect_normalized_compare", ["ADV-01", "ADV-03", "ADV-04"],
+        "redirect_uri compared after normalisation: percent-decoded, control characters dropped, dot segments resolved, host trailing dot removed";
+    RedirectOriginPrefix => "redirect_origin_prefix", ["ADV-05", "ADV-07"],
+        "the origin is checked with starts_with on the whole string and the path separately, so userinfo and longer hosts pass";
+    RedirectPathOnly => "redirect_path_only", ["ADV-04", "ADV-07"],
+        "only scheme and path of redirect_uri are compared; the host is assumed to be checked elsewhere";
+    RedirectSchemeIgnored => "redirect_scheme_ignored", ["ADV-07", "ADV-08"],
+        "http and https are treated as the same scheme";
+    RedirectAnyClient => "redirect_any_client", ["ADV-07"],
+        "redirect_uri is accepted when it is registered for any client, not only the requesting one";
+    RedirectCompareSentLength => "redirect_compare_sent_length", ["ADV-01"],
+        "redirect_uri compared only over the length of the value sent (strncmp), so truncations pass";
+    RedirectDefaultFirst => "redirect_default_first", ["RURI-04"],
+        "a missing redirect_uri defaults to the first registered URI, even with several registered or on an OpenID request";
+    LoopbackAnyLoopbackHost => "loopback_any_loopback_host", ["ADV-08"],
+        "a loopback registration accepts any loopback host (localhost, 127.0.0.0/8, [::1]) on any port";
+    LoopbackHandParsed => "loopback_hand_parsed", ["ADV-08"],
+        "loopback redirect URIs are parsed by hand: a host starting with 127. or naming a loopback counts, and everything up to the path is skipped as the port";
+    LoopbackOriginOnly => "loopback_origin_only", ["ADV-08"],
+        "for a loopback registration only scheme and host are compared; port, path and query may differ";
+    LoopbackPortExact => "loopback_port_exact", ["RURI-08"],
+        "the port of a loopback redirect URI must match the registration exactly (no RFC 8252 ephemeral ports)";
+    DuplicateParamsFirstWins => "duplicate_params_first_wins", ["ADV-18"],
+        "duplicated authorization parameters are accepted and the first value wins";
+    StateInvented => "state_invented", ["AUTHZ-10"],
+        "an empty state parameter is added to redirects when the request had none";
+    IntrospectionUnknownTokenError => "introspection_unknown_token_error", ["INTR-03"],
+        "introspecting an unknown token answers 400 invalid_token instead of active false";
+    PkceVerifierBoundsExclusive => "pkce_verifier_bounds_exclusive", ["PKCE-01"],
+        "code_verifier lengths 43 and 128 are refused (off-by-one bounds)";
+    PkceUnknownMethodAsS256 => "pkce_unknown_method_as_s256", ["PKCE-07", "ADV-11"],
+        "any code_challenge_method other than plain is treated as S256";
+    RefreshSameAccessToken => "refresh_same_access_token", ["RT-01"],
+        "refresh answers with the access token already issued instead of a new one";
+    ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
+        "error_description carries typographic quotes and a non-ASCII dash";
 }
 
 #[cfg(test)]

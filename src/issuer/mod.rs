@@ -79,7 +79,9 @@ pub fn router(config: IssuerConfig, issuer: String) -> Router {
     Router::new()
         .route(
             "/authorize",
-            get(authorize::authorize).post(authorize::authorize),
+            get(authorize::authorize)
+                .post(authorize::authorize)
+                .options(authorize::authorize),
         )
         .route("/login", post(authorize::login))
         .route(

@@ -18,11 +18,42 @@ pub struct MatchMode {
     pub prefix: bool,
     pub case_insensitive: bool,
     pub any_port_everywhere: bool,
+    pub normalized: bool,
+    pub origin_prefix: bool,
+    pub path_only: bool,
+    pub scheme_ignored: bool,
+    pub sent_length: bool,
+    pub any_loopback_host: bool,
+    pub loopback_hand_parsed: bool,
+    pub loopback_origin_only: bool,
+    pub loopback_port_exact: bool,
 }
 
 /// Does `sent` match the single registered URI?
 pub fn uri_matches(registered: &str, sent: &str, mode: MatchMode) -> bool {
     if registered == sent {
+        return true;
+    }
+    if mode.scheme_ignored {
+        // Compare as if the sent URI had the registered scheme.
+        let swapped = [("https://", "http://"), ("http://", "https://")]
+            .iter()
+            .find_map(|(from, to)| {
+                (registered.starts_with(to))
+                    .then(|| sent.strip_prefix(from).map(|rest| format!("{to}{rest}")))
+                    .flatten()
+            });
+        if let Some(s) = swapped {
+            let rest = MatchMode {
+                scheme_ignored: false,
+                ..mode
+            };
+            if uri_matches(registered, &s, rest) {
+                return true;
+            }
+        }
+    }
+    if faulty::matches(registered, sent, mode) {
         return true;
     }
     if mode.prefix && sent.starts_with(registered) {
@@ -33,7 +64,7 @@ pub fn uri_matches(registered: &str, sent: &str, mode: MatchMode) -> bool {
     }
     if let Some(origin) = LOOPBACK_PREFIXES
         .iter()
-        .find(|p| registered.starts_with(**p))
+        .find(|p| registered.starts_with(**p) && !mode.loopback_port_exact)
     {
         if port_variant(registered, origin, sent) {
             return true;
@@ -100,6 +131,117 @@ fn port_variant(registered: &str, origin: &str, sent: &str) -> bool {
     port_ok && &after_colon[digits..] == reg_rest
 }
 
+/// The broken matchers the redirect faults switch on. Each mimics a bug
+/// class real validators have shipped; none is used by the conformant issuer.
+mod faulty {
+    use super::MatchMode;
+    use percent_encoding::percent_decode_str;
+
+    pub fn matches(registered: &str, sent: &str, mode: MatchMode) -> bool {
+        (mode.normalized && normalize(registered).is_some_and(|r| Some(r) == normalize(sent)))
+            || (mode.origin_prefix && origin_prefix(registered, sent))
+            || (mode.path_only && path_only(registered, sent))
+            || (mode.sent_length && !sent.is_empty() && registered.starts_with(sent))
+            || (is_loopback_registration(registered)
+                && ((mode.any_loopback_host && any_loopback_host(registered, sent))
+                    || (mode.loopback_hand_parsed && hand_parsed(registered, sent))
+                    || (mode.loopback_origin_only && origin_only(registered, sent))))
+    }
+
+    /// What a "canonicalising" validator compares: decode, drop control
+    /// characters, parse (which resolves dot segments), drop the trailing
+    /// dot of the host.
+    fn normalize(uri: &str) -> Option<String> {
+        let decoded = percent_decode_str(uri).decode_utf8().ok()?;
+        let cleaned: String = decoded.chars().filter(|c| !c.is_control()).collect();
+        let mut url = url::Url::parse(&cleaned).ok()?;
+        if let Some(h) = url
+            .host_str()
+            .filter(|h| h.ends_with('.'))
+            .map(str::to_string)
+        {
+            url.set_host(Some(h.trim_end_matches('.'))).ok()?;
+        }
+        Some(url.to_string())
+    }
+
+    /// `scheme://authority` and the rest, split by hand at the first `/`
+    /// after the scheme.
+    fn split(uri: &str) -> Option<(&str, &str, &str)> {
+        let (scheme, rest) = uri.split_once("://")?;
+        let cut = rest.find('/').unwrap_or(rest.len());
+        Some((scheme, &rest[..cut], &rest[cut..]))
+    }
+
+    /// `sent.starts_with("https://c1.example")` plus a path comparison: the
+    /// authority after the registered host is never looked at.
+    fn origin_prefix(registered: &str, sent: &str) -> bool {
+        let (Some((rs, ra, rp)), Some((_, sa, _))) = (split(registered), split(sent)) else {
+            return false;
+        };
+        let origin = format!("{rs}://{ra}");
+        // The path as a URL parser sees it (userinfo and all).
+        let sent_path = url::Url::parse(sent).map(|u| u.path().to_string());
+        sa != ra && sent.starts_with(&origin) && sent_path.is_ok_and(|p| p == rp)
+    }
+
+    fn path_only(registered: &str, sent: &str) -> bool {
+        match (split(registered), split(sent)) {
+            (Some((rs, _, rp)), Some((ss, _, sp))) => rs == ss && rp == sp,
+            _ => false,
+        }
+    }
+
+    fn is_loopback_registration(registered: &str) -> bool {
+        super::LOOPBACK_PREFIXES
+            .iter()
+            .any(|p| registered.starts_with(p))
+    }
+
+    /// Scheme, path and query compared; the host may be any loopback name.
+    fn any_loopback_host(registered: &str, sent: &str) -> bool {
+        let (Ok(r), Ok(s)) = (url::Url::parse(registered), url::Url::parse(sent)) else {
+            return false;
+        };
+        let loopback = match s.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        loopback
+            && s.username().is_empty()
+            && r.scheme() == s.scheme()
+            && r.path() == s.path()
+            && r.query() == s.query()
+    }
+
+    /// Host read up to the first `:` or `/`; anything between it and the
+    /// first `/` is taken for a port.
+    fn hand_parsed(registered: &str, sent: &str) -> bool {
+        let (Some((rs, _, rp)), Some(rest)) = (split(registered), sent.strip_prefix("http://"))
+        else {
+            return false;
+        };
+        let host_end = if rest.starts_with('[') {
+            rest.find(']').map(|i| i + 1).unwrap_or(rest.len())
+        } else {
+            rest.find([':', '/']).unwrap_or(rest.len())
+        };
+        let host = &rest[..host_end];
+        let loopback = host.starts_with("127.") || host == "localhost" || host == "[::1]";
+        let path = rest[host_end..].find('/').map(|i| &rest[host_end + i..]);
+        rs == "http" && loopback && path == Some(rp)
+    }
+
+    fn origin_only(registered: &str, sent: &str) -> bool {
+        let (Ok(r), Ok(s)) = (url::Url::parse(registered), url::Url::parse(sent)) else {
+            return false;
+        };
+        r.scheme() == s.scheme() && r.host() == s.host() && s.username().is_empty()
+    }
+}
+
 /// Characters left unencoded in response parameters: RFC 3986 unreserved.
 /// Everything else (including space and `+`) is percent-encoded, so that
 /// both form decoders and plain RFC 3986 decoders get the exact value back.
@@ -116,7 +258,18 @@ pub fn encode_component(s: &str) -> String {
 /// Appends response parameters to a validated redirect URI. A registered
 /// query is preserved and extended with `&` (RURI-05), never a second `?`.
 pub fn build_location(base: &str, params: &[(&str, &str)]) -> String {
-    let mut out = String::from(base);
+    // A registered URI has no control characters; one that only a faulty
+    // matcher let through may, and a header value cannot carry them raw.
+    let mut out: String = base
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("%{:02X}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
     let mut sep = if base.contains('?') {
         if base.ends_with('?') || base.ends_with('&') {
             ""
@@ -144,6 +297,15 @@ mod tests {
         prefix: false,
         case_insensitive: false,
         any_port_everywhere: false,
+        normalized: false,
+        origin_prefix: false,
+        path_only: false,
+        scheme_ignored: false,
+        sent_length: false,
+        any_loopback_host: false,
+        loopback_hand_parsed: false,
+        loopback_origin_only: false,
+        loopback_port_exact: false,
     };
 
     fn strict(reg: &str, sent: &str) -> bool {

@@ -56,6 +56,9 @@ fn introspect_inner(
     // token_type_hint is only an optimisation hint; it never filters.
     let store = app.store();
     let Some((rec, grant)) = store.active_token(token) else {
+        if app.fault(Fault::IntrospectionUnknownTokenError) {
+            return Err(OAuthError::new("invalid_token", "the token is not known"));
+        }
         return Ok(json!({"active": false}));
     };
     let mut m = Map::new();

@@ -56,6 +56,18 @@ pub fn sanitize_description(s: &str) -> String {
         .collect()
 }
 
+/// The error description as sent: restricted ASCII, or under the
+/// `error_description_unicode` fault dressed up the way a localised or
+/// "friendly" error layer does it.
+pub fn description(app: &AppState, s: &str) -> String {
+    let d = sanitize_description(s);
+    if app.fault(Fault::ErrorDescriptionUnicode) {
+        format!("\u{201c}{d}\u{201d} \u{2014} see the documentation")
+    } else {
+        d
+    }
+}
+
 /// Which challenge accompanies a 401 from a client-authenticating endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Challenge {
@@ -94,7 +106,7 @@ impl OAuthError {
     }
 
     pub fn render(&self, app: &AppState) -> Response<Body> {
-        let desc = sanitize_description(&self.description);
+        let desc = description(app, &self.description);
         let mut resp = if app.fault(Fault::ErrorBodyNotJson) {
             let mut r = Response::new(Body::from(format!("error: {} ({desc})", self.error)));
             set(&mut r, CONTENT_TYPE, "text/plain; charset=utf-8");

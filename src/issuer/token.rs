@@ -261,6 +261,10 @@ fn check_code(
                 if !app.fault(Fault::PkceNoVerifierSyntaxCheck) && !pkce::is_valid_verifier(v) {
                     return Err(invalid_grant("code_verifier is malformed"));
                 }
+                // Off-by-one bounds: `43 < len < 128` instead of `43 <= len <= 128`.
+                if app.fault(Fault::PkceVerifierBoundsExclusive) && !(44..=127).contains(&v.len()) {
+                    return Err(invalid_grant("code_verifier is malformed"));
+                }
                 if !app.fault(Fault::PkceSkipCompare) && !pkce::verify(*method, challenge, v) {
                     return Err(invalid_grant("code_verifier does not match the challenge"));
                 }
@@ -432,13 +436,28 @@ fn refresh_grant(
             REFRESH_TOKEN_TTL,
         )
     };
-    let access_token = store.issue_token(
-        TokenKind::Access,
-        rec.grant,
-        &client.id,
-        scopes.clone(),
-        app.at_ttl(),
-    );
+    // The fault hands back the grant's newest live access token.
+    let previous = app
+        .fault(Fault::RefreshSameAccessToken)
+        .then(|| {
+            store
+                .tokens
+                .iter()
+                .filter(|(_, t)| t.grant == rec.grant && t.kind == TokenKind::Access && !t.revoked)
+                .max_by_key(|(_, t)| t.iat)
+                .map(|(k, _)| k.clone())
+        })
+        .flatten();
+    let access_token = match previous {
+        Some(at) => at,
+        None => store.issue_token(
+            TokenKind::Access,
+            rec.grant,
+            &client.id,
+            scopes.clone(),
+            app.at_ttl(),
+        ),
+    };
     drop(store);
     let wants_idt =
         grant.scopes.iter().any(|s| s == "openid") || app.fault(Fault::IdTokenWithoutOpenid);

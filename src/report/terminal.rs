@@ -20,19 +20,20 @@ pub struct Options {
 /// How many characters of a body the terminal shows.
 const BODY_PREVIEW: usize = 600;
 
-struct Paint {
-    on: bool,
+/// Styles text when colour is on (shared with the self-test renderer).
+pub(crate) struct Paint {
+    pub(crate) on: bool,
 }
 
 impl Paint {
-    fn wrap(&self, style: Style, s: &str) -> String {
+    pub(crate) fn wrap(&self, style: Style, s: &str) -> String {
         if self.on {
             format!("{}{s}{}", style.render(), style.render_reset())
         } else {
             s.to_string()
         }
     }
-    fn outcome(&self, o: Outcome) -> String {
+    pub(crate) fn outcome(&self, o: Outcome) -> String {
         let (label, color) = match o {
             Outcome::Pass => ("PASS ", AnsiColor::Green),
             Outcome::Fail => ("FAIL ", AnsiColor::Red),
@@ -42,10 +43,10 @@ impl Paint {
         };
         self.wrap(Style::new().fg_color(Some(color.into())).bold(), label)
     }
-    fn dim(&self, s: &str) -> String {
+    pub(crate) fn dim(&self, s: &str) -> String {
         self.wrap(Style::new().dimmed(), s)
     }
-    fn bold(&self, s: &str) -> String {
+    pub(crate) fn bold(&self, s: &str) -> String {
         self.wrap(Style::new().bold(), s)
     }
 }

@@ -119,14 +119,19 @@ pub async fn run_case(
                     exchanges: e.exchanges,
                 }
             }
-            Ok(out) => {
+            Ok(mut out) => {
+                let keys = match &step.expect.id_token {
+                    Some(_) => Some(fetch_jwks(target, &mut out.exchanges).await),
+                    None => None,
+                };
                 for ex in &out.exchanges {
                     learn(&mut redactor, ex);
                 }
-                let (checks, error) = match expect::evaluate(&step.expect, &out, &mut ctx) {
-                    Ok(c) => (c, None),
-                    Err(e) => (Vec::new(), Some(e)),
-                };
+                let (checks, error) =
+                    match expect::evaluate(&step.expect, &out, &mut ctx, keys.as_ref()) {
+                        Ok(c) => (c, None),
+                        Err(e) => (Vec::new(), Some(e)),
+                    };
                 let outcome = if error.is_some() {
                     Outcome::Error
                 } else if checks.iter().all(|c| c.passed) {
@@ -257,4 +262,21 @@ fn redact_step(r: &Redactor, s: StepResult) -> StepResult {
         exchanges: s.exchanges.iter().map(|e| r.exchange(e)).collect(),
         ..s
     }
+}
+
+/// Fetches the issuer's JWKS for an ID token check; the exchange becomes
+/// part of the step's evidence.
+async fn fetch_jwks(target: &Target, exchanges: &mut Vec<Exchange>) -> expect::Keys {
+    let Some(url) = target.endpoints.jwks.clone() else {
+        return Err("the issuer has no jwks_uri".into());
+    };
+    let ex = target.http.send(crate::http::Request::get(url)).await;
+    let parsed = match &ex.response {
+        None => Err("the JWKS could not be fetched".to_string()),
+        Some(r) if r.status != 200 => Err(format!("the JWKS answered {}", r.status)),
+        Some(r) => serde_json::from_str::<jsonwebtoken::jwk::JwkSet>(&r.body)
+            .map_err(|e| format!("the JWKS is not a usable JWK set: {e}")),
+    };
+    exchanges.push(ex);
+    parsed
 }

@@ -5,10 +5,11 @@ use serde_json::Value;
 
 use super::context::CaseContext;
 use super::exec::{Observed, StepOutput};
+use crate::protocol::jwt;
 use crate::protocol::token::{error_code, is_error_text_charset, Body};
 use crate::protocol::www_authenticate;
 use crate::report::model::Check;
-use crate::scenario::model::{CallbackKind, ExpectDef};
+use crate::scenario::model::{CallbackKind, ExpectDef, IdTokenExpect};
 
 fn check(
     what: impl Into<String>,
@@ -37,10 +38,15 @@ fn one_of<T: std::fmt::Display>(v: &[T]) -> String {
     }
 }
 
+/// The issuer's JWKS as fetched for an `id_token` expectation: the parsed
+/// set, or why there is none.
+pub type Keys = Result<jsonwebtoken::jwk::JwkSet, String>;
+
 pub fn evaluate(
     e: &ExpectDef,
     out: &StepOutput,
     ctx: &mut CaseContext<'_>,
+    keys: Option<&Keys>,
 ) -> Result<Vec<Check>, String> {
     let mut checks = Vec::new();
     let authz = out.authz.as_ref();
@@ -298,6 +304,77 @@ pub fn evaluate(
             }
         }
     }
+    for (k, r) in &e.between {
+        let [lo, hi] = *r.get_ref();
+        let got = obj.and_then(|m| m.get(k));
+        let n = got.and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
+        checks.push(check(
+            format!("json `{k}` range"),
+            format!("a number from {lo} to {hi}"),
+            got.map(|g| g.to_string())
+                .unwrap_or_else(|| "absent".into()),
+            n.is_some_and(|n| (lo..=hi).contains(&n)),
+        ));
+    }
+    for (k, v) in &e.includes {
+        let want = ctx.render(v)?;
+        let got = obj.and_then(|m| m.get(k));
+        let ok = got
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(want.as_str())));
+        checks.push(check(
+            format!("json `{k}` includes"),
+            format!("a list including \"{want}\""),
+            got.map(|g| g.to_string())
+                .unwrap_or_else(|| "absent".into()),
+            ok,
+        ));
+    }
+    for (k, v) in &e.excludes {
+        let want = ctx.render(v)?;
+        let got = obj.and_then(|m| m.get(k));
+        let ok = !got
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(want.as_str())));
+        checks.push(check(
+            format!("json `{k}` excludes"),
+            format!("no \"{want}\""),
+            got.map(|g| g.to_string())
+                .unwrap_or_else(|| "absent".into()),
+            ok,
+        ));
+    }
+    if e.public_keys_only {
+        let actual = match obj {
+            None => ("not a JSON object".to_string(), false),
+            Some(m) => {
+                let v = Value::Object(m.clone());
+                let leaked = jwt::leaked_private_members(&v);
+                let n = v.get("keys").and_then(Value::as_array).map(Vec::len);
+                match (n, leaked.is_empty()) {
+                    (None, _) => ("no `keys` array".to_string(), false),
+                    (Some(n), true) => (format!("{n} key(s), all public"), true),
+                    (Some(_), false) => (
+                        leaked
+                            .iter()
+                            .map(|(kid, m)| format!("key {kid}: {}", m.join(", ")))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        false,
+                    ),
+                }
+            }
+        };
+        checks.push(check(
+            "JWKS keys",
+            "public keys only (no d, p, q, dp, dq, qi, oth, k)",
+            actual.0,
+            actual.1,
+        ));
+    }
+    if let Some(idt) = &e.id_token {
+        id_token_checks(idt, obj, ctx, keys, &mut checks)?;
+    }
     if let Some(n) = &e.successes {
         let want = *n.get_ref() as usize;
         let got = out.statuses.iter().filter(|s| **s == 200).count();
@@ -309,6 +386,163 @@ pub fn evaluate(
         ));
     }
     Ok(checks)
+}
+
+/// The ID token checks: a JWS whose header names an advertised algorithm
+/// (never `none`), whose signature verifies with the JWKS key its `kid`
+/// names, and whose claims hold `iss`, `aud`, `exp`, `iat` and `nonce`.
+fn id_token_checks(
+    idt: &IdTokenExpect,
+    obj: Option<&serde_json::Map<String, Value>>,
+    ctx: &mut CaseContext<'_>,
+    keys: Option<&Keys>,
+    checks: &mut Vec<Check>,
+) -> Result<(), String> {
+    let Some(raw) = obj.and_then(|m| m.get("id_token")).and_then(Value::as_str) else {
+        checks.push(check("id_token", "present", "absent", false));
+        return Ok(());
+    };
+    let jws = match jwt::Jws::parse(raw) {
+        Ok(j) => j,
+        Err(e) => {
+            checks.push(check("id_token", "a compact JWS", e.to_string(), false));
+            return Ok(());
+        }
+    };
+    let advertised: Vec<String> = ctx
+        .target
+        .metadata
+        .as_ref()
+        .and_then(|m| m.id_token_signing_alg_values_supported.clone())
+        .unwrap_or_else(|| vec!["RS256".into()]);
+    let alg = jws.alg().unwrap_or("(none given)").to_string();
+    let alg_ok = alg != "none" && advertised.contains(&alg);
+    checks.push(check(
+        "id_token alg",
+        format!("one of {} (never none)", advertised.join(", ")),
+        alg.clone(),
+        alg_ok,
+    ));
+    let verdict = match keys {
+        None => Err("no JWKS was fetched".to_string()),
+        Some(Err(why)) => Err(why.clone()),
+        Some(Ok(set)) if alg_ok => verify_with(set, &jws, &alg),
+        Some(Ok(_)) => Err(format!("not verified: alg {alg}")),
+    };
+    checks.push(check(
+        "id_token signature",
+        "verifies with the issuer's JWKS",
+        match &verdict {
+            Ok(kid) => format!("verified with key {kid}"),
+            Err(e) => e.clone(),
+        },
+        verdict.is_ok(),
+    ));
+    let issuer = ctx.target.issuer_id();
+    let iss = jws.claims.get("iss").and_then(Value::as_str);
+    checks.push(check(
+        "id_token iss",
+        format!("\"{issuer}\""),
+        iss.map(|i| format!("\"{i}\""))
+            .unwrap_or_else(|| "absent".into()),
+        iss == Some(issuer.as_str()),
+    ));
+    if let Some(a) = &idt.aud {
+        let want = ctx.render(a)?;
+        let auds = jws.audiences();
+        checks.push(check(
+            "id_token aud",
+            format!("includes \"{want}\""),
+            format!("{auds:?}"),
+            auds.contains(&want.as_str()),
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    // A minute of clock skew either way.
+    let exp = jws.number("exp");
+    checks.push(check(
+        "id_token exp",
+        "in the future",
+        exp.map(|e| format!("{} s from now", e - now))
+            .unwrap_or_else(|| "absent".into()),
+        exp.is_some_and(|e| e > now - 60),
+    ));
+    let iat = jws.number("iat");
+    checks.push(check(
+        "id_token iat",
+        "present, not in the future",
+        iat.map(|i| format!("{} s ago", now - i))
+            .unwrap_or_else(|| "absent".into()),
+        iat.is_some_and(|i| i <= now + 60),
+    ));
+    let nonce = jws.claims.get("nonce").and_then(Value::as_str);
+    if let Some(n) = &idt.nonce {
+        let want = ctx.render(n)?;
+        checks.push(check(
+            "id_token nonce",
+            format!("\"{want}\""),
+            nonce
+                .map(|n| format!("\"{n}\""))
+                .unwrap_or_else(|| "absent".into()),
+            nonce == Some(want.as_str()),
+        ));
+    }
+    if idt.nonce_absent {
+        checks.push(check(
+            "id_token nonce",
+            "absent (none was sent)",
+            nonce
+                .map(|n| format!("\"{n}\""))
+                .unwrap_or_else(|| "absent".into()),
+            nonce.is_none(),
+        ));
+    }
+    Ok(())
+}
+
+/// Verifies the signature with the key `kid` names (or the only key).
+/// Returns the key's name.
+fn verify_with(
+    set: &jsonwebtoken::jwk::JwkSet,
+    jws: &jwt::Jws,
+    alg: &str,
+) -> Result<String, String> {
+    use std::str::FromStr;
+    let algorithm = jsonwebtoken::Algorithm::from_str(alg)
+        .map_err(|_| format!("alg {alg} is not one grantcheck can verify"))?;
+    let jwk = match jws.kid() {
+        Some(kid) => set
+            .find(kid)
+            .ok_or_else(|| format!("kid {kid} is not in the JWKS"))?,
+        None => match set.keys.as_slice() {
+            [only] => only,
+            keys => {
+                return Err(format!(
+                    "no kid, and the JWKS has {} keys to choose from",
+                    keys.len()
+                ))
+            }
+        },
+    };
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk)
+        .map_err(|e| format!("the JWKS key is unusable: {e}"))?;
+    match jsonwebtoken::crypto::verify(
+        &jws.signature,
+        jws.signing_input.as_bytes(),
+        &key,
+        algorithm,
+    ) {
+        Ok(true) => Ok(jwk
+            .common
+            .key_id
+            .clone()
+            .unwrap_or_else(|| "(no kid)".into())),
+        Ok(false) => Err("the signature does not verify".into()),
+        Err(e) => Err(format!("the signature does not verify: {e}")),
+    }
 }
 
 /// A callback parameter for authorize steps, a JSON member otherwise.

@@ -223,6 +223,7 @@ fn capabilities(
         ("introspection", &e.introspection, "introspection_endpoint"),
         ("revocation", &e.revocation, "revocation_endpoint"),
         ("userinfo", &e.userinfo, "userinfo_endpoint"),
+        ("jwks", &e.jwks, "jwks_uri"),
     ] {
         let v = match ep {
             Some(_) => (true, format!("{member} is known")),
@@ -233,6 +234,13 @@ fn capabilities(
         };
         c.insert(cap.to_string(), v);
     }
+    c.insert(
+        "discovery".into(),
+        match m {
+            Some(_) => (true, "the issuer serves discovery metadata".into()),
+            None => (false, "the profile turns discovery off".into()),
+        },
+    );
     let oidc = m.is_some_and(Metadata::is_oidc);
     c.insert("oidc".into(), (oidc, if oidc { "the metadata is OpenID Provider metadata".into() } else { "the metadata has neither id_token_signing_alg_values_supported nor openid in scopes_supported".into() }));
     let iss = m.and_then(|m| m.authorization_response_iss_parameter_supported) == Some(true);

@@ -506,8 +506,30 @@ impl Validator<'_> {
             e.params
                 .values()
                 .chain(e.differs.values())
-                .chain(e.header_contains.values()),
+                .chain(e.header_contains.values())
+                .chain(e.includes.values())
+                .chain(e.excludes.values()),
         );
+        if let Some(idt) = &e.id_token {
+            texts.extend([&idt.aud, &idt.nonce].into_iter().flatten());
+            if idt.nonce.is_some() && idt.nonce_absent {
+                self.err(
+                    idt.nonce.as_ref().map(|n| n.span()).unwrap_or_default(),
+                    "`nonce` and `nonce_absent` contradict each other",
+                    None,
+                );
+            }
+        }
+        for r in e.between.values() {
+            let [lo, hi] = *r.get_ref();
+            if lo > hi {
+                self.err(
+                    r.span(),
+                    "`between` needs [low, high] with low <= high",
+                    None,
+                );
+            }
+        }
         texts.extend([&e.challenge, &e.challenge_error].into_iter().flatten());
         for v in e.json.values() {
             if let toml::Value::String(st) = v.get_ref() {

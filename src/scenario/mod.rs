@@ -19,6 +19,8 @@ pub const CAPABILITIES: &[&str] = &[
     "introspection",
     "revocation",
     "userinfo",
+    "jwks",
+    "discovery",
     "oidc",
     "iss",
     "client_secret_basic",

@@ -282,6 +282,35 @@ pub struct ExpectDef {
     pub error_charset: bool,
     /// For `concurrent` requests: how many may answer 200.
     pub successes: Option<Spanned<u32>>,
+    /// Numeric JSON members within `[low, high]` (inclusive).
+    #[serde(default)]
+    pub between: BTreeMap<String, Spanned<[i64; 2]>>,
+    /// JSON array members that must contain this value.
+    #[serde(default)]
+    pub includes: BTreeMap<String, Text>,
+    /// JSON array members that must not contain this value (absent is fine).
+    #[serde(default)]
+    pub excludes: BTreeMap<String, Text>,
+    /// The body is a JWKS without private or symmetric key material (JWKS-02).
+    #[serde(default)]
+    pub public_keys_only: bool,
+    /// The response's `id_token` is a JWS that verifies against the issuer's
+    /// JWKS, with these claims.
+    pub id_token: Option<IdTokenExpect>,
+}
+
+/// What an ID token must say, beyond a valid signature from the issuer,
+/// `iss` equal to the issuer, and live `exp` / `iat`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdTokenExpect {
+    /// Must be among the audiences (usually `{{ clients.c1.id }}`).
+    pub aud: Option<Text>,
+    /// The `nonce` claim equals this.
+    pub nonce: Option<Text>,
+    /// There is no `nonce` claim (none was sent).
+    #[serde(default)]
+    pub nonce_absent: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

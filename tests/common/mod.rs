@@ -44,6 +44,9 @@ pub fn stable() -> insta::Settings {
     s.add_filter(r#""(duration_ms|elapsed_ms)": \d+"#, r#""$1": "[ms]""#);
     s.add_filter(r"\(\d+ ms\)", "([ms] ms)");
     s.add_filter(r"[A-Za-z0-9_~.-]{40,}", "[random]");
+    // The reference issuer's signing key (and so its kid) is fresh per process.
+    s.add_filter(r"key [0-9a-f]{16}\b", "key [kid]");
+    s.add_filter(r#"kid\\?":\\?"[0-9a-f]{16}"#, "kid\":\"[kid]");
     s.add_filter(r#""date",\s*"[^"]+""#, r#""date", "[date]""#);
     s
 }

@@ -1,0 +1,110 @@
+//! `grantcheck selftest`: the detection matrix of the suite against the
+//! reference issuer's fault catalogue.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::run::{color, load_scenarios, write_report, ColorWhen};
+use super::{Failure, EXIT_FAILED, EXIT_OK};
+use crate::issuer::Fault;
+use crate::run::{self, Selection};
+use crate::selftest::{self, render};
+
+#[derive(clap::Args, Debug)]
+pub struct SelftestArgs {
+    /// Directory of scenario files.
+    #[arg(long, value_name = "DIR", default_value = "suites")]
+    pub suites: PathBuf,
+    /// Only scenario or case ids matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub only: Vec<String>,
+    /// Only these faults (repeatable; default: the whole catalogue).
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Fault runs at once, each against its own issuer.
+    #[arg(long, value_name = "N", default_value_t = selftest::Options::default().jobs)]
+    pub jobs: usize,
+    /// Scenario cases at once within each run.
+    #[arg(long, value_name = "N", default_value_t = selftest::Options::default().concurrency)]
+    pub concurrency: usize,
+    /// Write the matrix as Markdown here.
+    #[arg(long, value_name = "PATH")]
+    pub report_md: Option<PathBuf>,
+    /// Write the matrix as JSON here.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// List the cases that catch each fault.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Colour: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorWhen,
+}
+
+pub fn selftest(a: SelftestArgs) -> Result<u8, Failure> {
+    let started = Instant::now();
+    let scenarios = load_scenarios(&a.suites)?;
+    let plan = run::select(
+        &scenarios,
+        &Selection {
+            only: a.only.clone(),
+            tags: vec![],
+        },
+    )
+    .map_err(|e| {
+        Failure::usage(
+            e.to_string(),
+            Some("`grantcheck list` shows the scenario ids".into()),
+        )
+    })?;
+    let faults: Vec<Fault> = if a.faults.is_empty() {
+        Fault::ALL.to_vec()
+    } else {
+        super::parse_faults(&a.faults)?.into_iter().collect()
+    };
+    let opts = selftest::Options {
+        jobs: a.jobs,
+        concurrency: a.concurrency,
+    };
+    let total = faults.len();
+    let progress = std::io::stderr().is_terminal();
+    let rt = super::runtime()?;
+    let matrix = rt
+        .block_on(async {
+            let done = std::sync::atomic::AtomicUsize::new(0);
+            let m = selftest::run(Arc::new(scenarios), plan, &faults, opts, |f| {
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if progress {
+                    eprint!("\r\x1b[2K[{n}/{total}] {}", f.name());
+                }
+            })
+            .await;
+            if progress {
+                eprint!("\r\x1b[2K");
+            }
+            m
+        })
+        .map_err(|e| Failure::harness(e.to_string(), None))?;
+    print!(
+        "{}",
+        render::terminal(
+            &matrix,
+            color(a.color),
+            a.verbose,
+            started.elapsed().as_millis() as u64
+        )
+    );
+    if let Some(path) = &a.report_md {
+        write_report(path, &render::markdown(&matrix))?;
+    }
+    if let Some(path) = &a.report_json {
+        write_report(path, &render::json(&matrix))?;
+    }
+    Ok(if matrix.problems().is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
