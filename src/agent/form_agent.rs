@@ -210,6 +210,22 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
                     reason,
                 };
             }
+            Decision::Follow { link, kind } => {
+                if let SubmitKind::Consent(c) = kind {
+                    consent = Some(c);
+                }
+                let target = resolve(url.as_ref(), &page.links[link].href);
+                if leaves(&target) {
+                    // The link itself goes back to the client: a navigation
+                    // like a redirect, and never fetched from here.
+                    break AuthzEnd::Redirect {
+                        location: target,
+                        status: resp.status,
+                        via: "link",
+                    };
+                }
+                req = Request::get(target);
+            }
             Decision::Submit { form, fields, kind } => {
                 match kind {
                     SubmitKind::Login => {
@@ -228,6 +244,15 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
                 let f = &page.forms[form];
                 let action = resolve(url.as_ref(), &f.action);
                 let params: Params = fields.into_iter().collect();
+                if leaves(&action) {
+                    // A form that posts straight to the client: the browser
+                    // would navigate there; grantcheck records it, never sends it.
+                    break AuthzEnd::Redirect {
+                        location: crate::protocol::callback::build_url(&action, &params),
+                        status: resp.status,
+                        via: "form submission",
+                    };
+                }
                 req = if f.method == "POST" {
                     Request::form(action, params.encode())
                 } else {

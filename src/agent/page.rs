@@ -13,6 +13,8 @@ pub enum Decision {
         fields: Vec<(String, String)>,
         kind: SubmitKind,
     },
+    /// Follow link `link` of the page (a consent refusal offered as a link).
+    Follow { link: usize, kind: SubmitKind },
     /// Nothing to fill or click: the issuer is showing an error (or other) page.
     Stop { reason: String },
 }
@@ -85,10 +87,32 @@ pub fn decide(
             kind: SubmitKind::Login,
         };
     }
-    // A consent form: buttons that read as approve or deny.
+    // A refusal offered as a link ("[ Cancel ]") beside the approving form.
+    let deny_link = page
+        .links
+        .iter()
+        .position(|l| words_match(&l.text, &login.deny));
+    // A consent form: buttons that read as approve or deny (or one button
+    // and a deny link on the page).
     for (i, f) in page.forms.iter().enumerate() {
         let has_approve = f.buttons.iter().any(|b| matches_any(b, &login.approve));
         let has_deny = f.buttons.iter().any(|b| matches_any(b, &login.deny));
+        let lone_button = f.buttons.len() == 1 && !has_deny;
+        if let (Some(link), true) = (deny_link, (has_approve || lone_button) && !has_deny) {
+            if consent == Consent::Deny {
+                return Decision::Follow {
+                    link,
+                    kind: SubmitKind::Consent(Consent::Deny),
+                };
+            }
+            let mut fields = base_fields(f, login);
+            add_button(&mut fields, f.buttons.first());
+            return Decision::Submit {
+                form: i,
+                fields,
+                kind: SubmitKind::Consent(Consent::Approve),
+            };
+        }
         if has_approve && has_deny {
             let mut fields = base_fields(f, login);
             add_button(
@@ -196,15 +220,19 @@ fn username_field(f: &Form) -> Option<String> {
 }
 
 fn matches_any(b: &Button, words: &[String]) -> bool {
-    let hay = [b.name.as_deref().unwrap_or(""), &b.value, &b.label];
+    [b.name.as_deref().unwrap_or(""), &b.value, &b.label]
+        .iter()
+        .any(|h| words_match(h, words))
+}
+
+/// Does `text` contain one of `words` as a whole word (case-insensitive)?
+/// Whole words only: "no" must not match "now" or "notice".
+fn words_match(text: &str, words: &[String]) -> bool {
+    let text = text.to_ascii_lowercase();
     words.iter().any(|w| {
-        hay.iter().any(|h| {
-            let h = h.to_ascii_lowercase();
-            let w = w.to_ascii_lowercase();
-            // Whole words only: "no" must not match "now" or "notice".
-            h.split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|t| t == w)
-        })
+        let w = w.to_ascii_lowercase();
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|t| t == w)
     })
 }
 
@@ -275,6 +303,40 @@ mod tests {
                 &("decision".to_string(), value.to_string())
             );
         }
+    }
+
+    #[test]
+    fn consent_refused_through_a_link() {
+        // oidc-provider's development consent page: one "Continue" button,
+        // and "[ Cancel ]" as a link.
+        let p = parse_page(
+            r#"<form autocomplete=off action=/interaction/X/confirm method=post><input type=hidden name=prompt value=consent><button autofocus type=submit class=login login-submit>Continue</button></form><div class=login-help><a href=/interaction/X/abort>[ Cancel ]</a></div>"#,
+        );
+        assert_eq!(
+            decide(&p, &LoginDef::default(), None, Consent::Deny),
+            Decision::Follow {
+                link: 0,
+                kind: SubmitKind::Consent(Consent::Deny)
+            }
+        );
+        let Decision::Submit { kind, fields, .. } =
+            decide(&p, &LoginDef::default(), None, Consent::Approve)
+        else {
+            panic!("approving submits the form")
+        };
+        assert_eq!(kind, SubmitKind::Consent(Consent::Approve));
+        assert_eq!(fields, vec![("prompt".to_string(), "consent".to_string())]);
+        // A link that merely mentions a deny word inside another word does not count.
+        let p = parse_page(
+            r#"<form method=post><input type=hidden name=a value=1><button>Continue</button></form><a href=/notice>Notice</a>"#,
+        );
+        assert!(matches!(
+            decide(&p, &LoginDef::default(), None, Consent::Deny),
+            Decision::Submit {
+                kind: SubmitKind::Continue,
+                ..
+            }
+        ));
     }
 
     #[test]

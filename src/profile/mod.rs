@@ -21,6 +21,10 @@ pub struct ProfileFile {
     pub description: Option<String>,
     /// The issuer identifier; discovery is fetched from it unless `discovery = false`.
     pub issuer: String,
+    /// A variable that, when set and not empty, replaces `issuer` (a peer
+    /// started on a free port, a per-branch sandbox).
+    #[serde(default)]
+    pub issuer_env: Option<String>,
     #[serde(default = "yes")]
     pub discovery: bool,
     #[serde(default)]
@@ -430,7 +434,12 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
     Ok(Profile {
         path: path.to_path_buf(),
         name: def.name,
-        issuer: def.issuer,
+        issuer: def
+            .issuer_env
+            .as_deref()
+            .and_then(|v| env.get(v))
+            .filter(|v| !v.is_empty())
+            .unwrap_or(def.issuer),
         discovery: def.discovery,
         environment: def.environment,
         endpoints: def.endpoints,

@@ -36,10 +36,20 @@ impl Form {
     }
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Link {
+    pub href: String,
+    /// The link's text, whitespace folded.
+    pub text: String,
+}
+
 /// What a page offers the user agent.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Page {
     pub forms: Vec<Form>,
+    /// Every `<a href>` outside forms' controls: consent pages sometimes
+    /// refuse through a link ("Cancel") rather than a button.
+    pub links: Vec<Link>,
     /// The target of a `<meta http-equiv="refresh">`, if any.
     pub meta_refresh: Option<String>,
     /// The `<title>`, for messages.
@@ -157,6 +167,14 @@ pub fn parse_page(html: &str) -> Page {
             if let Some(content) = e.attr("content") {
                 page.meta_refresh = meta_refresh_target(content);
             }
+        }
+    }
+    for a in doc.select(&sel("a[href]")) {
+        if let Some(href) = a.value().attr("href") {
+            page.links.push(Link {
+                href: href.to_string(),
+                text: fold(&a.text().collect::<String>()),
+            });
         }
     }
     page.title = doc

@@ -193,6 +193,12 @@ async fn authorize(a: &AuthorizeDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
     }
     p.push("code_challenge", pkce::s256_challenge(&verifier));
     p.push("code_challenge_method", "S256");
+    // OIDC Core §11: a client asking for offline_access sends prompt=consent,
+    // and issuers may drop offline_access without it (oidc-provider does).
+    // A scenario's `set`/`remove` can still change it.
+    if scope.split(' ').any(|s| s == "offline_access") {
+        p.push("prompt", "consent");
+    }
     apply_edits(&mut p, a.edits(), ctx)?;
 
     let method = ctx
@@ -682,7 +688,51 @@ async fn raw_http(h: &HttpDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, 
     } else if let Some(b) = &h.body {
         req.body = Some(ctx.render(b)?.into_bytes());
     }
+    if h.follow {
+        return follow_http(req, ctx).await;
+    }
     send_http("http", req, ctx).await
+}
+
+/// Sends `req` and follows same-origin redirects with a cookie jar, like a
+/// browser would within the issuer; a redirect elsewhere is not followed.
+async fn follow_http(mut req: Request, ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
+    let label = format!("{} {} (following redirects)", req.method, short(&req.url));
+    let max = ctx.target.profile.http.max_redirects;
+    let mut jar = crate::agent::cookies::Jar::default();
+    let mut exchanges = Vec::new();
+    for hop in 0.. {
+        let url = url::Url::parse(&req.url).ok();
+        if let Some(c) = url.as_ref().and_then(|u| jar.header_for(u)) {
+            req.headers.push(("Cookie".into(), c));
+        }
+        let ex = ctx.target.http.send(req.clone()).await;
+        exchanges.push(ex.clone());
+        if let Some((kind, m)) = &ex.error {
+            return Err(StepError {
+                message: format!("{label}: {kind:?}: {m}"),
+                exchanges,
+            });
+        }
+        let resp = ex.response.expect("no error means a response");
+        if let Some(u) = &url {
+            jar.store(u, resp.headers_named("set-cookie"));
+        }
+        let next = resp
+            .header("location")
+            .filter(|_| (300..400).contains(&resp.status))
+            .and_then(|loc| url.as_ref()?.join(loc).ok())
+            .filter(|n| url.as_ref().is_some_and(|u| u.origin() == n.origin()));
+        match next {
+            Some(n) if hop < max => req = Request::get(n.to_string()),
+            _ => break,
+        }
+    }
+    let last = exchanges.pop().expect("at least one exchange");
+    let mut out = output_of("http", &label, last);
+    exchanges.append(&mut out.exchanges);
+    out.exchanges = exchanges;
+    Ok(out)
 }
 
 async fn send_http(
@@ -707,6 +757,11 @@ async fn send_http_labelled(
             exchanges: vec![ex],
         });
     }
+    Ok(output_of(action, label, ex))
+}
+
+/// The step output of a completed exchange.
+fn output_of(action: &'static str, label: &str, ex: Exchange) -> StepOutput {
     let resp = ex.response.clone().expect("no error means a response");
     let body = Body::parse(resp.body.as_bytes());
     let mut values = values_of(Some(&resp), Some(&body));
@@ -714,7 +769,7 @@ async fn send_http_labelled(
         .map(|e| format!(" {e}"))
         .unwrap_or_default();
     values.ended = format!("answered {}{err}", resp.status);
-    Ok(StepOutput {
+    StepOutput {
         action,
         summary: format!("{label}: {}{err}", resp.status),
         exchanges: vec![ex],
@@ -723,7 +778,7 @@ async fn send_http_labelled(
         body: Some(body),
         authz: None,
         statuses: Vec::new(),
-    })
+    }
 }
 
 /// Top-level JSON scalars, plus `status`, for later templates.

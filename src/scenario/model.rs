@@ -243,6 +243,11 @@ pub struct HttpDef {
     pub form: Vec<[Text; 2]>,
     /// Authenticate with HTTP Basic as this client role.
     pub basic: Option<Text>,
+    /// Follow redirects within the request's origin (cookies kept, at most
+    /// the profile's `max_redirects`) and check the last response: the page a
+    /// browser would show, e.g. a login page behind a 303.
+    #[serde(default)]
+    pub follow: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
