@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::EncodePublicKey;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
@@ -17,7 +18,10 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 pub struct SigningKey {
-    encoding: EncodingKey,
+    /// Signing goes through ring: RSA signing dominated the self-test's CPU
+    /// time with the rsa crate (BENCHMARKS.md). Generation stays with rsa
+    /// (ring cannot generate RSA keys).
+    signer: RsaKeyPair,
     decoding: DecodingKey,
     pub kid: String,
     /// Public JWK members.
@@ -68,7 +72,7 @@ fn generate() -> SigningKey {
     }
     let decoding = DecodingKey::from_rsa_components(&n, &e).expect("RSA public components");
     SigningKey {
-        encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+        signer: RsaKeyPair::from_der(der.as_bytes()).expect("ring accepts the PKCS#1 key"),
         decoding,
         kid: kid_for(spki.as_bytes()),
         n,
@@ -100,10 +104,22 @@ impl SigningKey {
 
     /// RS256 JWS with `kid` and `typ: JWT`.
     pub fn sign(&self, claims: &Value) -> Option<String> {
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
-        header.typ = Some("JWT".into());
-        jsonwebtoken::encode(&header, claims, &self.encoding).ok()
+        let header = json!({"typ": "JWT", "alg": "RS256", "kid": self.kid});
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut sig = vec![0; self.signer.public().modulus_len()];
+        self.signer
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                input.as_bytes(),
+                &mut sig,
+            )
+            .ok()?;
+        Some(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig)))
     }
 
     /// Verifies an ID token this issuer signed (used for `id_token_hint`).
