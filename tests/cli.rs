@@ -138,3 +138,139 @@ fn list_coverage_and_explain() {
     assert_eq!(code, 2);
     assert!(err.contains("did you mean `code.reuse`?"), "{err}");
 }
+
+#[test]
+fn a_baseline_hides_exactly_its_case_and_reports_stale_entries() {
+    let run = |extra: &[&str]| {
+        let mut c = grantcheck();
+        c.args([
+            "run",
+            "--reference-fault",
+            "code_reusable",
+            "--only",
+            "code.reuse",
+            "--only",
+            "code.race",
+            "--only",
+            "pkce.plain-refused",
+        ]);
+        c.args(extra);
+        output(&mut c)
+    };
+    let (code, out, _) = run(&[]);
+    assert_eq!(code, 1, "{out}");
+    let (_dir, path) = temp_file(
+        "baseline.toml",
+        "[[known]]\ncase = \"code.reuse\"\nreason = \"accepted for this test\"\n\n[[known]]\ncase = \"pkce.plain-refused\"\nreason = \"fixed since\"\n",
+    );
+    let (code, out, _) = run(&["--baseline", path.to_str().unwrap()]);
+    // code.race still fails: the baseline hides only its own case.
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("known deviation (baseline): accepted for this test"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stale: pkce.plain-refused (passes now)"),
+        "{out}"
+    );
+    assert!(out.contains("2 fail (1 known)"), "{out}");
+
+    let (_dir2, path2) = temp_file(
+        "baseline.toml",
+        "[[known]]\ncase = \"code.reuse\"\nreason = \"a\"\n[[known]]\ncase = \"code.race\"\nreason = \"b\"\n",
+    );
+    let (code, out, _) = run(&["--baseline", path2.to_str().unwrap()]);
+    assert_eq!(code, 0, "every failure is a known deviation:\n{out}");
+    assert!(
+        out.contains("FAIL"),
+        "known deviations stay visible:\n{out}"
+    );
+}
+
+#[test]
+fn a_written_baseline_makes_the_next_run_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.toml");
+    let (code, _, err) = output(
+        grantcheck()
+            .args([
+                "run",
+                "-q",
+                "--reference-fault",
+                "no_pragma",
+                "--only",
+                "headers.*",
+                "--write-baseline",
+            ])
+            .arg(&path),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("wrote a baseline of 2 case(s)"), "{err}");
+    let (code, out, _) = output(
+        grantcheck()
+            .args([
+                "run",
+                "-q",
+                "--reference-fault",
+                "no_pragma",
+                "--only",
+                "headers.*",
+                "--baseline",
+            ])
+            .arg(&path),
+    );
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn report_formats_are_written_where_asked_and_bad_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("r.json");
+    let m = dir.path().join("s.md");
+    let (code, _, err) = output(
+        grantcheck()
+            .args(["run", "-q", "--only", "pkce.*"])
+            .arg("--report")
+            .arg(format!("json={}", j.display()))
+            .arg("--report")
+            .arg(format!("md={}", m.display())),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+    assert_eq!(v["schema"], "grantcheck-report/1");
+    assert!(m.exists());
+    let (code, _, err) = output(grantcheck().args(["run", "--report", "pdf=x.pdf"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown report format `pdf`"), "{err}");
+}
+
+#[test]
+fn github_annotations_only_under_github_actions() {
+    let (_, out, _) = output(
+        grantcheck()
+            .args([
+                "run",
+                "-q",
+                "--reference-fault",
+                "no_pragma",
+                "--only",
+                "headers.token-pragma",
+            ])
+            .env("GITHUB_ACTIONS", "true"),
+    );
+    assert!(out.contains("::error file=suites/headers/token-pragma.toml,title=grantcheck fail headers.token-pragma (HDR-02)::"), "{out}");
+    let (_, out, _) = output(
+        grantcheck()
+            .args([
+                "run",
+                "-q",
+                "--reference-fault",
+                "no_pragma",
+                "--only",
+                "headers.token-pragma",
+            ])
+            .env_remove("GITHUB_ACTIONS"),
+    );
+    assert!(!out.contains("::error"), "{out}");
+}

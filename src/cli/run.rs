@@ -8,7 +8,9 @@ use super::{Failure, EXIT_FAILED, EXIT_HARNESS, EXIT_OK};
 use crate::http::Http;
 use crate::issuer;
 use crate::profile::{self, Env, ProfileError};
-use crate::report::{json, terminal, Outcome, RunReport};
+use crate::report::baseline::{self, Baseline};
+use crate::report::format::{self, Format};
+use crate::report::{github, terminal, Outcome, RunReport};
 use crate::run::reference::{self, ReferenceError};
 use crate::run::{self, target::TargetError, Selection, Target};
 use crate::scenario::{self, LoadError};
@@ -27,9 +29,19 @@ pub struct RunArgs {
     /// Only scenarios with this tag (repeatable).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
-    /// Write the JSON report here.
+    /// Write a report: FORMAT or FORMAT=PATH, FORMAT one of json, junit, sarif, markdown, html
+    /// (repeatable; without a path into reports/).
+    #[arg(long = "report", value_name = "FORMAT[=PATH]")]
+    pub reports: Vec<String>,
+    /// Write the JSON report here (the same as --report json=PATH).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
+    /// Known deviations (TOML): listed cases do not fail the run but stay visible; stale entries are reported.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write a baseline accepting every case that did not pass in this run (reasons to fill in).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Scenario cases run at once (default: the profile's http.concurrency).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
@@ -128,6 +140,34 @@ async fn resolve(
 }
 
 pub fn run(a: RunArgs) -> Result<u8, Failure> {
+    // Everything the user asked for is checked before anything runs.
+    let mut outputs: Vec<(Format, String)> = Vec::new();
+    for spec in &a.reports {
+        outputs.push(format::parse_spec(spec).map_err(|e| {
+            Failure::usage(e, Some("e.g. --report junit=reports/junit.xml".into()))
+        })?);
+    }
+    if let Some(p) = &a.report_json {
+        outputs.push((Format::Json, p.display().to_string()));
+    }
+    let baseline = match &a.baseline {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::usage(
+                    format!("cannot read the baseline {}: {e}", path.display()),
+                    None,
+                )
+            })?;
+            let b = Baseline::parse(&text).map_err(|e| {
+                Failure::usage(
+                    format!("invalid baseline {}: {e}", path.display()),
+                    Some("`grantcheck run --write-baseline FILE` writes one to start from".into()),
+                )
+            })?;
+            Some((path.display().to_string(), b))
+        }
+    };
     let scenarios = load_scenarios(&a.suites)?;
     let selection = Selection {
         only: a.only.clone(),
@@ -159,32 +199,87 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
         let concurrency = a
             .concurrency
             .unwrap_or(prepared.target.profile.http.concurrency);
-        let total = plan.len();
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let progress = std::io::stderr().is_terminal() && !a.quiet;
+        let bar = progress_bar(plan.len() as u64, a.quiet);
         let report = run::execute(
             Arc::new(scenarios),
             plan,
             prepared.target.clone(),
             concurrency,
             |c| {
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if progress {
-                    eprint!("\r\x1b[2K[{n}/{total}] {}", c.id);
-                }
+                bar.set_message(c.id.clone());
+                bar.inc(1);
             },
         )
         .await;
-        if progress {
-            eprint!("\r\x1b[2K");
-        }
+        bar.finish_and_clear();
         Ok::<_, Failure>(report)
     })?;
+    let mut report = report;
+    if let Some((path, b)) = &baseline {
+        report.baseline = Some(baseline::apply(&mut report, b, path, &today()));
+    }
     print!("{}", terminal::render(&report, opts));
-    if let Some(path) = &a.report_json {
-        write_report(path, &json::render(&report))?;
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        print!("{}", github::annotations(&report));
+    }
+    for (f, path) in &outputs {
+        write_report(Path::new(path), &f.render(&report))?;
+        if !a.quiet {
+            eprintln!("wrote the {} report to {path}", f.name());
+        }
+    }
+    if let Some(path) = &a.write_baseline {
+        write_report(path, &Baseline::from_report(&report))?;
+        eprintln!(
+            "wrote a baseline of {} case(s) to {}: fill in the reasons",
+            report
+                .cases
+                .iter()
+                .filter(|c| !matches!(c.outcome, Outcome::Pass | Outcome::Skip))
+                .count(),
+            path.display()
+        );
     }
     Ok(exit_code(&report))
+}
+
+/// A progress bar on stderr for runs that take more than a moment; hidden
+/// when stderr is not a terminal or with --quiet.
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    // Short runs finish before the bar would draw: it appears only after a moment.
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// Today as `YYYY-MM-DD` (UTC), for baseline expiry.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    civil(days)
+}
+
+fn civil(days: i64) -> String {
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 pub fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
@@ -199,14 +294,26 @@ pub fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
 /// 1 when a check failed; else 3 when the harness could not run a case or
 /// no check ran at all; else 0.
 pub fn exit_code(r: &RunReport) -> u8 {
-    if r.cases.iter().any(|c| c.outcome == Outcome::Fail) {
+    // Cases a baseline accepts stay visible but do not count.
+    if r.counted(Outcome::Fail) > 0 {
         EXIT_FAILED
-    } else if r.cases.iter().any(|c| c.outcome == Outcome::Error) {
+    } else if r.counted(Outcome::Error) > 0 {
         EXIT_HARNESS
     } else if r.summary.checks == 0 {
         eprintln!("error: no check was executed (every selected case was skipped)");
         EXIT_HARNESS
     } else {
         EXIT_OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil(0), "1970-01-01");
+        assert_eq!(super::civil(20413), "2025-11-21");
+        assert_eq!(super::civil(11016), "2000-02-29");
+        assert_eq!(super::civil(-1), "1969-12-31");
     }
 }

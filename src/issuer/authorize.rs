@@ -387,6 +387,7 @@ fn issue_code(
     auth_time: u64,
 ) -> String {
     let code = random_token();
+    store.handed_out.push(("code", code.clone()));
     store.codes.insert(
         code.clone(),
         CodeRec {

@@ -75,7 +75,10 @@ async fn not_found() -> Response<Body> {
 /// The issuer's routes. `issuer` is the exact `iss` value (no trailing
 /// slash); endpoint URLs in the metadata are built from it.
 pub fn router(config: IssuerConfig, issuer: String) -> Router {
-    let app: state::Shared = Arc::new(state::AppState::new(config, issuer));
+    router_with(Arc::new(state::AppState::new(config, issuer)))
+}
+
+fn router_with(app: state::Shared) -> Router {
     Router::new()
         .route(
             "/authorize",
@@ -115,11 +118,19 @@ pub fn router(config: IssuerConfig, issuer: String) -> Router {
 pub struct RunningIssuer {
     pub base_url: String,
     pub addr: SocketAddr,
+    app: state::Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
 impl RunningIssuer {
+    /// Every credential this issuer handed out or received so far (codes,
+    /// access, refresh and ID tokens, PKCE verifiers): what a report must
+    /// never contain. The redaction tests grep every rendering for these.
+    pub fn handed_out(&self) -> Vec<(&'static str, String)> {
+        self.app.store().handed_out.clone()
+    }
+
     /// Graceful shutdown: stop accepting, let in-flight requests finish
     /// (bounded, so a stuck client cannot hang the runner).
     pub async fn shutdown(mut self) {
@@ -150,7 +161,8 @@ pub async fn start(config: IssuerConfig, bind: SocketAddr) -> std::io::Result<Ru
     tokio::task::spawn_blocking(keys::signing_key)
         .await
         .map_err(std::io::Error::other)?;
-    let app = router(config, base_url.clone());
+    let shared: state::Shared = Arc::new(state::AppState::new(config, base_url.clone()));
+    let app = router_with(shared.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
@@ -162,6 +174,7 @@ pub async fn start(config: IssuerConfig, bind: SocketAddr) -> std::io::Result<Ru
     Ok(RunningIssuer {
         base_url,
         addr,
+        app: shared,
         shutdown: Some(tx),
         task: Some(task),
     })

@@ -130,6 +130,9 @@ pub struct Store {
     pub codes: HashMap<String, CodeRec>,
     pub grants: HashMap<u64, Grant>,
     pub tokens: HashMap<String, TokenRec>,
+    /// Credentials handed out or received, in order (see
+    /// `RunningIssuer::handed_out`); bounded by what a run does.
+    pub handed_out: Vec<(&'static str, String)>,
     next_grant: u64,
 }
 

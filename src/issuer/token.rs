@@ -344,6 +344,11 @@ async fn code_grant(
         .ok_or_else(|| OAuthError::new("invalid_request", "code is required"))?;
     let redirect_uri = params.get("redirect_uri", lw);
     let verifier = params.get("code_verifier", lw);
+    if let Some(v) = verifier {
+        app.store()
+            .handed_out
+            .push(("code_verifier", v.to_string()));
+    }
     let gone = || invalid_grant("the code is invalid or expired");
 
     if !app.fault(Fault::CodeRace) {
@@ -609,6 +614,14 @@ fn token_response(app: &AppState, issued: &Issued) -> Response<Body> {
                     ..OAuthError::new("server_error", "could not sign the ID token")
                 };
                 return err.render(app);
+            }
+        }
+    }
+    {
+        let mut store = app.store();
+        for kind in ["access_token", "refresh_token", "id_token"] {
+            if let Some(v) = body.get(kind).and_then(Value::as_str) {
+                store.handed_out.push((kind, v.to_string()));
             }
         }
     }

@@ -244,6 +244,8 @@ pub struct User {
     pub role: String,
     pub username: String,
     pub password: String,
+    /// The variable the password came from (named in replays, never its value).
+    pub password_env: String,
 }
 
 /// A loaded profile with every secret resolved from the environment.
@@ -281,6 +283,28 @@ impl Profile {
     }
 
     /// Every secret value of the profile, for redaction.
+    /// Every secret with the variable it came from, and for client secrets
+    /// the client id (Basic credentials are built from both).
+    pub fn secret_sources(&self) -> Vec<SecretSource> {
+        let mut out: Vec<SecretSource> = self
+            .clients
+            .values()
+            .filter_map(|c| {
+                Some(SecretSource {
+                    var: c.secret_env.clone()?,
+                    value: c.secret.clone()?,
+                    client_id: Some(c.id.clone()),
+                })
+            })
+            .collect();
+        out.extend(self.users.values().map(|u| SecretSource {
+            var: u.password_env.clone(),
+            value: u.password.clone(),
+            client_id: None,
+        }));
+        out
+    }
+
     pub fn secrets(&self) -> Vec<String> {
         let mut s: Vec<String> = self
             .clients
@@ -290,6 +314,14 @@ impl Profile {
         s.extend(self.users.values().map(|u| u.password.clone()));
         s
     }
+}
+
+/// A resolved secret and where it came from.
+#[derive(Clone, Debug)]
+pub struct SecretSource {
+    pub var: String,
+    pub value: String,
+    pub client_id: Option<String>,
 }
 
 /// Where secret values come from: the process environment, with an overlay
@@ -428,6 +460,7 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
                 role,
                 username,
                 password,
+                password_env: u.password_env.clone(),
             },
         );
     }

@@ -130,6 +130,10 @@ pub struct CaseResult {
     pub duration_ms: u64,
     pub steps: Vec<StepResult>,
     pub source: String,
+    /// The baseline's reason when this case is a known deviation: it stays
+    /// visible but does not fail the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,9 +188,25 @@ pub struct RunReport {
     pub duration_ms: u64,
     pub summary: Summary,
     pub cases: Vec<CaseResult>,
+    /// Redaction markers whose source the run knows, and the shell
+    /// expression a replay uses instead (`$GRANTCHECK_REF_C1_SECRET`): names
+    /// of variables, never values.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub replay_vars: std::collections::BTreeMap<String, String>,
+    /// The baseline applied to this run, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<super::baseline::Status>,
 }
 
 impl RunReport {
+    /// Cases that count against the run: not passing, and not accepted by a baseline.
+    pub fn counted(&self, outcome: Outcome) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| c.outcome == outcome && c.known.is_none())
+            .count()
+    }
+
     pub fn worst(&self) -> Outcome {
         self.cases
             .iter()

@@ -66,6 +66,13 @@ pub fn case_line(c: &CaseResult, opts: Options, width: usize) -> String {
             let _ = write!(line, "\n       {}", p.dim(r));
         }
     }
+    if let Some(k) = &c.known {
+        let _ = write!(
+            line,
+            "\n       {}",
+            p.dim(&format!("known deviation (baseline): {k}"))
+        );
+    }
     line
 }
 
@@ -118,22 +125,46 @@ pub fn render(report: &RunReport, opts: Options) -> String {
         let _ = writeln!(out, "\n{}", p.bold("Findings"));
         for c in bad.iter().chain(warned.iter()) {
             detail(&mut out, c, &p, opts.verbose || c.outcome != Outcome::Warn);
+            if opts.verbose {
+                // The curl replay, secrets as the profile's variables.
+                let _ = writeln!(out, "  {}", p.bold("replay:"));
+                for line in super::replay::script(c, &report.replay_vars).lines() {
+                    let _ = writeln!(out, "    {line}");
+                }
+            }
         }
     }
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\n{} {} cases: {} pass, {} fail, {} warn, {} skip, {} error · {} checks · {:.1}s",
+        "\n{} {} cases: {} pass, {} fail{}, {} warn, {} skip, {} error · {} checks · {:.1}s",
         p.bold("Summary:"),
         s.total,
         s.pass,
         s.fail,
+        match report.cases.iter().filter(|c| c.known.is_some()).count() {
+            0 => String::new(),
+            n => format!(" ({n} known)"),
+        },
         s.warn,
         s.skip,
         s.error,
         s.checks,
         report.duration_ms as f64 / 1000.0
     );
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "Baseline {}: {} known deviation(s) accepted, {} stale entr{}",
+            b.path,
+            b.applied,
+            b.stale.len(),
+            if b.stale.len() == 1 { "y" } else { "ies" }
+        );
+        for st in &b.stale {
+            let _ = writeln!(out, "  stale: {} ({})", st.case, st.why);
+        }
+    }
     out
 }
 
@@ -150,6 +181,9 @@ fn detail(out: &mut String, c: &CaseResult, p: &Paint, evidence: bool) {
         meta.push(format!("spec {}", c.spec.join(", ")));
     }
     meta.push(c.source.clone());
+    if let Some(k) = &c.known {
+        meta.push(format!("known deviation (baseline): {k}"));
+    }
     let _ = writeln!(out, "  {}", p.dim(&meta.join(" · ")));
     if let Some(r) = &c.reason {
         let _ = writeln!(out, "  {r}");

@@ -81,6 +81,7 @@ pub fn shell(
         duration_ms: 0,
         steps: Vec::new(),
         source: scenario.path.display().to_string(),
+        known: None,
     }
 }
 

@@ -136,6 +136,33 @@ pub async fn execute(
 ) -> RunReport {
     let start = Instant::now();
     let mut base = Redactor::new();
+    let mut replay_vars = std::collections::BTreeMap::new();
+    for src in target.profile.secret_sources() {
+        base.add("secret", &src.value);
+        if src.value.chars().count() >= 4 {
+            let marker = format!("[redacted secret #{}]", base.fingerprint(&src.value));
+            replay_vars.insert(marker, format!("${}", src.var));
+        }
+        if let Some(id) = &src.client_id {
+            // Basic credentials as exec::authenticate builds them (RFC 6749
+            // §2.3.1); the replay rebuilds them from the variable.
+            use base64::Engine;
+            let raw = format!(
+                "{}:{}",
+                crate::protocol::form::encode_component(id),
+                crate::protocol::form::encode_component(&src.value)
+            );
+            let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+            replay_vars.insert(
+                format!("[redacted credentials #{}]", base.fingerprint(&b64)),
+                format!(
+                    "$(printf '%s:%s' '{}' \"${}\" | base64 -w0)",
+                    id.replace('\'', ""),
+                    src.var
+                ),
+            );
+        }
+    }
     for s in target.profile.secrets() {
         base.add("secret", &s);
     }
@@ -198,6 +225,8 @@ pub async fn execute(
             faults: target.faults.clone(),
         },
         duration_ms: start.elapsed().as_millis() as u64,
+        replay_vars,
+        baseline: None,
         summary: Summary::of(&cases),
         cases,
     }

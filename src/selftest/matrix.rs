@@ -286,6 +286,7 @@ mod tests {
             duration_ms: 0,
             steps: vec![],
             source: String::new(),
+            known: None,
         }
     }
 
@@ -302,6 +303,8 @@ mod tests {
             duration_ms: 7,
             summary: Summary::of(&cases),
             cases,
+            replay_vars: Default::default(),
+            baseline: None,
         }
     }
 

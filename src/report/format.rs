@@ -1,0 +1,111 @@
+//! The report formats `--report FORMAT[=PATH]` can write, each a pure
+//! function of the result model.
+
+use super::model::RunReport;
+use super::{html, json, junit, markdown, sarif};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    Json,
+    Junit,
+    Sarif,
+    Markdown,
+    Html,
+}
+
+impl Format {
+    pub const ALL: &'static [Format] = &[
+        Format::Json,
+        Format::Junit,
+        Format::Sarif,
+        Format::Markdown,
+        Format::Html,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "junit" | "xml" => Some(Format::Junit),
+            "sarif" => Some(Format::Sarif),
+            "markdown" | "md" => Some(Format::Markdown),
+            "html" => Some(Format::Html),
+            _ => None,
+        }
+    }
+
+    /// Where the report goes when no path is given.
+    pub fn default_path(self) -> &'static str {
+        match self {
+            Format::Json => "reports/grantcheck.json",
+            Format::Junit => "reports/junit.xml",
+            Format::Sarif => "reports/grantcheck.sarif",
+            Format::Markdown => "reports/summary.md",
+            Format::Html => "reports/report.html",
+        }
+    }
+
+    pub fn render(self, report: &RunReport) -> String {
+        match self {
+            Format::Json => json::render(report),
+            Format::Junit => junit::render(report),
+            Format::Sarif => sarif::render(report),
+            Format::Markdown => markdown::render(report),
+            Format::Html => html::render(report),
+        }
+    }
+}
+
+/// Parses `FORMAT` or `FORMAT=PATH`.
+pub fn parse_spec(spec: &str) -> Result<(Format, String), String> {
+    let (name, path) = match spec.split_once('=') {
+        Some((n, p)) if !p.is_empty() => (n, Some(p)),
+        Some((n, _)) => (n, None),
+        None => (spec, None),
+    };
+    let f = Format::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown report format `{name}` (one of {})",
+            Format::ALL
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    Ok((f, path.unwrap_or(f.default_path()).to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse() {
+        assert_eq!(
+            parse_spec("junit=out/j.xml"),
+            Ok((Format::Junit, "out/j.xml".into()))
+        );
+        assert_eq!(
+            parse_spec("html"),
+            Ok((Format::Html, "reports/report.html".into()))
+        );
+        assert_eq!(
+            parse_spec("md="),
+            Ok((Format::Markdown, "reports/summary.md".into()))
+        );
+        assert!(parse_spec("pdf=x").unwrap_err().contains("one of json"));
+        for f in Format::ALL {
+            assert_eq!(Format::from_name(f.name()), Some(*f));
+        }
+    }
+}
