@@ -274,3 +274,31 @@ fn github_annotations_only_under_github_actions() {
     );
     assert!(!out.contains("::error"), "{out}");
 }
+
+#[test]
+fn a_production_profile_needs_an_explicit_flag() {
+    let text = std::fs::read_to_string("issuers/reference.toml")
+        .unwrap()
+        .replace("environment = \"sandbox\"", "environment = \"production\"");
+    let (_dir, path) = temp_file("prod.toml", &text);
+    let (code, _, err) = output(grantcheck().args(["run", "--profile"]).arg(&path));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a production profile"), "{err}");
+    assert!(err.contains("--allow-production"), "{err}");
+}
+
+#[test]
+fn scopes_that_move_money_are_never_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("money.toml"),
+        "id = \"guard.money\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"AUTHZ-01\"]\n\n[[step]]\nauthorize = { client = \"c1\", scope = \"openid transfers:write\" }\nexpect.callback = \"code\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = output(grantcheck().args(["run", "--suites"]).arg(dir.path()));
+    assert_eq!(code, 3, "the case cannot run: {out}");
+    assert!(
+        out.contains("not sent: scope `transfers:write` can move money"),
+        "{out}"
+    );
+}

@@ -39,6 +39,9 @@ pub struct RunArgs {
     /// Known deviations (TOML): listed cases do not fail the run but stay visible; stale entries are reported.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Run against a profile marked `environment = "production"` (refused without this flag).
+    #[arg(long)]
+    pub allow_production: bool,
     /// Write a baseline accepting every case that did not pass in this run (reasons to fill in).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
@@ -128,7 +131,9 @@ async fn resolve(
     reference: bool,
     faults: Vec<String>,
 ) -> Result<Target, Failure> {
-    let http = Http::new(&p.http).map_err(|e| Failure::harness(e.to_string(), None))?;
+    let http = Http::new(&p.http)
+        .map_err(|e| Failure::harness(e.to_string(), None))?
+        .with_guard(p.guard.clone());
     Target::resolve(p, http, reference, faults).await.map_err(|e| {
         let hint = match &e {
             TargetError::Unreachable { .. } => Some("is the issuer running, and is `issuer` in the profile right?".to_string()),
@@ -189,6 +194,21 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
         let prepared = match &a.profile {
             None => prepare_reference(&a.reference_faults).await?,
             Some(path) => {
+                // Decided before anything else (secrets included) is looked at.
+                let production = std::fs::read_to_string(path)
+                    .ok()
+                    .and_then(|t| t.parse::<toml::Table>().ok())
+                    .and_then(|t| t.get("environment")?.as_str().map(|e| e == "production"))
+                    .unwrap_or(false);
+                if production && !a.allow_production {
+                    return Err(Failure::usage(
+                        format!(
+                            "{} is a production profile: grantcheck sends adversarial requests and creates real grants",
+                            path.display()
+                        ),
+                        Some("use a sandbox profile, or pass --allow-production if this is intended".into()),
+                    ));
+                }
                 let p = profile::load(path, &Env::default()).map_err(profile_failure)?;
                 Prepared {
                     target: Arc::new(resolve(p, false, Vec::new()).await?),

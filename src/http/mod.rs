@@ -57,6 +57,7 @@ pub struct Http {
     client: reqwest::Client,
     max_body: usize,
     limiter: Option<Arc<RateLimiter>>,
+    guard: Option<Arc<crate::profile::Guard>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,15 +81,40 @@ impl Http {
             client,
             max_body: cfg.max_body_bytes,
             limiter,
+            guard: None,
         })
+    }
+
+    /// Refuses, before sending, any request whose `scope` parameter (query
+    /// or form body) names a scope the guard forbids.
+    pub fn with_guard(mut self, guard: crate::profile::Guard) -> Self {
+        self.guard = Some(Arc::new(guard));
+        self
+    }
+
+    fn refused(&self, req: &Request) -> Option<String> {
+        let guard = self.guard.as_ref()?;
+        let query = req.url.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let query = query.split('#').next().unwrap_or("");
+        let body = req
+            .body
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        [query, body.as_str()]
+            .iter()
+            .flat_map(|t| {
+                crate::protocol::form::Params::decode(t)
+                    .get_all("scope")
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .find_map(|scope| guard.refuses(&scope))
     }
 
     /// Sends one request and records it. Transport failures are part of the
     /// exchange (`error`), never a panic or an `Err`.
     pub async fn send(&self, req: Request) -> Exchange {
-        if let Some(l) = &self.limiter {
-            l.wait().await;
-        }
         let recorded = HttpRequest {
             method: req.method.clone(),
             url: req.url.clone(),
@@ -98,6 +124,20 @@ impl Http {
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned()),
         };
+        if let Some(scope) = self.refused(&req) {
+            return Exchange {
+                request: recorded,
+                response: None,
+                error: Some((
+                    TransportError::Guarded,
+                    format!("not sent: scope `{scope}` can move money; the profile's [guard] allow_scopes must name it"),
+                )),
+                elapsed_ms: 0,
+            };
+        }
+        if let Some(l) = &self.limiter {
+            l.wait().await;
+        }
         let start = Instant::now();
         let fail = |kind, msg: String, response: Option<HttpResponse>| Exchange {
             request: recorded.clone(),

@@ -43,6 +43,62 @@ pub struct ProfileFile {
     /// Capabilities forced on or off, whatever discovery says (`deny = false`).
     #[serde(default)]
     pub capabilities: BTreeMap<String, bool>,
+    /// Scopes grantcheck never requests from this issuer.
+    #[serde(default)]
+    pub guard: Guard,
+}
+
+/// The money guard: scopes that can move money are never requested, by any
+/// scenario or template, unless the profile allows them by name. Checked in
+/// the HTTP client itself, so nothing can route around it.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Guard {
+    /// Glob patterns of scopes that move money (the defaults cover the usual names).
+    pub money_scopes: Vec<String>,
+    /// Scopes this profile explicitly allows although a pattern matches them.
+    pub allow_scopes: Vec<String>,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Guard {
+            money_scopes: [
+                "transfers:*",
+                "transfer:*",
+                "payments:*",
+                "payment:*",
+                "quotes:write",
+                "trades:*",
+                "orders:write",
+                "withdrawals:*",
+                "payouts:*",
+                "*:transfer",
+                "*:pay",
+            ]
+            .map(String::from)
+            .to_vec(),
+            allow_scopes: Vec::new(),
+        }
+    }
+}
+
+impl Guard {
+    /// The first scope of a space-separated `scope` value the guard refuses.
+    pub fn refuses(&self, scope: &str) -> Option<String> {
+        let mut b = globset::GlobSetBuilder::new();
+        for p in &self.money_scopes {
+            if let Ok(g) = globset::Glob::new(p) {
+                b.add(g);
+            }
+        }
+        let set = b.build().ok()?;
+        scope
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .find(|s| set.is_match(s) && !self.allow_scopes.iter().any(|a| a == s))
+            .map(str::to_string)
+    }
 }
 
 fn yes() -> bool {
@@ -260,6 +316,7 @@ pub struct Profile {
     pub clients: BTreeMap<String, Client>,
     pub users: BTreeMap<String, User>,
     pub login: LoginDef,
+    pub guard: Guard,
     pub policy: PolicyDef,
     pub http: HttpDef,
     pub capabilities: BTreeMap<String, bool>,
@@ -479,6 +536,7 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
         clients,
         users,
         login: def.login,
+        guard: def.guard,
         policy: def.policy,
         http: def.http,
         capabilities: def.capabilities,
@@ -554,5 +612,31 @@ password_env = "T_U1_PASSWORD"
         };
         assert_eq!(d.line, 7);
         assert_eq!(d.help.as_deref(), Some("did you mean `auth_method`?"));
+    }
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::Guard;
+
+    #[test]
+    fn money_scopes_are_refused_unless_allowed() {
+        let g = Guard::default();
+        assert_eq!(g.refuses("openid balances:read"), None);
+        assert_eq!(
+            g.refuses("openid transfers:write").as_deref(),
+            Some("transfers:write")
+        );
+        assert_eq!(g.refuses("quotes:write").as_deref(), Some("quotes:write"));
+        assert_eq!(g.refuses("quotes:read"), None);
+        let allowed = Guard {
+            allow_scopes: vec!["quotes:write".into()],
+            ..Guard::default()
+        };
+        assert_eq!(allowed.refuses("quotes:write"), None);
+        assert_eq!(
+            allowed.refuses("quotes:write payments:create").as_deref(),
+            Some("payments:create")
+        );
     }
 }

@@ -72,6 +72,8 @@ pub enum TransportError {
     BodyTooLarge,
     TooManyRedirects,
     BadUrl,
+    /// Refused before sending by the profile's guard (a scope that moves money).
+    Guarded,
     Other,
 }
 

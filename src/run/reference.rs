@@ -69,7 +69,9 @@ pub async fn start_with(
     };
     let mut p = profile::load_str(Path::new("issuers/reference.toml"), PROFILE, &env)?;
     p.issuer = running.base_url.clone();
-    let http = Http::new(&p.http).map_err(|e| ReferenceError::Http(e.to_string()))?;
+    let http = Http::new(&p.http)
+        .map_err(|e| ReferenceError::Http(e.to_string()))?
+        .with_guard(p.guard.clone());
     let names = faults.iter().map(|f| f.name().to_string()).collect();
     let target = Target::resolve(p, http, true, names).await?;
     Ok(Reference {
