@@ -64,6 +64,14 @@ async fn every_case_passes_against_the_reference_issuer() {
     let text = terminal::render(&report, terminal::Options::default());
     common::stable().bind(|| insta::assert_snapshot!("reference_run_terminal", text));
     let mut trimmed = report.clone();
+    // Replay variables are keyed by per-run fingerprints: check them here,
+    // keep them out of the snapshot.
+    let vars: std::collections::BTreeSet<&str> =
+        report.replay_vars.values().map(String::as_str).collect();
+    assert!(vars.contains("$GRANTCHECK_REF_C1_SECRET"), "{vars:?}");
+    assert!(vars.contains("$GRANTCHECK_REF_U1_PASSWORD"), "{vars:?}");
+    assert!(vars.iter().all(|v| !v.contains(&report.target.issuer)));
+    trimmed.replay_vars.clear();
     for c in &mut trimmed.cases {
         for s in &mut c.steps {
             s.exchanges.clear();

@@ -12,13 +12,24 @@
 //! - **Content-Security-Policy.** A `<meta>` policy allows nothing but this
 //!   file's own `<style>` and `<script>` elements, by their SHA-256 hashes:
 //!   even markup that slipped through escaping could not load or run anything.
-//! - **Order.** Cases are listed failures first, then errors, warnings, skips
-//!   and passes, each group in plan order; a control switches to plan order.
-//!   Failing and erroring cases are open when there are at most
-//!   [`OPEN_FINDINGS`] of them, and inside a case the exchanges of every step
-//!   that did not pass are open.
+//! - **Order.** Cases are listed failures first, then errors, warnings, known
+//!   deviations (cases a baseline accepts), skips and passes, each group in
+//!   plan order; a control switches to plan order. Failing and erroring cases
+//!   are open when there are at most [`OPEN_FINDINGS`] of them. Inside a case,
+//!   the first [`OPEN_EXCHANGES`] exchanges of a step that did not pass are
+//!   open, and a long run of exchanges (a `concurrent` step) is folded after
+//!   them.
+//! - **Page.** A header (version, issuer, profile, faults, duration, totals
+//!   per outcome, baseline status), filters by outcome and area and a search
+//!   over case id, title and requirement ids, then one `<details>` per case:
+//!   its reason, requirement ids, spec sections, source, every step with its
+//!   checks (expected and actual, broken ones highlighted) and exchanges
+//!   (request and response with headers and bodies, time, transport error),
+//!   and its curl replay with a copy button.
 //! - **Without JavaScript** every case is visible and expandable; the filter
-//!   controls and copy buttons, which need the script, stay hidden.
+//!   controls and copy buttons, which need the script, stay hidden. The script
+//!   marks `<body data-js="ready">` and fills the case counter, which is how
+//!   the browser test knows it ran.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -32,6 +43,14 @@ use super::replay;
 /// Failing and erroring cases start open when there are at most this many.
 pub const OPEN_FINDINGS: usize = 5;
 
+/// In a step that did not pass, this many exchanges start open; a step with
+/// many more (`concurrent = 20` has twenty alike) folds the rest.
+pub const OPEN_EXCHANGES: usize = 2;
+
+/// The exchange's one-line summary shows this many characters of the URL;
+/// the request shows it whole.
+const URL_PREVIEW: usize = 110;
+
 /// Outcomes in the order the report lists them.
 const ORDER: [Outcome; 5] = [
     Outcome::Fail,
@@ -41,8 +60,31 @@ const ORDER: [Outcome; 5] = [
     Outcome::Pass,
 ];
 
-fn rank(o: Outcome) -> usize {
+fn index(o: Outcome) -> usize {
     ORDER.iter().position(|x| *x == o).unwrap_or(ORDER.len())
+}
+
+/// A case a baseline accepts: it stays visible but does not count.
+fn is_known(c: &CaseResult) -> bool {
+    c.known.is_some() && c.outcome != Outcome::Pass
+}
+
+/// Where a case is listed: failures, errors, warnings, known deviations,
+/// skips, passes.
+fn rank(c: &CaseResult) -> usize {
+    match c.outcome {
+        _ if is_known(c) => 3,
+        Outcome::Fail => 0,
+        Outcome::Error => 1,
+        Outcome::Warn => 2,
+        Outcome::Skip => 4,
+        Outcome::Pass => 5,
+    }
+}
+
+/// A finding that counts: a failure or an error no baseline accepts.
+fn is_finding(c: &CaseResult) -> bool {
+    matches!(c.outcome, Outcome::Fail | Outcome::Error) && !is_known(c)
 }
 
 /// The one page.
@@ -74,13 +116,13 @@ pub fn render(report: &RunReport) -> String {
     controls(&mut out, report);
     cases(&mut out, report);
     out.push_str("</main>\n");
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<footer><p>Written by grantcheck {} (schema <code>{}</code>). This file is \
          self-contained and loads nothing: its Content-Security-Policy allows only its own \
          style and script. Everything in it is redacted: secrets appear as \
          <code>[redacted <var>kind</var> #fingerprint]</code>, and a replay names them as \
-         shell variables.</p></footer>\n",
+         shell variables.</p></footer>",
         esc(&report.tool_version),
         esc(&report.schema)
     );
@@ -147,25 +189,28 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn header(out: &mut String, report: &RunReport) {
     let s = &report.summary;
     let t = &report.target;
-    let (verdict_class, verdict) = if s.fail > 0 {
-        (
-            "fail",
-            format!("{} failed", plural(s.fail, "case", "cases")),
-        )
-    } else if s.error > 0 {
+    let (fail, error, warn) = (
+        report.counted(Outcome::Fail),
+        report.counted(Outcome::Error),
+        report.counted(Outcome::Warn),
+    );
+    let known = report.cases.iter().filter(|c| is_known(c)).count();
+    let (verdict_class, mut verdict) = if fail > 0 {
+        ("fail", format!("{} failed", plural(fail, "case", "cases")))
+    } else if error > 0 {
         (
             "error",
             format!(
                 "{} could not be run to a verdict",
-                plural(s.error, "case", "cases")
+                plural(error, "case", "cases")
             ),
         )
-    } else if s.warn > 0 {
+    } else if warn > 0 {
         (
             "warn",
             format!(
                 "No failure; {} with a warning",
-                plural(s.warn, "case", "cases")
+                plural(warn, "case", "cases")
             ),
         )
     } else if s.total == 0 {
@@ -173,24 +218,29 @@ fn header(out: &mut String, report: &RunReport) {
     } else {
         ("pass", "Nothing failed".to_string())
     };
+    if known > 0 {
+        let _ = write!(verdict, " ({known} known)");
+    }
     let _ = write!(
         out,
-        "<header class=\"top\">\n<div class=\"title-row\"><h1>grantcheck report</h1>\
+        "<header class=\"top\">\n<div class=\"title-row\"><h1>grantcheck report <span class=\"version\">{}</span></h1>\
          <p class=\"verdict o-{verdict_class}\">{}</p></div>\n<dl class=\"meta\">\n",
+        esc(&report.tool_version),
         esc(&verdict)
+    );
+    let _ = writeln!(
+        out,
+        "<div class=\"wide\"><dt>Issuer</dt><dd><code>{}</code>{}</dd></div>",
+        esc(&t.issuer),
+        if t.reference {
+            " <span class=\"muted\">(embedded reference issuer)</span>"
+        } else {
+            ""
+        }
     );
     let mut meta = |k: &str, v: String| {
         let _ = writeln!(out, "<div><dt>{k}</dt><dd>{v}</dd></div>");
     };
-    meta(
-        "Issuer",
-        format!("<code>{}</code>", esc(&t.issuer))
-            + if t.reference {
-                " <span class=\"muted\">(embedded reference issuer)</span>"
-            } else {
-                ""
-            },
-    );
     meta("Profile", format!("<code>{}</code>", esc(&t.profile)));
     meta(
         "Faults",
@@ -209,7 +259,6 @@ fn header(out: &mut String, report: &RunReport) {
         "Checks",
         format!("{} in {}", s.checks, plural(s.total, "case", "cases")),
     );
-    meta("grantcheck", esc(&report.tool_version));
     out.push_str("</dl>\n");
     if !t.faults.is_empty() {
         let _ =
@@ -242,18 +291,47 @@ fn header(out: &mut String, report: &RunReport) {
             if n == 0 { " zero" } else { "" }
         );
     }
+    if known > 0 {
+        let _ = writeln!(
+            out,
+            "<li class=\"known\"><span class=\"n\">{known}</span> <span class=\"k\">known (baseline)</span></li>"
+        );
+    }
     let _ = writeln!(
         out,
-        "<li class=\"all\"><span class=\"n\">{}</span> <span class=\"k\">cases</span></li>\n</ul>\n</header>",
+        "<li class=\"all\"><span class=\"n\">{}</span> <span class=\"k\">cases</span></li>\n</ul>",
         s.total
     );
+    if let Some(b) = &report.baseline {
+        let _ = write!(
+            out,
+            "<div class=\"baseline\"><p>Baseline <code>{}</code>: {} accepted, {}.</p>",
+            esc(&b.path),
+            plural(b.applied, "known deviation", "known deviations"),
+            plural(b.stale.len(), "stale entry", "stale entries"),
+        );
+        if !b.stale.is_empty() {
+            out.push_str("<ul class=\"stale\">");
+            for st in &b.stale {
+                let _ = write!(
+                    out,
+                    "<li>stale: <code>{}</code> ({})</li>",
+                    esc(&st.case),
+                    esc(&st.why)
+                );
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</div>\n");
+    }
+    out.push_str("</header>\n");
 }
 
 fn controls(out: &mut String, report: &RunReport) {
     let mut by_outcome = [0usize; 5];
     let mut areas: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &report.cases {
-        by_outcome[rank(c.outcome)] += 1;
+        by_outcome[index(c.outcome)] += 1;
         *areas.entry(c.area.as_str()).or_default() += 1;
     }
     out.push_str(
@@ -298,18 +376,14 @@ fn controls(out: &mut String, report: &RunReport) {
 
 fn cases(out: &mut String, report: &RunReport) {
     let mut order: Vec<(usize, &CaseResult)> = report.cases.iter().enumerate().collect();
-    order.sort_by_key(|(i, c)| (rank(c.outcome), *i));
-    let findings = report
-        .cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error))
-        .count();
+    order.sort_by_key(|(i, c)| (rank(c), *i));
+    let findings = report.cases.iter().filter(|c| is_finding(c)).count();
     out.push_str(
-        "<p class=\"order-note\">Failures first, then errors, warnings, skips and passes; \
-         plan order within each. Select a case to see its evidence.</p>\n<div id=\"cases\">\n",
+        "<p class=\"order-note\">Failures first, then errors, warnings, known deviations, skips \
+         and passes; plan order within each. Select a case to see its evidence.</p>\n<div id=\"cases\">\n",
     );
     for (i, c) in order {
-        let open = findings <= OPEN_FINDINGS && matches!(c.outcome, Outcome::Fail | Outcome::Error);
+        let open = findings <= OPEN_FINDINGS && is_finding(c);
         case(out, report, i, c, open);
     }
     out.push_str(
@@ -322,13 +396,14 @@ fn case(out: &mut String, report: &RunReport, index: usize, c: &CaseResult, open
     let search = format!("{} {} {}", c.id, c.title, c.covers.join(" ")).to_lowercase();
     let _ = write!(
         out,
-        "<details class=\"case o-{o}\" id=\"case-{index}\" data-outcome=\"{o}\" data-area=\"{}\" \
+        "<details class=\"case o-{o}{}\" id=\"case-{index}\" data-outcome=\"{o}\" data-area=\"{}\" \
          data-search=\"{}\" data-rank=\"{}\" data-index=\"{index}\"{}>\n<summary>{}\
          <code class=\"id\">{}</code><span class=\"title\">{}</span>\
          <span class=\"covers\">{}</span><span class=\"dur\">({})</span>",
+        if is_known(c) { " known" } else { "" },
         esc(&c.area),
         esc(&search),
-        rank(c.outcome),
+        rank(c),
         if open { " open" } else { "" },
         badge(c.outcome),
         esc(&c.id),
@@ -342,6 +417,13 @@ fn case(out: &mut String, report: &RunReport, index: usize, c: &CaseResult, open
     );
     if let Some(r) = c.reason.as_deref().filter(|_| c.outcome != Outcome::Pass) {
         let _ = write!(out, "<span class=\"reason\">{}</span>", esc(r));
+    }
+    if let Some(k) = c.known.as_deref().filter(|_| is_known(c)) {
+        let _ = write!(
+            out,
+            "<span class=\"known-note\">known deviation (baseline): {}</span>",
+            esc(k)
+        );
     }
     out.push_str("</summary>\n<div class=\"case-body\">\n");
     if let Some(r) = &c.reason {
@@ -361,6 +443,9 @@ fn case(out: &mut String, report: &RunReport, index: usize, c: &CaseResult, open
     let mut fact = |k: &str, v: String| {
         let _ = writeln!(out, "<div><dt>{k}</dt><dd>{v}</dd></div>");
     };
+    if let Some(k) = &c.known {
+        fact("Baseline", format!("known deviation: {}", esc(k)));
+    }
     fact("Requirements", list(&c.covers));
     fact("Spec", list(&c.spec));
     fact(
@@ -393,12 +478,12 @@ fn case(out: &mut String, report: &RunReport, index: usize, c: &CaseResult, open
     let exchanges: usize = c.steps.iter().map(|s| s.exchanges.len()).sum();
     if exchanges > 0 {
         let script = replay::script(c, &report.replay_vars);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<details class=\"replay\"><summary>curl replay <span class=\"muted\">({})</span></summary>\
              <div class=\"tools\"><button type=\"button\" class=\"copy\" hidden>Copy</button>\
              <span class=\"muted\">Secrets are shell variables, never values.</span></div>\
-             <pre class=\"script\">{}</pre></details>\n",
+             <pre class=\"script\">{}</pre></details>",
             plural(exchanges, "command", "commands"),
             esc(&script)
         );
@@ -433,9 +518,30 @@ fn step(out: &mut String, s: &StepResult) {
         }
         out.push_str("</tbody></table>\n");
     }
-    let open = s.outcome != Outcome::Pass;
-    for e in &s.exchanges {
-        exchange(out, e, open);
+    // A long run of exchanges (a step of `concurrent = 20`) shows its first
+    // ones and folds the rest.
+    let shown = if s.exchanges.len() > OPEN_EXCHANGES + 2 {
+        OPEN_EXCHANGES
+    } else {
+        s.exchanges.len()
+    };
+    for (i, e) in s.exchanges.iter().enumerate() {
+        if i == shown {
+            let _ = writeln!(
+                out,
+                "<details class=\"more\"><summary>{} more {}</summary>",
+                s.exchanges.len() - shown,
+                if s.exchanges.len() - shown == 1 {
+                    "exchange"
+                } else {
+                    "exchanges"
+                }
+            );
+        }
+        exchange(out, e, s.outcome != Outcome::Pass && i < OPEN_EXCHANGES);
+    }
+    if shown < s.exchanges.len() {
+        out.push_str("</details>\n");
     }
     out.push_str("</li>\n");
 }
@@ -451,6 +557,15 @@ fn check(out: &mut String, c: &Check) {
         esc(&c.actual),
         if c.passed { "✓ held" } else { "✗ broken" }
     );
+}
+
+/// `s` cut to `max` characters, with `…` when cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max - 1).chain(['…']).collect()
+    }
 }
 
 fn headers(out: &mut String, hs: &[(String, String)]) {
@@ -476,7 +591,7 @@ fn exchange(out: &mut String, e: &Exchange, open: bool) {
          <section><h4>Request</h4><pre>{} {}\n",
         if open { " open" } else { "" },
         esc(&r.method),
-        esc(&r.url),
+        esc(&shorten(&r.url, URL_PREVIEW)),
         e.elapsed_ms,
         esc(&r.method),
         esc(&r.url),
@@ -491,7 +606,11 @@ fn exchange(out: &mut String, e: &Exchange, open: bool) {
     out.push_str("</pre></section>\n<section><h4>Response</h4>");
     match &e.response {
         Some(resp) => {
-            let _ = writeln!(out, "<pre>{}", resp.status);
+            let _ = writeln!(
+                out,
+                "<pre><span class=\"muted\">status</span> {}",
+                resp.status
+            );
             headers(out, &resp.headers);
             if resp.body.is_empty() {
                 out.push_str("\n<span class=\"muted\">(empty body)</span>");
@@ -530,6 +649,7 @@ html{background:var(--bg);color:var(--fg);font:15px/1.5 var(--sans)}
 body{margin:0 auto;max-width:1240px;padding:1.25rem 1.5rem 3rem}
 code,pre,.mono{font-family:var(--mono);font-size:.86em}
 h1{font-size:1.45rem;margin:0}
+h1 .version{font-size:.95rem;font-weight:400;color:var(--muted)}
 h4{margin:.2rem 0;font-size:.78rem;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
 .muted{color:var(--muted)}
 .o-pass{--oc:var(--pass);--ob:var(--pass-bg)}.o-fail{--oc:var(--fail);--ob:var(--fail-bg)}.o-warn{--oc:var(--warn);--ob:var(--warn-bg)}
@@ -537,7 +657,8 @@ h4{margin:.2rem 0;font-size:.78rem;text-transform:uppercase;letter-spacing:.06em
 .top{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1rem 1.25rem}
 .title-row{display:flex;flex-wrap:wrap;align-items:baseline;gap:.5rem 1rem;justify-content:space-between}
 .verdict{margin:0;font-weight:650;color:var(--oc);background:var(--ob);border:1px solid var(--oc);border-radius:999px;padding:.1rem .8rem}
-.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.35rem 1.5rem;margin:.8rem 0}
+.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:.35rem 1.5rem;margin:.8rem 0}
+.meta .wide{grid-column:1/-1}
 .meta div,.facts div{display:flex;gap:.6rem;min-width:0}
 dt{color:var(--muted);flex:none}
 .meta dt{width:6.5rem}
@@ -549,6 +670,11 @@ dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .totals .n{font-size:1.5rem;font-weight:700;color:var(--oc,var(--fg))}
 .totals .k{color:var(--muted)}
 .totals li.zero .n{color:var(--muted);font-weight:400}
+.totals li.known{--oc:var(--muted)}
+.baseline{margin:.6rem 0 0}.baseline p{margin:0}.stale{margin:.2rem 0 0;padding-left:1.2rem}
+details.case.known{border-left-style:dashed}
+details[open]>summary .reason{display:none}
+summary .known-note{grid-column:3/-1;font-size:.85em;color:var(--muted)}
 .controls{position:sticky;top:0;z-index:2;margin:1rem 0 .4rem;padding:.6rem 1rem;background:var(--card);border:1px solid var(--line);border-radius:10px;box-shadow:0 2px 6px rgba(0,0,0,.06)}
 fieldset{border:0;margin:0 0 .45rem;padding:0;display:flex;flex-wrap:wrap;gap:.35rem;align-items:center}
 legend{float:left;width:4.5rem;color:var(--muted);padding:0}
@@ -568,18 +694,18 @@ button:hover,select:hover{border-color:var(--muted)}
 .empty{padding:1rem;text-align:center;color:var(--muted)}
 .badge{display:inline-block;min-width:3.6rem;text-align:center;padding:.05rem .4rem;border-radius:4px;font:700 .72rem/1.5 var(--mono);letter-spacing:.04em;color:var(--badge-fg);background:var(--oc)}
 details.case{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--oc);border-radius:6px;margin:.35rem 0}
-details.case>summary{display:grid;grid-template-columns:4.2rem minmax(9rem,max-content) 1fr auto auto;gap:.2rem .8rem;align-items:baseline;padding:.45rem .8rem;cursor:pointer;list-style:none}
+details>summary{list-style:none}
 details>summary::-webkit-details-marker{display:none}
-details.case>summary::before{content:"▸";position:absolute;margin-left:-.65rem;color:var(--muted);font-size:.8em}
+details.case>summary{display:grid;grid-template-columns:.8rem 4.2rem minmax(9rem,max-content) 1fr auto auto;gap:.2rem .7rem;align-items:baseline;padding:.45rem .8rem .45rem .6rem;cursor:pointer}
+details.case>summary::before{content:"▸";color:var(--muted)}
 details.case[open]>summary::before{content:"▾"}
-details.case>summary{position:relative}
 details.case[open]>summary{border-bottom:1px solid var(--line);background:var(--ob)}
 summary .id{font-weight:650;overflow-wrap:anywhere}
 summary .title{min-width:0}
 .covers{display:flex;flex-wrap:wrap;gap:.25rem;justify-content:flex-end}
 .req{font:.72rem/1.5 var(--mono);padding:0 .35rem;border:1px solid var(--line);border-radius:4px;color:var(--muted);white-space:nowrap}
 .dur{color:var(--muted);font-size:.85em;white-space:nowrap}
-summary .reason{grid-column:2/-1;font:.82rem/1.45 var(--mono);color:var(--oc);overflow-wrap:anywhere}
+summary .reason{grid-column:3/-1;font:.82rem/1.45 var(--mono);color:var(--oc);overflow-wrap:anywhere}
 .case-body{padding:.6rem 1rem 1rem}
 .why{margin:.2rem 0 .6rem;padding:.45rem .7rem;background:var(--ob);border-radius:4px;overflow-wrap:anywhere}
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(22rem,1fr));gap:.2rem 1.5rem;margin:.4rem 0 .8rem;font-size:.92em}
@@ -593,15 +719,17 @@ summary .reason{grid-column:2/-1;font:.82rem/1.45 var(--mono);color:var(--oc);ov
 .step-error{margin:.25rem 0;color:var(--error);overflow-wrap:anywhere}
 table.checks{border-collapse:collapse;width:100%;margin:.3rem 0;font-size:.9em}
 .checks th{text-align:left;font-weight:600;color:var(--muted);border-bottom:1px solid var(--line);padding:.2rem .5rem}
-.checks td{border-bottom:1px solid var(--line);padding:.25rem .5rem;vertical-align:top;overflow-wrap:anywhere}
-.checks td:first-child{width:22%}.checks td.res{width:6.5rem;white-space:nowrap}
+.checks td{border-bottom:1px solid var(--line);padding:.25rem .5rem;vertical-align:top;overflow-wrap:break-word;word-break:break-word}
+.checks td:first-child{width:22%}.checks td:nth-child(2){width:27%}.checks td.res{width:6.5rem;white-space:nowrap}
 .checks tr.broken{background:var(--ob)}
 .checks tr.broken td.res{color:var(--oc);font-weight:700}
 .checks tr.held td.res{color:var(--pass)}
 details.exchange{margin:.35rem 0;border:1px solid var(--line);border-radius:6px;background:var(--card)}
 details.exchange>summary{padding:.3rem .6rem;cursor:pointer;overflow-wrap:anywhere}
-details.exchange>summary::before,details.replay>summary::before{content:"▸ ";color:var(--muted)}
-details.exchange[open]>summary::before,details.replay[open]>summary::before{content:"▾ "}
+details.exchange>summary::before,details.replay>summary::before,details.more>summary::before{content:"▸ ";color:var(--muted)}
+details.exchange[open]>summary::before,details.replay[open]>summary::before,details.more[open]>summary::before{content:"▾ "}
+details.more{margin:.35rem 0}details.more>summary{cursor:pointer;color:var(--muted);padding:.2rem .6rem}
+details.more[open]{padding-left:.8rem;border-left:2px dotted var(--line)}
 .status{font:700 .9em var(--mono)}
 .transport{color:var(--error);font-weight:600}
 .ex{display:grid;grid-template-columns:repeat(auto-fit,minmax(24rem,1fr));gap:.6rem;padding:0 .6rem .6rem}
@@ -612,7 +740,7 @@ details.replay{margin-top:.6rem}
 details.replay>summary{cursor:pointer;font-weight:600}
 .tools{display:flex;gap:.8rem;align-items:center;margin:.4rem 0;font-size:.88em}
 footer{margin-top:2rem;color:var(--muted);font-size:.85em}
-@media (max-width:760px){details.case>summary{grid-template-columns:4.2rem 1fr}details.case>summary .covers,details.case>summary .dur{grid-column:2}summary .reason{grid-column:1/-1}}
+@media (max-width:760px){details.case>summary{grid-template-columns:.8rem 4.2rem 1fr}details.case>summary .title,details.case>summary .covers,details.case>summary .dur,summary .reason,summary .known-note{grid-column:3}.covers{justify-content:flex-start}}
 @media print{.controls{display:none}details.case>summary{background:none}}
 "#;
 
@@ -710,15 +838,19 @@ const JS: &str = r#"
     if (b) { copy(b); }
   });
   Array.prototype.forEach.call(list.querySelectorAll("button.copy"), function (b) { b.hidden = false; });
-  function reveal() {
+  function reveal(scroll) {
     var id = decodeURIComponent(location.hash.slice(1));
     var t = id ? doc.getElementById(id) : null;
-    if (t && t.tagName === "DETAILS") { t.hidden = false; t.open = true; t.scrollIntoView(); }
+    if (t && t.tagName === "DETAILS") {
+      t.hidden = false;
+      t.open = true;
+      if (scroll) { t.scrollIntoView(); }
+    }
   }
-  window.addEventListener("hashchange", reveal);
+  window.addEventListener("hashchange", function () { reveal(true); });
   controls.hidden = false;
   apply();
-  reveal();
+  reveal(false);
   doc.body.setAttribute("data-js", "ready");
 }());
 "#;
@@ -754,6 +886,7 @@ mod tests {
             duration_ms: 3,
             steps: vec![],
             source: format!("suites/{area}/x.toml"),
+            known: None,
         }
     }
 
@@ -771,6 +904,7 @@ mod tests {
             summary: Summary::of(&cases),
             cases,
             replay_vars: Default::default(),
+            baseline: None,
         }
     }
 
@@ -858,7 +992,11 @@ mod tests {
         let doc = Html::parse_document(&html);
         assert_eq!(doc.select(&sel("script")).count(), 1);
         let script = doc.select(&sel("script")).next().unwrap();
-        assert_eq!(script.inner_html(), JS, "the script holds no report data");
+        assert_eq!(
+            script.text().collect::<String>(),
+            JS,
+            "the script holds no report data"
+        );
         assert_eq!(doc.select(&sel("style")).count(), 1);
         for bad in [
             "img", "a", "iframe", "object", "embed", "link", "base", "form", "svg",
@@ -941,8 +1079,8 @@ mod tests {
         let policy = &metas[0];
         assert!(policy.starts_with("default-src 'none';"), "{policy}");
         assert!(!policy.contains("unsafe"), "{policy}");
-        let style = doc.select(&sel("style")).next().unwrap().inner_html();
-        let script = doc.select(&sel("script")).next().unwrap().inner_html();
+        let style: String = doc.select(&sel("style")).next().unwrap().text().collect();
+        let script: String = doc.select(&sel("script")).next().unwrap().text().collect();
         assert!(policy.contains(&format!("style-src '{}'", csp_hash(&style))));
         assert!(policy.contains(&format!("script-src '{}'", csp_hash(&script))));
         // The policy comes before anything it governs.

@@ -380,7 +380,6 @@ pub(crate) mod fixture {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn case(
         scenario: &str,
         case: Option<&str>,

@@ -17,6 +17,10 @@ use super::model::{CaseResult, Exchange};
 /// What a known marker stands for in a shell command.
 pub type Vars = BTreeMap<String, String>;
 
+/// Shell variables for values handed out during the flow, in order of first
+/// use (name, kind): the order is stable from run to run, the names are not.
+pub type Unknown = Vec<(String, String)>;
+
 /// `[redacted <kind> #<fp>]` markers in `text`, in order, with their kind and fingerprint.
 fn markers(text: &str) -> Vec<(usize, usize, &str, &str)> {
     let mut out = Vec::new();
@@ -54,7 +58,7 @@ fn var_name(kind: &str, fp: &str) -> String {
 
 /// Single-quotes `text` for a POSIX shell, with every marker replaced by a
 /// double-quoted variable reference outside the single quotes.
-fn quote(text: &str, vars: &Vars, unknown: &mut BTreeMap<String, String>) -> String {
+fn quote(text: &str, vars: &Vars, unknown: &mut Unknown) -> String {
     let mut out = String::from("'");
     let mut last = 0;
     for (start, end, kind, fp) in markers(text) {
@@ -64,7 +68,9 @@ fn quote(text: &str, vars: &Vars, unknown: &mut BTreeMap<String, String>) -> Str
             Some(e) => e.clone(),
             None => {
                 let name = var_name(kind, fp);
-                unknown.insert(name.clone(), kind.to_string());
+                if !unknown.iter().any(|(n, _)| *n == name) {
+                    unknown.push((name.clone(), kind.to_string()));
+                }
                 format!("${{{name}}}")
             }
         };
@@ -77,8 +83,8 @@ fn quote(text: &str, vars: &Vars, unknown: &mut BTreeMap<String, String>) -> Str
 }
 
 /// One curl command reproducing `ex`'s request. Unknown markers are added to
-/// `unknown` (variable name -> kind).
-pub fn curl(ex: &Exchange, vars: &Vars, unknown: &mut BTreeMap<String, String>) -> String {
+/// `unknown` (variable name, kind), in order of first use.
+pub fn curl(ex: &Exchange, vars: &Vars, unknown: &mut Unknown) -> String {
     let r = &ex.request;
     let mut cmd = String::from("curl -sS -i");
     if r.method != "GET" || r.body.is_some() {
@@ -101,7 +107,7 @@ pub fn curl(ex: &Exchange, vars: &Vars, unknown: &mut BTreeMap<String, String>) 
 /// A shell script replaying every exchange of a case, step by step, with
 /// what the issuer answered then as a comment.
 pub fn script(case: &CaseResult, vars: &Vars) -> String {
-    let mut unknown = BTreeMap::new();
+    let mut unknown = Unknown::new();
     let mut body = String::new();
     for step in &case.steps {
         for ex in &step.exchanges {
@@ -188,18 +194,21 @@ mod tests {
             &[("Content-Type", "application/x-www-form-urlencoded")],
             Some("client_secret=[redacted secret #aaaaaa]&code=[redacted code #0b0b0b]&x=it's"),
         );
-        let mut unknown = BTreeMap::new();
+        let mut unknown = Unknown::new();
         let c = curl(&e, &vars, &mut unknown);
         assert_eq!(
             c,
             "curl -sS -i -X POST 'http://127.0.0.1:1/token' \\\n  -H 'Content-Type: application/x-www-form-urlencoded' \\\n  --data-raw 'client_secret='\"$GRANTCHECK_REF_C2_SECRET\"'&code='\"${CODE_0b0b0b}\"'&x=it'\\''s'"
         );
-        assert_eq!(unknown.get("CODE_0b0b0b").map(String::as_str), Some("code"));
+        assert_eq!(
+            unknown,
+            vec![("CODE_0b0b0b".to_string(), "code".to_string())]
+        );
     }
 
     #[test]
     fn text_that_only_looks_like_a_marker_stays() {
-        let mut unknown = BTreeMap::new();
+        let mut unknown = Unknown::new();
         let q = quote(
             "[redacted nonsense] [redacted x #zzzzzz]",
             &Vars::new(),

@@ -236,6 +236,15 @@ impl Validator<'_> {
         if def.steps.is_empty() {
             self.err(def.id.span(), "the scenario has no `[[step]]`", None);
         }
+        // Roles named inside case values (`uri = "{{ clients.c2.redirect_uri }}"`)
+        // are requirements too: a profile without c2 skips instead of erroring.
+        for c in &def.cases {
+            for v in c.get_ref().vars.values().filter_map(|v| v.as_str()) {
+                for role in referenced_roles(v) {
+                    requires.insert(role);
+                }
+            }
+        }
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut authorize_steps: BTreeSet<String> = BTreeSet::new();
         for (i, step) in def.steps.iter().enumerate() {
@@ -382,9 +391,14 @@ impl Validator<'_> {
             );
             if let Some(c) = &a.client {
                 roles.push((c, "client"));
+            } else {
+                // The runner's default (exec::authorize): a profile without c1 skips.
+                requires.insert("client:c1".into());
             }
             if let Some(u) = &a.user {
                 roles.push((u, "user"));
+            } else {
+                requires.insert("user:u1".into());
             }
             edit_texts(a.edits(), &mut texts);
             if a.consent
@@ -414,6 +428,8 @@ impl Validator<'_> {
             texts.extend(t.query.iter().flatten());
             if let Some(c) = &t.client {
                 roles.push((c, "client"));
+            } else if t.from.is_none() {
+                requires.insert("client:c1".into());
             }
             if let Some(f) = &t.from {
                 if !authorize_steps.contains(f.get_ref()) {
@@ -437,6 +453,8 @@ impl Validator<'_> {
             texts.extend([&op.token, &op.hint, &op.secret].into_iter().flatten());
             if let Some(c) = &op.client {
                 roles.push((c, "client"));
+            } else {
+                requires.insert("client:c1".into());
             }
             edit_texts(op.edits(), &mut texts);
         }
@@ -668,4 +686,39 @@ fn edit_texts<'a>(e: Edits<'a>, texts: &mut Vec<&'a Text>) {
     texts.extend(e.set.values());
     texts.extend(e.remove.iter());
     texts.extend(e.append.iter().flatten());
+}
+
+/// `client:<role>` / `user:<role>` for every `{{ clients.<role>.x }}` or
+/// `{{ users.<role>.x }}` in a template text (syntax errors are reported elsewhere).
+fn referenced_roles(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let expr = after[..end].split('|').next().unwrap_or("").trim();
+        let parts: Vec<&str> = expr.split('.').collect();
+        if let [head @ ("clients" | "users"), role, _] = parts.as_slice() {
+            if is_role(role) {
+                let kind = if *head == "clients" { "client" } else { "user" };
+                out.push(format!("{kind}:{role}"));
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod role_tests {
+    #[test]
+    fn roles_in_case_values_are_found() {
+        assert_eq!(
+            super::referenced_roles(
+                "{{ clients.c2.redirect_uri | upper }}x{{users.u2.username}}{{ gen.state }}"
+            ),
+            vec!["client:c2", "user:u2"]
+        );
+        assert!(super::referenced_roles("{{ clients.C2.id }} {{ broken").is_empty());
+    }
 }

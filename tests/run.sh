@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The project's test command (README, "Two commands"): installs what the
+# tests need beyond Rust, then runs the whole test suite.
+#
+# - node + npm, and oidc-provider from its lockfile (the peer tests);
+# - xmllint (JUnit XSD validation) and Chromium (the HTML report test),
+#   from Debian's packages, when missing and when we may install them;
+# - the SARIF and JUnit schemas, from package registries, pinned by SHA-256.
+#
+# Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "tests/run.sh: cannot install packages (not root, no sudo): $*" >&2; return 1
+  fi
+}
+need=""
+command -v node >/dev/null || need="$need nodejs"
+command -v npm >/dev/null || need="$need npm"
+command -v xmllint >/dev/null || need="$need libxml2-utils"
+command -v chromium >/dev/null || need="$need chromium"
+if [ -n "$need" ]; then
+  echo "== installing:$need" >&2
+  as_root apt-get update -qq
+  # shellcheck disable=SC2086 # a list of packages
+  as_root apt-get install -y -qq --no-install-recommends $need
+fi
+
+echo "== oidc-provider peer (npm ci from the lockfile)" >&2
+if [ ! -d tests/peers/oidc-provider/node_modules/oidc-provider ]; then
+  (cd tests/peers/oidc-provider && timeout 600 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+echo "== report schemas" >&2
+tests/schemas/fetch.sh
+
+echo "== cargo test --locked $*" >&2
+exec cargo test --locked "$@"
