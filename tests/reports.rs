@@ -99,6 +99,19 @@ fn the_json_report_validates_against_the_committed_schema() {
         errors.join("\n")
     );
 
+    // The JSON of the cases that did not pass, as a reviewable snapshot.
+    let mut failing = report.clone();
+    failing
+        .cases
+        .retain(|c| c.outcome != grantcheck::report::Outcome::Pass);
+    failing.replay_vars.clear();
+    common::stable().bind(|| {
+        insta::assert_snapshot!(
+            "report_formats_json_failures",
+            Format::Json.render(&failing)
+        );
+    });
+
     // The schema has teeth: a wrong outcome or a missing member is refused.
     let mut bad = json.clone();
     bad["cases"][0]["outcome"] = "maybe".into();

@@ -39,6 +39,7 @@ pub fn stable() -> insta::Settings {
     s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
     s.set_prepend_module_to_snapshot(false);
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    s.add_filter(r"127\.0\.0\.1%3A\d+", "127.0.0.1%3A[port]");
     s.add_filter(r"#[0-9a-f]{6}\]", "#[fp]]");
     s.add_filter(r"\d+(\.\d+)?s\n", "[time]s\n");
     s.add_filter(r#""(duration_ms|elapsed_ms)": \d+"#, r#""$1": "[ms]""#);
