@@ -46,6 +46,39 @@ pub struct ProfileFile {
     /// Scopes grantcheck never requests from this issuer.
     #[serde(default)]
     pub guard: Guard,
+    /// How this issuer's wire format differs from the standard one.
+    #[serde(default)]
+    pub dialect: Dialect,
+}
+
+/// Documented deviations in an issuer's wire format that grantcheck speaks,
+/// so that the checks still test what matters (e.g. Bud wraps token
+/// responses and refreshes without a secret).
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dialect {
+    /// Token responses arrive wrapped: the token response is this member of
+    /// the body (Bud: `data` of `{"operation_id": ..., "data": {...}}`).
+    /// Checks read the inner object; the evidence keeps the body as sent.
+    pub token_envelope: Option<String>,
+    /// A header carrying the client's id on every request made as a client
+    /// (Bud: `X-Client-Id`).
+    pub client_id_header: Option<String>,
+    /// Client authentication per grant type, overriding the client's
+    /// `auth_method` for steps that do not choose one
+    /// (`refresh_token = "header"`: only the client id header, no secret).
+    pub grant_auth: BTreeMap<String, GrantAuth>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantAuth {
+    Basic,
+    Post,
+    /// `client_id` in the body, no secret.
+    None,
+    /// Nothing but the `client_id_header`.
+    Header,
 }
 
 /// The money guard: scopes that can move money are never requested, by any
@@ -317,6 +350,7 @@ pub struct Profile {
     pub users: BTreeMap<String, User>,
     pub login: LoginDef,
     pub guard: Guard,
+    pub dialect: Dialect,
     pub policy: PolicyDef,
     pub http: HttpDef,
     pub capabilities: BTreeMap<String, bool>,
@@ -537,6 +571,7 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
         users,
         login: def.login,
         guard: def.guard,
+        dialect: def.dialect,
         policy: def.policy,
         http: def.http,
         capabilities: def.capabilities,

@@ -10,7 +10,7 @@ use base64::Engine;
 use super::context::{CaseContext, StepValues};
 use crate::agent::{self, form_agent::Walk, AuthzEnd};
 use crate::http::Request;
-use crate::profile::{AuthMethod, Client};
+use crate::profile::{AuthMethod, Client, GrantAuth};
 use crate::protocol::callback::{build_url, Callback};
 use crate::protocol::discovery::openid_configuration_url;
 use crate::protocol::form::{encode_component, Params};
@@ -362,6 +362,13 @@ fn short(url: &str) -> String {
     }
 }
 
+/// The dialect's client id header (Bud: `X-Client-Id`), on a request made as `c`.
+fn client_id_header(req: &mut Request, c: &Client, ctx: &CaseContext<'_>) {
+    if let Some(h) = &ctx.target.profile.dialect.client_id_header {
+        req.headers.push((h.clone(), c.id.clone()));
+    }
+}
+
 /// Client authentication for the token, introspection and revocation
 /// endpoints, by `mode`, with `secret` standing in for the client's own.
 fn authenticate(
@@ -487,12 +494,20 @@ async fn token(t: &TokenDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, St
         body: None,
     };
     let secret = ctx.render_opt(&t.secret)?;
-    let mode = t
-        .auth
-        .as_ref()
-        .map(|a| *a.get_ref())
-        .unwrap_or(AuthMode::Default);
+    let dialect = &ctx.target.profile.dialect;
+    let mode = match t.auth.as_ref().map(|a| *a.get_ref()) {
+        Some(m) => m,
+        // The profile's dialect may fix the method for this grant.
+        None => match dialect.grant_auth.get(&grant) {
+            Some(GrantAuth::Basic) => AuthMode::Basic,
+            Some(GrantAuth::Post) => AuthMode::Post,
+            Some(GrantAuth::None) => AuthMode::None,
+            Some(GrantAuth::Header) => AuthMode::Omit,
+            None => AuthMode::Default,
+        },
+    };
     authenticate(&mut req, &mut p, c, mode, secret);
+    client_id_header(&mut req, c, ctx);
     apply_edits(&mut p, t.edits(), ctx)?;
     if method == "GET" {
         // Every parameter in the URL, as a careless client would (TOK-05).
@@ -589,6 +604,7 @@ async fn token_op(
         .map(|a| *a.get_ref())
         .unwrap_or(AuthMode::Default);
     authenticate(&mut req, &mut p, c, mode, secret);
+    client_id_header(&mut req, c, ctx);
     apply_edits(&mut p, t.edits(), ctx)?;
     req.body = Some(p.encode().into_bytes());
     send_http_labelled(action, &format!("{action} as {role}"), req, ctx).await
@@ -757,7 +773,37 @@ async fn send_http_labelled(
             exchanges: vec![ex],
         });
     }
-    Ok(output_of(action, label, ex))
+    let envelope = ctx.target.profile.dialect.token_envelope.as_deref();
+    let mut out = output_of(action, label, ex);
+    if action == "token" {
+        if let Some(member) = envelope {
+            unwrap_envelope(&mut out, member);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a wrapped token response (the dialect's `token_envelope`): the
+/// checks and later steps see the inner object, the evidence the body as sent.
+fn unwrap_envelope(out: &mut StepOutput, member: &str) {
+    let inner = match &out.body {
+        Some(Body::Object(m)) => m.get(member).and_then(|v| v.as_object()).cloned(),
+        _ => None,
+    };
+    match inner {
+        Some(inner) => {
+            let body = Body::Object(inner);
+            let mut values = values_of(out.response.as_ref(), Some(&body));
+            values.ended = out.values.ended.clone();
+            out.values = values;
+            out.body = Some(body);
+            out.summary
+                .push_str(&format!(" (token response in `{member}`)"));
+        }
+        None => out.summary.push_str(&format!(
+            " (no `{member}` envelope: the body is checked as sent)"
+        )),
+    }
 }
 
 /// The step output of a completed exchange.
