@@ -6,6 +6,8 @@
 //! the recording HTTP client, the form user agent, the runner, the embedded
 //! reference issuer and the CLI. See ARCHITECTURE.md.
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod profile;
 pub mod protocol;
 pub mod report;

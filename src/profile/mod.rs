@@ -486,6 +486,14 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
             }),
         }
     };
+    // An invalid pattern must not silently disable the money guard.
+    for p in &def.guard.money_scopes {
+        if let Err(e) = globset::Glob::new(p) {
+            return Err(semantic(format!(
+                "[guard] money_scopes: `{p}` is not a valid pattern: {e}"
+            )));
+        }
+    }
     let mut clients = BTreeMap::new();
     for (role, c) in def.clients {
         if role.is_empty()

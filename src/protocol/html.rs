@@ -56,6 +56,32 @@ pub struct Page {
     pub title: Option<String>,
 }
 
+/// The states of `<input type>` (HTML Living Standard, 4.10.5).
+pub const INPUT_TYPES: &[&str] = &[
+    "hidden",
+    "text",
+    "search",
+    "tel",
+    "url",
+    "email",
+    "password",
+    "date",
+    "month",
+    "week",
+    "time",
+    "datetime-local",
+    "number",
+    "range",
+    "color",
+    "checkbox",
+    "radio",
+    "file",
+    "submit",
+    "image",
+    "reset",
+    "button",
+];
+
 fn sel(s: &str) -> Selector {
     // The selectors below are constants; parsing them cannot fail.
     Selector::parse(s).expect("static selector")
@@ -83,8 +109,10 @@ pub fn parse_page(html: &str) -> Page {
             let disabled = e.attr("disabled").is_some();
             match e.name() {
                 "button" => {
+                    // HTML's invalid-value default: a `type` other than `reset` or
+                    // `button` (empty, unknown) is a submit button.
                     let ty = e.attr("type").unwrap_or("submit").to_ascii_lowercase();
-                    if ty == "submit" && !disabled {
+                    if ty != "reset" && ty != "button" && !disabled {
                         f.buttons.push(Button {
                             name,
                             value: e.attr("value").unwrap_or("").to_string(),
@@ -93,7 +121,15 @@ pub fn parse_page(html: &str) -> Page {
                     }
                 }
                 "input" => {
-                    let ty = e.attr("type").unwrap_or("text").to_ascii_lowercase();
+                    // An empty or unknown `type` is a text field, as in browsers
+                    // (HTML's invalid-value default); it used to become a field
+                    // of kind "" that no heuristic fills (found by the
+                    // `html_form` fuzz target).
+                    let ty = e
+                        .attr("type")
+                        .map(str::to_ascii_lowercase)
+                        .filter(|t| INPUT_TYPES.contains(&t.as_str()))
+                        .unwrap_or_else(|| "text".into());
                     let value = e.attr("value").unwrap_or("").to_string();
                     match ty.as_str() {
                         "submit" | "image" if !disabled => f.buttons.push(Button {

@@ -88,7 +88,15 @@ impl Baseline {
             out.push_str(&format!(
                 "\n[[known]]\n# {} now: {}\ncase = {}\nreason = \"TODO: why this deviation is accepted\"\n",
                 c.outcome.as_str(),
-                c.reason.clone().unwrap_or_default().replace('\n', " "),
+                // A TOML comment holds no control character but tab, and reasons
+                // quote issuer text: a CR or an escape byte made the written file
+                // unparseable (found by `fuzzing::check_baseline`).
+                c.reason
+                    .clone()
+                    .unwrap_or_default()
+                    .chars()
+                    .map(|ch| if ch.is_control() && ch != '\t' { ' ' } else { ch })
+                    .collect::<String>(),
                 toml_string(&c.id)
             ));
         }

@@ -96,9 +96,13 @@ impl Redactor {
         let lower = name.to_ascii_lowercase();
         if lower == "authorization" || lower == "proxy-authorization" {
             // Keep the scheme, which the evidence needs; never the credentials.
+            // The scheme and its space go through `redact` too: a value without
+            // a proper scheme (`Authorization: <token> x`) must not keep its
+            // token (found by `fuzzing::check_redact`).
             return match value.split_once(' ') {
                 Some((scheme, cred)) => format!(
-                    "{scheme} [redacted credentials #{}]",
+                    "{}[redacted credentials #{}]",
+                    self.redact(&format!("{scheme} ")),
                     self.fingerprint(cred.trim())
                 ),
                 None => format!("[redacted credentials #{}]", self.fingerprint(value)),
@@ -152,7 +156,10 @@ fn redact_cookie(r: &Redactor, value: &str, set: bool) -> String {
             _ => parts.push(piece.to_string()),
         }
     }
-    parts.join("; ")
+    // Names, attributes and pieces that are not pairs are text like any other:
+    // a secret in them (`Path=/cb?code=...`, a bare token) must not survive,
+    // nor one that re-joining with "; " spells (found by `fuzzing::check_redact`).
+    r.redact(&parts.join("; "))
 }
 
 #[cfg(test)]

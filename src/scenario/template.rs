@@ -103,6 +103,16 @@ impl Template {
         let mut rest = src;
         let mut base = 0usize;
         while let Some(open) = rest.find("{{") {
+            // A `}}` before the next `{{` is unmatched too; the check after the
+            // loop only sees the tail, so `x }} {{ a }}` used to pass with a
+            // literal `x }} ` (found by the `template` fuzz target).
+            if let Some(i) = rest[..open].find("}}") {
+                return Err(TemplateError {
+                    message: "`}}` without a matching `{{`".into(),
+                    offset: base + i,
+                    help: None,
+                });
+            }
             if open > 0 {
                 parts.push(Part::Lit(rest[..open].to_string()));
             }
