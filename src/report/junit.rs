@@ -279,16 +279,7 @@ fn exchange(out: &mut String, e: &Exchange) {
 }
 
 fn preview(body: &str) -> String {
-    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > BODY_PREVIEW {
-        format!(
-            "{}… ({} bytes)",
-            one_line.chars().take(BODY_PREVIEW).collect::<String>(),
-            body.len()
-        )
-    } else {
-        one_line
-    }
+    super::preview(body, BODY_PREVIEW)
 }
 
 /// Removes the `skipped` attribute of the `<testsuites>` start tag, which

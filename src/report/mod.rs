@@ -15,3 +15,18 @@ pub mod sarif;
 pub mod terminal;
 
 pub use model::*;
+
+/// A body on one line (whitespace folded), cut after `limit` characters with
+/// its full size noted: how the text renderers show evidence bodies.
+pub(crate) fn preview(body: &str, limit: usize) -> String {
+    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > limit {
+        format!(
+            "{}… ({} bytes)",
+            one_line.chars().take(limit).collect::<String>(),
+            body.len()
+        )
+    } else {
+        one_line
+    }
+}
