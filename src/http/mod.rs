@@ -57,7 +57,7 @@ pub struct Http {
     client: reqwest::Client,
     max_body: usize,
     limiter: Option<Arc<RateLimiter>>,
-    guard: Option<Arc<crate::profile::Guard>>,
+    guard: Option<Arc<crate::profile::ScopeGuard>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +88,17 @@ impl Http {
     /// Refuses, before sending, any request whose `scope` parameter (query
     /// or form body) names a scope the guard forbids.
     pub fn with_guard(mut self, guard: crate::profile::Guard) -> Self {
-        self.guard = Some(Arc::new(guard));
+        // Profiles refuse invalid patterns at load; a hand-built invalid guard
+        // must not fail open, so it refuses every scope.
+        let compiled = guard.compile().unwrap_or_else(|_| {
+            crate::profile::Guard {
+                money_scopes: vec!["*".into()],
+                allow_scopes: Vec::new(),
+            }
+            .compile()
+            .expect("`*` is a valid pattern")
+        });
+        self.guard = Some(Arc::new(compiled));
         self
     }
 

@@ -117,19 +117,43 @@ impl Default for Guard {
 }
 
 impl Guard {
-    /// The first scope of a space-separated `scope` value the guard refuses.
-    pub fn refuses(&self, scope: &str) -> Option<String> {
+    /// The patterns compiled once, for the HTTP client's hot path. Invalid
+    /// patterns are refused at profile load, so this only fails for a guard
+    /// built by hand.
+    pub fn compile(&self) -> Result<ScopeGuard, String> {
         let mut b = globset::GlobSetBuilder::new();
         for p in &self.money_scopes {
-            if let Ok(g) = globset::Glob::new(p) {
-                b.add(g);
-            }
+            b.add(globset::Glob::new(p).map_err(|e| format!("`{p}`: {e}"))?);
         }
-        let set = b.build().ok()?;
+        Ok(ScopeGuard {
+            set: b.build().map_err(|e| e.to_string())?,
+            allow: self.allow_scopes.clone(),
+        })
+    }
+
+    /// The first scope of a space-separated `scope` value the guard refuses
+    /// (an invalid guard refuses everything: it must never fail open).
+    pub fn refuses(&self, scope: &str) -> Option<String> {
+        match self.compile() {
+            Ok(g) => g.refuses(scope),
+            Err(_) => Some(scope.to_string()),
+        }
+    }
+}
+
+/// A compiled [`Guard`].
+#[derive(Clone, Debug)]
+pub struct ScopeGuard {
+    set: globset::GlobSet,
+    allow: Vec<String>,
+}
+
+impl ScopeGuard {
+    pub fn refuses(&self, scope: &str) -> Option<String> {
         scope
             .split(' ')
             .filter(|s| !s.is_empty())
-            .find(|s| set.is_match(s) && !self.allow_scopes.iter().any(|a| a == s))
+            .find(|s| self.set.is_match(s) && !self.allow.iter().any(|a| a == s))
             .map(str::to_string)
     }
 }
