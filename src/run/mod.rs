@@ -96,8 +96,11 @@ pub fn select(scenarios: &[Scenario], sel: &Selection) -> Result<Vec<Planned>, P
 }
 
 /// Why the target cannot run `s`, if it cannot.
-pub fn skip_reason(s: &Scenario, target: &Target) -> Option<String> {
-    let missing = s.requires.iter().find_map(|cap| {
+pub fn skip_reason(s: &Scenario, case: Option<usize>, target: &Target) -> Option<String> {
+    let empty = std::collections::BTreeSet::new();
+    let per_case = case.and_then(|i| s.case_requires.get(i)).unwrap_or(&empty);
+    let requires: std::collections::BTreeSet<&String> = s.requires.iter().chain(per_case).collect();
+    let missing = requires.iter().find_map(|cap| {
         target
             .offers(cap)
             .err()
@@ -109,7 +112,7 @@ pub fn skip_reason(s: &Scenario, target: &Target) -> Option<String> {
     // RFC 6749 rules at the token endpoint do not bind a client the profile
     // serves under OAuth 2.1 only (requirements.md, spec tension 2).
     if s.requires.contains("policy:rfc6749") {
-        for role in s.requires.iter().filter_map(|c| c.strip_prefix("client:")) {
+        for role in requires.iter().filter_map(|c| c.strip_prefix("client:")) {
             if target
                 .profile
                 .clients
@@ -173,7 +176,7 @@ pub async fn execute(
     for (slot, p) in plan.iter().copied().enumerate() {
         let s = &scenarios[p.scenario];
         let case = p.case.map(|j| s.def.cases[j].get_ref());
-        if let Some(why) = skip_reason(s, &target) {
+        if let Some(why) = skip_reason(s, p.case, &target) {
             let r = case::shell(s, case, Outcome::Skip, Some(why));
             on_case(&r);
             results[slot] = Some(r);

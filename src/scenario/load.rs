@@ -24,6 +24,10 @@ pub struct Scenario {
     pub level: Level,
     /// Explicit `requires` plus what the steps imply (`client:p2`, ...).
     pub requires: BTreeSet<String>,
+    /// What each matrix case needs beyond `requires` (roles its values name),
+    /// in the order of `def.cases`: a profile without c2 skips only the case
+    /// that uses c2.
+    pub case_requires: Vec<BTreeSet<String>>,
 }
 
 impl Scenario {
@@ -237,14 +241,20 @@ impl Validator<'_> {
             self.err(def.id.span(), "the scenario has no `[[step]]`", None);
         }
         // Roles named inside case values (`uri = "{{ clients.c2.redirect_uri }}"`)
-        // are requirements too: a profile without c2 skips instead of erroring.
-        for c in &def.cases {
-            for v in c.get_ref().vars.values().filter_map(|v| v.as_str()) {
-                for role in referenced_roles(v) {
-                    requires.insert(role);
-                }
-            }
-        }
+        // are requirements of that case: a profile without c2 skips it
+        // instead of erroring.
+        let mut case_requires: Vec<BTreeSet<String>> = def
+            .cases
+            .iter()
+            .map(|c| {
+                c.get_ref()
+                    .vars
+                    .values()
+                    .filter_map(|v| v.as_str())
+                    .flat_map(referenced_roles)
+                    .collect()
+            })
+            .collect();
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut authorize_steps: BTreeSet<String> = BTreeSet::new();
         for (i, step) in def.steps.iter().enumerate() {
@@ -253,7 +263,15 @@ impl Validator<'_> {
                 case_vars: &case_vars,
                 has_cases: !def.cases.is_empty(),
             };
-            self.step(step, i, &scope, &def.cases, &authorize_steps, &mut requires);
+            self.step(
+                step,
+                i,
+                &scope,
+                &def.cases,
+                &authorize_steps,
+                &mut requires,
+                &mut case_requires,
+            );
             if let Some(n) = &step.get_ref().name {
                 let name = n.get_ref().clone();
                 if NAMESPACES.contains(&name.as_str()) {
@@ -290,6 +308,7 @@ impl Validator<'_> {
             area,
             level,
             requires,
+            case_requires,
             def,
         }
     }
@@ -339,6 +358,7 @@ impl Validator<'_> {
         cases: &[Spanned<CaseDef>],
         authorize_steps: &BTreeSet<String>,
         requires: &mut BTreeSet<String>,
+        case_requires: &mut [BTreeSet<String>],
     ) {
         let span = step.span();
         let s = step.get_ref();
@@ -560,20 +580,23 @@ impl Validator<'_> {
         for (r, kind) in roles {
             let role = r.get_ref();
             if role.contains("{{") {
-                // `{{ case.var }}`: each case's value is a role the scenario needs,
-                // so a profile without it skips instead of erroring at run time.
+                // `{{ case.var }}`: each case's value is a role that case needs,
+                // so a profile without it skips the case instead of erroring.
                 if let Some(var) = role
                     .trim()
                     .strip_prefix("{{")
                     .and_then(|r| r.strip_suffix("}}"))
                     .and_then(|r| r.trim().strip_prefix("case."))
                 {
-                    for value in cases
-                        .iter()
-                        .filter_map(|c| c.get_ref().vars.get(var.trim()).and_then(|v| v.as_str()))
-                    {
-                        if is_role(value) {
-                            requires.insert(format!("{kind}:{value}"));
+                    for (i, c) in cases.iter().enumerate() {
+                        if let Some(value) =
+                            c.get_ref().vars.get(var.trim()).and_then(|v| v.as_str())
+                        {
+                            if is_role(value) {
+                                if let Some(set) = case_requires.get_mut(i) {
+                                    set.insert(format!("{kind}:{value}"));
+                                }
+                            }
                         }
                     }
                 }
@@ -720,5 +743,35 @@ mod role_tests {
             vec!["client:c2", "user:u2"]
         );
         assert!(super::referenced_roles("{{ clients.C2.id }} {{ broken").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod case_requires_tests {
+    use std::path::Path;
+
+    #[test]
+    fn roles_named_by_one_case_are_that_cases_requirement() {
+        let src = std::fs::read_to_string("suites/redirect-uri/adversarial-variants.toml")
+            .expect("the committed scenario");
+        let s = super::load_str(
+            Path::new("suites/redirect-uri/adversarial-variants.toml"),
+            &src,
+        )
+        .expect("it loads");
+        assert!(s.requires.contains("client:c1"));
+        assert!(!s.requires.contains("client:c2"), "{:?}", s.requires);
+        let i = s
+            .def
+            .cases
+            .iter()
+            .position(|c| c.get_ref().name == "adv-07-other-clients-uri")
+            .expect("the case exists");
+        assert!(s.case_requires[i].contains("client:c2"));
+        // The first case names only c1, which the whole scenario needs anyway.
+        assert_eq!(
+            s.case_requires[0].iter().collect::<Vec<_>>(),
+            vec!["client:c1"]
+        );
     }
 }
