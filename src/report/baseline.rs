@@ -170,50 +170,19 @@ pub fn apply(report: &mut RunReport, baseline: &Baseline, path: &str, today: &st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{CaseResult, Summary, Target};
+    use crate::report::model::{fixtures, CaseResult};
 
     fn case(id: &str, outcome: Outcome) -> CaseResult {
-        CaseResult {
-            id: id.into(),
-            scenario: id.into(),
-            case: None,
-            title: String::new(),
-            area: "x".into(),
-            level: "must".into(),
-            covers: vec![],
-            spec: vec![],
-            tags: vec![],
-            outcome,
-            reason: (outcome != Outcome::Pass).then(|| "why".into()),
-            duration_ms: 0,
-            steps: vec![],
-            source: String::new(),
-            known: None,
-        }
+        fixtures::case(id, &[], outcome)
     }
 
     fn report() -> RunReport {
-        let cases = vec![
+        fixtures::report(vec![
             case("a", Outcome::Fail),
             case("b", Outcome::Pass),
             case("c", Outcome::Fail),
             case("d", Outcome::Skip),
-        ];
-        RunReport {
-            schema: "grantcheck-report/1".into(),
-            tool_version: "0".into(),
-            target: Target {
-                profile: "p".into(),
-                issuer: "i".into(),
-                reference: false,
-                faults: vec![],
-            },
-            duration_ms: 0,
-            summary: Summary::of(&cases),
-            cases,
-            replay_vars: Default::default(),
-            baseline: None,
-        }
+        ])
     }
 
     #[test]

@@ -188,13 +188,7 @@ fn failed_checks(c: &CaseResult) -> String {
 /// The `system-out` of a case that did not pass.
 fn evidence(c: &CaseResult, report: &RunReport) -> String {
     let mut out = String::new();
-    let label = match c.outcome {
-        Outcome::Pass => "PASS",
-        Outcome::Skip => "SKIP",
-        Outcome::Warn => "WARN",
-        Outcome::Fail => "FAIL",
-        Outcome::Error => "ERROR",
-    };
+    let label = c.outcome.label();
     let _ = writeln!(out, "{label}: {}{}", reason(c), ids(c));
     if let Some(k) = &c.known {
         let _ = writeln!(out, "known deviation (baseline): {k}");

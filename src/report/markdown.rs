@@ -149,13 +149,7 @@ fn more(out: &mut String, n: usize) {
 
 /// Two or three lines: outcome, id, title; the reason; ids and source.
 fn finding(out: &mut String, c: &CaseResult) {
-    let label = match c.outcome {
-        Outcome::Pass => "PASS",
-        Outcome::Skip => "SKIP",
-        Outcome::Warn => "WARN",
-        Outcome::Fail => "FAIL",
-        Outcome::Error => "ERROR",
-    };
+    let label = c.outcome.label();
     let _ = writeln!(
         out,
         "- **{label}** {} — {}  ",

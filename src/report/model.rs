@@ -17,6 +17,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Upper case, as the text renderers print it (`FAIL`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "PASS",
+            Outcome::Skip => "SKIP",
+            Outcome::Warn => "WARN",
+            Outcome::Fail => "FAIL",
+            Outcome::Error => "ERROR",
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
@@ -215,5 +226,50 @@ impl RunReport {
             .map(|c| c.outcome)
             .max()
             .unwrap_or(Outcome::Pass)
+    }
+}
+
+/// Minimal cases and reports for the unit tests of everything that reads
+/// the model (the matrix, baselines, ...).
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    pub fn case(id: &str, covers: &[&str], outcome: Outcome) -> CaseResult {
+        CaseResult {
+            id: id.into(),
+            scenario: id.into(),
+            case: None,
+            title: String::new(),
+            area: "x".into(),
+            level: "must".into(),
+            covers: covers.iter().map(|s| s.to_string()).collect(),
+            spec: vec![],
+            tags: vec![],
+            outcome,
+            reason: (outcome != Outcome::Pass).then(|| "why".into()),
+            duration_ms: 0,
+            steps: vec![],
+            source: String::new(),
+            known: None,
+        }
+    }
+
+    pub fn report(cases: Vec<CaseResult>) -> RunReport {
+        RunReport {
+            schema: SCHEMA.into(),
+            tool_version: "0".into(),
+            target: Target {
+                profile: "reference".into(),
+                issuer: "http://x".into(),
+                reference: true,
+                faults: vec![],
+            },
+            duration_ms: 7,
+            summary: Summary::of(&cases),
+            cases,
+            replay_vars: Default::default(),
+            baseline: None,
+        }
     }
 }

@@ -34,14 +34,16 @@ impl Paint {
         }
     }
     pub(crate) fn outcome(&self, o: Outcome) -> String {
-        let (label, color) = match o {
-            Outcome::Pass => ("PASS ", AnsiColor::Green),
-            Outcome::Fail => ("FAIL ", AnsiColor::Red),
-            Outcome::Warn => ("WARN ", AnsiColor::Yellow),
-            Outcome::Skip => ("SKIP ", AnsiColor::Cyan),
-            Outcome::Error => ("ERROR", AnsiColor::Magenta),
+        let color = match o {
+            Outcome::Pass => AnsiColor::Green,
+            Outcome::Fail => AnsiColor::Red,
+            Outcome::Warn => AnsiColor::Yellow,
+            Outcome::Skip => AnsiColor::Cyan,
+            Outcome::Error => AnsiColor::Magenta,
         };
-        self.wrap(Style::new().fg_color(Some(color.into())).bold(), label)
+        // Padded to the longest label so ids line up.
+        let label = format!("{:<5}", o.label());
+        self.wrap(Style::new().fg_color(Some(color.into())).bold(), &label)
     }
     pub(crate) fn dim(&self, s: &str) -> String {
         self.wrap(Style::new().dimmed(), s)

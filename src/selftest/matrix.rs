@@ -268,45 +268,7 @@ impl Matrix {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{CaseResult, Summary, Target};
-
-    fn case(id: &str, covers: &[&str], outcome: Outcome) -> CaseResult {
-        CaseResult {
-            id: id.into(),
-            scenario: id.into(),
-            case: None,
-            title: String::new(),
-            area: "x".into(),
-            level: "must".into(),
-            covers: covers.iter().map(|s| s.to_string()).collect(),
-            spec: vec![],
-            tags: vec![],
-            outcome,
-            reason: (outcome != Outcome::Pass).then(|| "why".into()),
-            duration_ms: 0,
-            steps: vec![],
-            source: String::new(),
-            known: None,
-        }
-    }
-
-    fn report(cases: Vec<CaseResult>) -> RunReport {
-        RunReport {
-            schema: "grantcheck-report/1".into(),
-            tool_version: "0".into(),
-            target: Target {
-                profile: "reference".into(),
-                issuer: "http://x".into(),
-                reference: true,
-                faults: vec![],
-            },
-            duration_ms: 7,
-            summary: Summary::of(&cases),
-            cases,
-            replay_vars: Default::default(),
-            baseline: None,
-        }
-    }
+    use crate::report::model::fixtures::{case, report};
 
     fn spec(name: &str, breaks: &[&str]) -> FaultSpec {
         FaultSpec {
