@@ -50,6 +50,15 @@ pub struct IssuerArgs {
     /// List the faults the reference issuer can be broken with, and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Speak a seed issuer's documented wire format: standard, busha, bud, example.
+    #[arg(long, value_name = "NAME", default_value = "standard")]
+    pub dialect: String,
+    /// With --dialect: print the `export` lines for this profile's variables.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<std::path::PathBuf>,
+    /// List the dialects with the roles each registers, and exit.
+    #[arg(long)]
+    pub list_dialects: bool,
 }
 
 /// An error for the user: a message, a hint, and the exit code.
@@ -133,6 +142,35 @@ pub fn parse_faults(
     Ok(out)
 }
 
+/// A dialect name ("" means the profile's own `emulation`).
+pub fn parse_dialect(name: &str) -> Result<Option<crate::issuer::Dialect>, Failure> {
+    use crate::issuer::Dialect;
+    if name.is_empty() {
+        return Ok(None);
+    }
+    Dialect::from_name(name).map(Some).ok_or_else(|| {
+        let all: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
+        Failure::usage(
+            format!("unknown dialect `{name}`"),
+            Some(format!("one of: {}", all.join(", "))),
+        )
+    })
+}
+
+pub fn print_dialects() {
+    use crate::issuer::{Dialect, IssuerConfig, ReferenceSecrets};
+    for d in Dialect::ALL {
+        let c = IssuerConfig::emulating(*d, &ReferenceSecrets::random());
+        let roles: Vec<&str> = c.roles.iter().map(|(r, _)| r.as_str()).collect();
+        println!(
+            "{:<9} {}  [roles: {}]",
+            d.name(),
+            d.describe(),
+            roles.join(", ")
+        );
+    }
+}
+
 pub fn print_faults() {
     for f in crate::issuer::Fault::ALL {
         println!(
@@ -150,28 +188,75 @@ fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
         print_faults();
         return Ok(EXIT_OK);
     }
+    if a.list_dialects {
+        print_dialects();
+        return Ok(EXIT_OK);
+    }
     let faults = parse_faults(&a.faults)?;
+    let dialect = parse_dialect(&a.dialect)?.unwrap_or_default();
+    let profile = match &a.profile {
+        None => None,
+        Some(path) => {
+            let src = std::fs::read_to_string(path).map_err(|e| {
+                Failure::usage(format!("cannot read profile {}: {e}", path.display()), None)
+            })?;
+            let def = crate::profile::parse(path, &src)
+                .map_err(|e| Failure::usage(e.to_string(), None))?;
+            Some((path.clone(), def))
+        }
+    };
     let rt = runtime()?;
     rt.block_on(async {
         let secrets = ReferenceSecrets::random();
-        let mut config = IssuerConfig::reference(&secrets);
+        let mut config = IssuerConfig::emulating(dialect, &secrets);
         config.faults = faults.clone();
+        if let Some((_, def)) = &profile {
+            // The profile's redirect URIs are the registered ones, as in --emulate.
+            for (role, c) in &def.clients {
+                let id = config.role(role).map(str::to_string);
+                if let Some(reg) = config.clients.iter_mut().find(|r| Some(&r.id) == id.as_ref()) {
+                    if !c.redirect_uris.is_empty() {
+                        reg.redirect_uris = c.redirect_uris.clone();
+                    }
+                }
+            }
+        }
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
-        let running = start(config, addr)
+        let running = start(config.clone(), addr)
             .await
             .map_err(|e| Failure::harness(format!("cannot listen on {addr}: {e}"), Some("pick another port with --port".into())))?;
-        println!("reference issuer listening on {}", running.base_url);
+        println!("reference issuer ({dialect}) listening on {}", running.base_url);
         if !faults.is_empty() {
             println!("faults: {}", faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "));
         }
-        println!("\n# secrets for issuers/reference.toml (fresh for this process):");
-        for (var, value) in crate::run::reference::env_vars(&secrets) {
-            println!("export {var}='{value}'");
+        match &profile {
+            Some((path, def)) => {
+                println!("\n# variables of {} (fresh for this process):", path.display());
+                for (var, value) in crate::run::reference::emulated_vars(def, &config, &running.base_url) {
+                    println!("export {var}='{value}'");
+                }
+                if def.issuer_env.is_none() {
+                    println!("# the profile has no issuer_env: point `issuer` at {}", running.base_url);
+                }
+                println!("\nthen: grantcheck run --profile {}    (Ctrl-C stops the issuer)", path.display());
+            }
+            None if dialect == crate::issuer::Dialect::Standard => {
+                println!("\n# secrets for issuers/reference.toml (fresh for this process):");
+                for (var, value) in crate::run::reference::env_vars(&secrets) {
+                    println!("export {var}='{value}'");
+                }
+                if a.port != 8787 {
+                    println!("# issuers/reference.toml expects port 8787; copy it and change `issuer` for port {}", running.addr.port());
+                }
+                println!("\nthen: grantcheck run --profile issuers/reference.toml    (Ctrl-C stops the issuer)");
+            }
+            None => {
+                println!("\n# registrations (pass --profile FILE for the export lines):");
+                for (role, value) in &config.roles {
+                    println!("{role}: {value}");
+                }
+            }
         }
-        if a.port != 8787 {
-            println!("# issuers/reference.toml expects port 8787; copy it and change `issuer` for port {}", running.addr.port());
-        }
-        println!("\nthen: grantcheck run --profile issuers/reference.toml    (Ctrl-C stops the issuer)");
         let _ = tokio::signal::ctrl_c().await;
         running.shutdown().await;
         Ok(EXIT_OK)

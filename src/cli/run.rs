@@ -49,12 +49,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
     /// Break the embedded reference issuer with a named fault (repeatable; see `grantcheck issuer --list-faults`).
-    #[arg(
-        long = "reference-fault",
-        value_name = "NAME",
-        conflicts_with = "profile"
-    )]
+    /// With --profile, only together with --emulate.
+    #[arg(long = "reference-fault", value_name = "NAME")]
     pub reference_faults: Vec<String>,
+    /// Run the profile against the reference issuer emulating that issuer's documented
+    /// wire format (the profile's `emulation`, or the dialect given: standard, busha, bud,
+    /// example). Nothing is sent to the profile's hosts; its variables are supplied.
+    #[arg(long, value_name = "DIALECT", num_args = 0..=1, default_missing_value = "", requires = "profile")]
+    pub emulate: Option<String>,
     /// Show evidence for warnings too, and every skipped case's reason.
     #[arg(long, short, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -126,6 +128,34 @@ pub async fn prepare_reference(faults: &[String]) -> Result<Prepared, Failure> {
     })
 }
 
+/// `--emulate`: the profile against the reference issuer speaking its
+/// dialect. The production guard does not apply: nothing leaves loopback.
+pub async fn prepare_emulated(
+    path: &Path,
+    dialect: &str,
+    faults: &[String],
+) -> Result<Prepared, Failure> {
+    let faults = super::parse_faults(faults)?;
+    let dialect = super::parse_dialect(dialect)?;
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        Failure::usage(format!("cannot read profile {}: {e}", path.display()), None)
+    })?;
+    let r = reference::start_emulated(path, &src, dialect, &faults, issuer::ReferenceSecrets::random())
+        .await
+        .map_err(|e| match e {
+            ReferenceError::Profile(p) => profile_failure(p),
+            e @ ReferenceError::Emulation { .. } => Failure::usage(
+                e.to_string(),
+                Some("`grantcheck issuer --list-dialects` lists the dialects and the roles each registers".into()),
+            ),
+            other => Failure::harness(other.to_string(), None),
+        })?;
+    Ok(Prepared {
+        target: Arc::new(r.target),
+        _issuer: Some(r.issuer),
+    })
+}
+
 async fn resolve(
     p: profile::Profile,
     reference: bool,
@@ -189,11 +219,18 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
         verbose: a.verbose,
         quiet: a.quiet,
     };
+    if a.profile.is_some() && a.emulate.is_none() && !a.reference_faults.is_empty() {
+        return Err(Failure::usage(
+            "--reference-fault breaks the embedded reference issuer; with --profile it needs --emulate",
+            Some("drop --profile, or add --emulate to run the profile against the reference issuer".into()),
+        ));
+    }
     let rt = super::runtime()?;
     let report: RunReport = rt.block_on(async {
-        let prepared = match &a.profile {
-            None => prepare_reference(&a.reference_faults).await?,
-            Some(path) => {
+        let prepared = match (&a.profile, &a.emulate) {
+            (None, _) => prepare_reference(&a.reference_faults).await?,
+            (Some(path), Some(dialect)) => prepare_emulated(path, dialect, &a.reference_faults).await?,
+            (Some(path), None) => {
                 // Decided before anything else (secrets included) is looked at.
                 let production = std::fs::read_to_string(path)
                     .ok()

@@ -11,9 +11,7 @@ use axum::http::header::{HeaderValue, COOKIE, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 
 use super::client_auth::constant_time_eq;
-use super::config::{
-    is_known_scope, parse_scope, ClientReg, IssuerConfig, GRANT_AUTHORIZATION_CODE,
-};
+use super::config::{parse_scope, ClientReg, IssuerConfig, GRANT_AUTHORIZATION_CODE};
 use super::faults::Fault;
 use super::keys;
 use super::pages;
@@ -253,8 +251,12 @@ fn check_request(
         }
     }
 
+    // Seed 003's web-app flow has no PKCE: its dialect lets confidential
+    // clients skip it (a documented deviation from the product's PKCE-04).
+    let confidential_optional =
+        fault(Fault::PkcePublicOnly) || config.dialect.wire().pkce_optional_for_confidential;
     let pkce_required =
-        !fault(Fault::PkceOptional) && !(fault(Fault::PkcePublicOnly) && !client.is_public());
+        !fault(Fault::PkceOptional) && !(confidential_optional && !client.is_public());
     let challenge = match params.get("code_challenge", lw) {
         None if pkce_required => {
             return Err(("invalid_request", "code_challenge is required (PKCE)"))
@@ -305,7 +307,7 @@ fn check_request(
     }
     if scopes
         .iter()
-        .any(|s| !is_known_scope(s) || !client.allows_scope(s))
+        .any(|s| !config.is_known_scope(s) || !client.allows_scope(s))
     {
         return Err((
             "invalid_scope",

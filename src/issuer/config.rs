@@ -5,18 +5,8 @@ use std::collections::BTreeSet;
 
 use rand::Rng;
 
+use super::dialect::{busha_client_id, Dialect};
 use super::faults::Fault;
-
-/// Every scope the issuer knows. `api:write` exists so that "known but not
-/// allowed for this client" can be told apart from "unknown".
-pub const KNOWN_SCOPES: &[&str] = &[
-    "openid",
-    "profile",
-    "email",
-    "offline_access",
-    "api:read",
-    "api:write",
-];
 
 /// Scopes that only make sense with an end user; client_credentials never
 /// grants them even if the client's allow-list contains them.
@@ -81,8 +71,17 @@ pub struct UserReg {
 
 #[derive(Clone, Debug)]
 pub struct IssuerConfig {
+    /// The wire format spoken (paths, envelope, token format...).
+    pub dialect: Dialect,
     pub clients: Vec<ClientReg>,
     pub users: Vec<UserReg>,
+    /// Every scope the issuer knows. The standard set has `api:write` so
+    /// that "known but not allowed for this client" can be told apart from
+    /// "unknown".
+    pub known_scopes: Vec<String>,
+    /// Profile role (`c1`, `s1`, `u1`...) -> client id or username, for the
+    /// profiles that run against this issuer.
+    pub roles: Vec<(String, String)>,
     pub faults: BTreeSet<Fault>,
     /// Access-token (and ID-token) lifetime in seconds.
     pub access_token_ttl: u64,
@@ -126,6 +125,20 @@ impl ReferenceSecrets {
     }
 }
 
+fn user(username: &str, password: &str, sub: &str, name: &str) -> UserReg {
+    UserReg {
+        username: username.into(),
+        password: password.into(),
+        sub: sub.into(),
+        name: name.into(),
+        email: if username.contains('@') {
+            username.into()
+        } else {
+            format!("{username}@example.com")
+        },
+    }
+}
+
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -137,6 +150,55 @@ impl IssuerConfig {
     /// The fixture set described in the requirements (C1, C2, P1, P2, S1,
     /// N1, Q1, X1, U1 = alice, U2 = bob), with no faults enabled.
     pub fn reference(secrets: &ReferenceSecrets) -> Self {
+        Self::emulating(Dialect::Standard, secrets)
+    }
+
+    /// The fixtures of `dialect`: the clients and users its seed profile
+    /// names, registered the way the seed documents them.
+    pub fn emulating(dialect: Dialect, secrets: &ReferenceSecrets) -> Self {
+        match dialect {
+            Dialect::Standard => Self::standard(secrets),
+            Dialect::Busha => Self::busha(secrets),
+            Dialect::Bud => Self::bud(secrets),
+            Dialect::Example => Self::example(secrets),
+        }
+    }
+
+    fn with<R: ToString>(
+        dialect: Dialect,
+        clients: Vec<(R, ClientReg)>,
+        users: Vec<(R, UserReg)>,
+    ) -> Self {
+        let mut roles: Vec<(String, String)> = clients
+            .iter()
+            .map(|(r, c)| (r.to_string(), c.id.clone()))
+            .collect();
+        roles.extend(
+            users
+                .iter()
+                .map(|(r, u)| (r.to_string(), u.username.clone())),
+        );
+        IssuerConfig {
+            dialect,
+            clients: clients.into_iter().map(|(_, c)| c).collect(),
+            users: users.into_iter().map(|(_, u)| u).collect(),
+            known_scopes: strings(dialect.known_scopes()),
+            roles,
+            faults: BTreeSet::new(),
+            access_token_ttl: 3600,
+            code_ttl: 600,
+        }
+    }
+
+    /// The client id or username registered for a profile role.
+    pub fn role(&self, role: &str) -> Option<&str> {
+        self.roles
+            .iter()
+            .find(|(r, _)| r == role)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn standard(secrets: &ReferenceSecrets) -> Self {
         let client = |id: &str,
                       secret: Option<&str>,
                       method: AuthMethod,
@@ -217,28 +279,162 @@ impl IssuerConfig {
             ),
         ];
         let users = vec![
-            UserReg {
-                username: "alice".into(),
-                password: secrets.alice_password.clone(),
-                sub: "user-alice-1".into(),
-                name: "Alice Example".into(),
-                email: "alice@example.com".into(),
-            },
-            UserReg {
-                username: "bob".into(),
-                password: secrets.bob_password.clone(),
-                sub: "user-bob-2".into(),
-                name: "Bob Example".into(),
-                email: "bob@example.com".into(),
-            },
+            (
+                "u1",
+                user(
+                    "alice",
+                    &secrets.alice_password,
+                    "user-alice-1",
+                    "Alice Example",
+                ),
+            ),
+            (
+                "u2",
+                user("bob", &secrets.bob_password, "user-bob-2", "Bob Example"),
+            ),
+        ]
+        .into_iter()
+        .map(|(r, u)| (r.to_string(), u))
+        .collect();
+        let clients = clients.into_iter().map(|c| (c.id.clone(), c)).collect();
+        Self::with(Dialect::Standard, clients, users)
+    }
+
+    /// Seeds 000-002: confidential apps with ids `busha-oauth2-{uuid}-test`,
+    /// approved for the read scopes (a sandbox app is approved for the
+    /// scopes it asked for; these are the read-only ones of seed 001).
+    fn busha(secrets: &ReferenceSecrets) -> Self {
+        const APPROVED: &[&str] = &[
+            "openid",
+            "offline_access",
+            "balances:read",
+            "transactions:read",
+            "addresses:read",
+            "recipients:read",
+            "quotes:read",
         ];
-        IssuerConfig {
-            clients,
-            users,
-            faults: BTreeSet::new(),
-            access_token_ttl: 3600,
-            code_ttl: 600,
-        }
+        let app = |secret: &str, method: AuthMethod, uri: &str| ClientReg {
+            id: busha_client_id(),
+            secret: Some(secret.to_string()),
+            redirect_uris: vec![uri.to_string()],
+            grant_types: strings(CODE_GRANTS),
+            scopes: strings(APPROVED),
+            auth_method: method,
+        };
+        let clients = vec![
+            (
+                "c1",
+                app(
+                    &secrets.c1,
+                    AuthMethod::ClientSecretBasic,
+                    "https://grantcheck.invalid/busha/callback",
+                ),
+            ),
+            (
+                "c2",
+                app(
+                    &secrets.c2,
+                    AuthMethod::ClientSecretPost,
+                    "https://grantcheck.invalid/busha/callback2",
+                ),
+            ),
+        ];
+        let users = vec![(
+            "u1",
+            user(
+                "sandbox.customer@busha.test",
+                &secrets.alice_password,
+                "busha-customer-1",
+                "Sandbox Customer",
+            ),
+        )];
+        Self::with(Dialect::Busha, clients, users)
+    }
+
+    /// Seed 004: one set of API credentials, client credentials with HTTP
+    /// Basic, refreshable; no end users.
+    fn bud(secrets: &ReferenceSecrets) -> Self {
+        let s1 = ClientReg {
+            id: format!("bud-{}", random_urlsafe(12)),
+            secret: Some(secrets.s1.clone()),
+            redirect_uris: Vec::new(),
+            grant_types: strings(&[GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN]),
+            scopes: Vec::new(),
+            auth_method: AuthMethod::ClientSecretBasic,
+        };
+        Self::with(Dialect::Bud, vec![("s1", s1)], Vec::new())
+    }
+
+    /// Seed 003: a web app (secret in the body), a mobile app / SPA (PKCE,
+    /// no secret) and a server-to-server client (`admin:read`).
+    fn example(secrets: &ReferenceSecrets) -> Self {
+        const USER: &[&str] = &[
+            "read:profile",
+            "read:email",
+            "read:projects",
+            "write:projects",
+        ];
+        let reg = |id: &str,
+                   secret: Option<&str>,
+                   method: AuthMethod,
+                   uris: &[&str],
+                   grants: &[&str],
+                   scopes: &[&str]| ClientReg {
+            id: id.to_string(),
+            secret: secret.map(str::to_string),
+            redirect_uris: strings(uris),
+            grant_types: strings(grants),
+            scopes: strings(scopes),
+            auth_method: method,
+        };
+        let clients = vec![
+            (
+                "c1",
+                reg(
+                    "example-web-app",
+                    Some(&secrets.c1),
+                    AuthMethod::ClientSecretPost,
+                    &["https://yourapp.com/callback"],
+                    CODE_GRANTS,
+                    USER,
+                ),
+            ),
+            (
+                "p1",
+                reg(
+                    "example-mobile-app",
+                    None,
+                    AuthMethod::None,
+                    &[
+                        "https://yourapp.com/callback",
+                        "https://yourapp.com/callback2",
+                    ],
+                    CODE_GRANTS,
+                    USER,
+                ),
+            ),
+            (
+                "s1",
+                reg(
+                    "example-service",
+                    Some(&secrets.s1),
+                    AuthMethod::ClientSecretPost,
+                    &[],
+                    &[GRANT_CLIENT_CREDENTIALS],
+                    &["admin:read"],
+                ),
+            ),
+        ];
+        let users = vec![(
+            "u1",
+            user(
+                "jane@example.com",
+                &secrets.alice_password,
+                "user-jane-1",
+                "Jane Example",
+            ),
+        )];
+        Self::with(Dialect::Example, clients, users)
     }
 
     pub fn client(&self, id: &str) -> Option<&ClientReg> {
@@ -266,8 +462,10 @@ pub fn parse_scope(raw: &str) -> Vec<String> {
     out
 }
 
-pub fn is_known_scope(scope: &str) -> bool {
-    KNOWN_SCOPES.contains(&scope)
+impl IssuerConfig {
+    pub fn is_known_scope(&self, scope: &str) -> bool {
+        self.known_scopes.iter().any(|s| s == scope)
+    }
 }
 
 #[cfg(test)]

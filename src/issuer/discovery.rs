@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::config::KNOWN_SCOPES;
 use super::faults::Fault;
 use super::keys;
 use super::respond;
@@ -17,19 +16,21 @@ use super::state::{AppState, Shared};
 /// avoid the OIDC default-true trap for request objects (DISC-10).
 pub fn metadata(app: &AppState) -> Value {
     let iss = &app.issuer;
+    let r = app.config.dialect.routes();
+    let url = |path: Option<&str>| path.map(|p| format!("{iss}{p}"));
     let pkce_methods: Vec<&str> = if app.fault(Fault::PkceAllowPlain) {
         vec!["S256", "plain"]
     } else {
         vec!["S256"]
     };
-    json!({
+    let mut m = json!({
         "issuer": iss,
-        "authorization_endpoint": format!("{iss}/authorize"),
-        "token_endpoint": format!("{iss}/token"),
-        "jwks_uri": format!("{iss}/jwks"),
-        "userinfo_endpoint": format!("{iss}/userinfo"),
-        "revocation_endpoint": format!("{iss}/revoke"),
-        "introspection_endpoint": format!("{iss}/introspect"),
+        "authorization_endpoint": url(r.authorize),
+        "token_endpoint": url(Some(r.token)),
+        "jwks_uri": url(r.jwks),
+        "userinfo_endpoint": url(r.userinfo),
+        "revocation_endpoint": url(r.revoke),
+        "introspection_endpoint": url(r.introspect),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
@@ -39,7 +40,7 @@ pub fn metadata(app: &AppState) -> Value {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": KNOWN_SCOPES,
+        "scopes_supported": app.config.known_scopes,
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
             "name", "email", "email_verified"
@@ -49,7 +50,18 @@ pub fn metadata(app: &AppState) -> Value {
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "claims_parameter_supported": false,
-    })
+    });
+    // Members of endpoints the dialect does not serve are left out, not null.
+    if let Some(o) = m.as_object_mut() {
+        o.retain(|_, v| !v.is_null());
+        if r.introspect.is_none() {
+            o.remove("introspection_endpoint_auth_methods_supported");
+        }
+        if r.revoke.is_none() {
+            o.remove("revocation_endpoint_auth_methods_supported");
+        }
+    }
+    m
 }
 
 pub async fn configuration(State(app): State<Shared>) -> Response<Body> {

@@ -104,7 +104,13 @@ impl SigningKey {
 
     /// RS256 JWS with `kid` and `typ: JWT`.
     pub fn sign(&self, claims: &Value) -> Option<String> {
-        let header = json!({"typ": "JWT", "alg": "RS256", "kid": self.kid});
+        self.sign_typed("JWT", claims)
+    }
+
+    /// RS256 JWS with `kid` and the given `typ` (`at+jwt` for RFC 9068
+    /// access tokens).
+    pub fn sign_typed(&self, typ: &str, claims: &Value) -> Option<String> {
+        let header = json!({"typ": typ, "alg": "RS256", "kid": self.kid});
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),

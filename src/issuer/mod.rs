@@ -37,6 +37,7 @@
 mod authorize;
 mod client_auth;
 mod config;
+mod dialect;
 mod discovery;
 mod faults;
 mod keys;
@@ -60,7 +61,8 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{AuthMethod, ClientReg, IssuerConfig, ReferenceSecrets, UserReg, KNOWN_SCOPES};
+pub use config::{AuthMethod, ClientReg, IssuerConfig, ReferenceSecrets, UserReg};
+pub use dialect::{Dialect, Routes, Wire};
 pub use faults::Fault;
 
 /// Request bodies above this are refused with 413 before any parsing.
@@ -79,35 +81,51 @@ pub fn router(config: IssuerConfig, issuer: String) -> Router {
 }
 
 fn router_with(app: state::Shared) -> Router {
-    Router::new()
-        .route(
-            "/authorize",
-            get(authorize::authorize)
-                .post(authorize::authorize)
-                .options(authorize::authorize),
-        )
+    // Paths come from the dialect; an endpoint it does not serve is a 404.
+    let r = app.config.dialect.routes();
+    let mut router = Router::new()
         .route("/login", post(authorize::login))
         .route(
             "/consent",
             get(authorize::consent_page).post(authorize::consent_submit),
         )
         // `any`: non-POST methods get a JSON 405 from the handler itself.
-        .route("/token", any(token::token))
-        .route("/introspect", any(resource::introspect))
-        .route("/revoke", any(resource::revoke))
-        .route(
-            "/userinfo",
-            get(resource::userinfo).post(resource::userinfo),
-        )
-        .route("/jwks", get(discovery::jwks))
-        .route(
-            "/.well-known/openid-configuration",
-            get(discovery::configuration),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(discovery::configuration),
-        )
+        .route(r.token, any(token::token));
+    if let Some(p) = r.authorize {
+        router = router.route(
+            p,
+            get(authorize::authorize)
+                .post(authorize::authorize)
+                .options(authorize::authorize),
+        );
+    }
+    if let Some(p) = r.introspect {
+        router = router.route(p, any(resource::introspect));
+    }
+    if let Some(p) = r.revoke {
+        router = router.route(p, any(resource::revoke));
+    }
+    if let Some(p) = r.userinfo {
+        router = router.route(p, get(resource::userinfo).post(resource::userinfo));
+    }
+    if let Some(p) = r.jwks {
+        router = router.route(p, get(discovery::jwks));
+    }
+    if let Some(p) = r.api {
+        router = router.route(p, get(resource::api));
+    }
+    if r.discovery {
+        router = router
+            .route(
+                "/.well-known/openid-configuration",
+                get(discovery::configuration),
+            )
+            .route(
+                "/.well-known/oauth-authorization-server",
+                get(discovery::configuration),
+            );
+    }
+    router
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)

@@ -212,6 +212,41 @@ pub fn bearer_from_headers(headers: &HeaderMap) -> HeaderToken {
     HeaderToken::Token(token.to_string())
 }
 
+/// GET on the dialect's API path: a protected resource of the issuer's API,
+/// so that bearer use (BEAR rows) and "revoking a refresh token kills its
+/// access tokens" can be observed where the seed promises them. A dialect
+/// with `api_client_id_header` also wants that header, naming the token's
+/// client (Bud: "Include X-Client-Id within the header of every API
+/// request"; the status for a missing one is not documented: 400 here).
+pub async fn api(State(app): State<Shared>, headers: HeaderMap) -> Response<Body> {
+    let token = match bearer_from_headers(&headers) {
+        HeaderToken::Malformed => {
+            return bearer_error(&app, StatusCode::BAD_REQUEST, Some("invalid_request"), None)
+        }
+        HeaderToken::Absent => return bearer_error(&app, StatusCode::UNAUTHORIZED, None, None),
+        HeaderToken::Token(t) => t,
+    };
+    let store = app.store();
+    let Some((rec, grant)) = store
+        .active_token(&token)
+        .filter(|(rec, _)| rec.kind == TokenKind::Access)
+    else {
+        drop(store);
+        return bearer_error(&app, StatusCode::UNAUTHORIZED, Some("invalid_token"), None);
+    };
+    let (client_id, sub) = (rec.client_id.clone(), grant.sub.clone());
+    drop(store);
+    if let Some(name) = app.config.dialect.wire().api_client_id_header {
+        let sent = headers.get(name).and_then(|v| v.to_str().ok());
+        if sent != Some(client_id.as_str()) {
+            let body = json!({"error": "invalid_request", "error_description": format!("the {name} header must name the token's client")});
+            return respond::json(&app, StatusCode::BAD_REQUEST, &body, true);
+        }
+    }
+    let body = json!({"data": [], "client_id": client_id, "sub": sub});
+    respond::json(&app, StatusCode::OK, &body, true)
+}
+
 /// GET and POST /userinfo.
 pub async fn userinfo(
     State(app): State<Shared>,

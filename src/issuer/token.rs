@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::client_auth::{authenticate, AuthFailure, Policy};
 use super::config::{
-    is_known_scope, parse_scope, ClientReg, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
+    parse_scope, ClientReg, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
     GRANT_REFRESH_TOKEN, USER_ONLY_SCOPES,
 };
 use super::faults::Fault;
@@ -118,14 +118,19 @@ async fn handle(
     };
     let lw = app.fault(Fault::DuplicateParamsLastWins);
 
-    let client = authenticate(
-        &app.config,
-        authorization_header(headers),
-        &params,
-        Policy::AllowPublic,
-    )
-    .map_err(|f| auth_error(f, false))?
-    .client;
+    let client = match header_identified(app, headers, &params, lw)? {
+        Some(c) => c,
+        None => {
+            authenticate(
+                &app.config,
+                authorization_header(headers),
+                &params,
+                Policy::AllowPublic,
+            )
+            .map_err(|f| auth_error(f, false))?
+            .client
+        }
+    };
 
     let Some(grant_type) = params.get("grant_type", lw) else {
         if app.fault(Fault::MissingParam500) {
@@ -165,6 +170,78 @@ async fn handle(
         _ => client_credentials_grant(app, client, &params, lw)?,
     };
     Ok(token_response(app, &issued))
+}
+
+/// Bud's refresh (seed 004): `X-Client-Id` and no other credentials
+/// identify a confidential client on the refresh_token grant. RFC 6749 §6
+/// wants the client authenticated there (CAUTH-04); the dialect does what
+/// the seed documents, and the suite reports it.
+fn header_identified<'a>(
+    app: &'a AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    lw: bool,
+) -> Result<Option<&'a ClientReg>, OAuthError> {
+    let Some(name) = app.config.dialect.wire().refresh_client_id_header else {
+        return Ok(None);
+    };
+    let other_credentials = authorization_header(headers).is_some()
+        || params.has("client_secret")
+        || params.has("client_id");
+    if params.get("grant_type", lw) != Some(GRANT_REFRESH_TOKEN) || other_credentials {
+        return Ok(None);
+    }
+    let Some(id) = headers.get(name).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    match app.config.client(id) {
+        Some(c) if !c.is_public() => Ok(Some(c)),
+        _ => Err(OAuthError::unauthorized_client_auth(
+            "client authentication failed",
+        )),
+    }
+}
+
+/// Mints an access token: opaque, or an RS256 JWT when the dialect says so
+/// (seed 003: iss, sub, aud, exp, iat, scope, client_id; `jti` is the
+/// store key's random part, RFC 9068 §2.2). Either way the store keys the
+/// token by its exact string, so revocation and introspection work alike.
+fn issue_access(
+    app: &AppState,
+    store: &mut Store,
+    grant: u64,
+    client_id: &str,
+    sub: Option<&str>,
+    scopes: Vec<String>,
+) -> String {
+    let opaque = store.issue_token(TokenKind::Access, grant, client_id, scopes, app.at_ttl());
+    let Some(aud) = app.config.dialect.wire().jwt_access_token_audience else {
+        return opaque;
+    };
+    let Some(rec) = store.tokens.remove(&opaque) else {
+        return opaque;
+    };
+    let claims = json!({
+        "iss": app.issuer,
+        "sub": sub.unwrap_or(client_id),
+        "aud": aud,
+        "exp": rec.exp,
+        "iat": rec.iat,
+        "scope": rec.scopes.join(" "),
+        "client_id": client_id,
+        "jti": opaque,
+    });
+    match keys::signing_key().sign_typed("at+jwt", &claims) {
+        Some(jwt) => {
+            store.tokens.insert(jwt.clone(), rec);
+            jwt
+        }
+        // Signing cannot fail with a valid key; keep the opaque token then.
+        None => {
+            store.tokens.insert(opaque.clone(), rec);
+            opaque
+        }
+    }
 }
 
 /// What a successful grant produced; the JSON (and the ID token, which is
@@ -306,14 +383,10 @@ fn commit_code(app: &AppState, store: &mut Store, key: &str, client: &ClientReg)
         rec.grants.push(gid);
     }
     let has = |s: &str| scopes.iter().any(|x| x == s);
-    let access_token = store.issue_token(
-        TokenKind::Access,
-        gid,
-        &client.id,
-        scopes.clone(),
-        app.at_ttl(),
-    );
-    let wants_rt = has("offline_access") || app.fault(Fault::RtWithoutOfflineAccess);
+    let access_token = issue_access(app, store, gid, &client.id, Some(&sub), scopes.clone());
+    let wants_rt = has("offline_access")
+        || app.fault(Fault::RtWithoutOfflineAccess)
+        || app.config.dialect.wire().refresh_without_offline_access;
     let refresh_token = (wants_rt && client.has_grant(GRANT_REFRESH_TOKEN)).then(|| {
         store.issue_token(
             TokenKind::Refresh,
@@ -412,7 +485,7 @@ fn refresh_grant(
         Some(req) => {
             let allowed = |s: &String| {
                 grant.scopes.contains(s)
-                    || (app.fault(Fault::RefreshScopeEscalation) && is_known_scope(s))
+                    || (app.fault(Fault::RefreshScopeEscalation) && app.config.is_known_scope(s))
             };
             if !req.iter().all(allowed) {
                 return Err(OAuthError::new(
@@ -455,12 +528,13 @@ fn refresh_grant(
         .flatten();
     let access_token = match previous {
         Some(at) => at,
-        None => store.issue_token(
-            TokenKind::Access,
+        None => issue_access(
+            app,
+            &mut store,
             rec.grant,
             &client.id,
+            grant.sub.as_deref(),
             scopes.clone(),
-            app.at_ttl(),
         ),
     };
     drop(store);
@@ -525,14 +599,10 @@ fn client_credentials_grant(
         auth_time: None,
         revoked: false,
     });
-    let access_token = store.issue_token(
-        TokenKind::Access,
-        gid,
-        &client.id,
-        scopes.clone(),
-        app.at_ttl(),
-    );
-    let refresh_token = app.fault(Fault::CcIssuesRefreshToken).then(|| {
+    let access_token = issue_access(app, &mut store, gid, &client.id, None, scopes.clone());
+    let cc_rt = app.fault(Fault::CcIssuesRefreshToken)
+        || (app.config.dialect.wire().cc_refresh_token && client.has_grant(GRANT_REFRESH_TOKEN));
+    let refresh_token = cc_rt.then(|| {
         store.issue_token(
             TokenKind::Refresh,
             gid,
@@ -582,11 +652,15 @@ pub fn id_token_claims(
 }
 
 fn token_response(app: &AppState, issued: &Issued) -> Response<Body> {
+    let wire = app.config.dialect.wire();
     let mut body = Map::new();
     body.insert("access_token".into(), json!(issued.access_token));
-    body.insert("token_type".into(), json!("Bearer"));
+    body.insert("token_type".into(), json!(wire.token_type));
     body.insert("expires_in".into(), json!(app.at_ttl()));
-    body.insert("scope".into(), json!(issued.scopes.join(" ")));
+    // An issuer without scopes (Bud) has nothing to report.
+    if !issued.scopes.is_empty() {
+        body.insert("scope".into(), json!(issued.scopes.join(" ")));
+    }
     if let Some(rt) = &issued.refresh_token {
         body.insert("refresh_token".into(), json!(rt));
     }
@@ -625,5 +699,10 @@ fn token_response(app: &AppState, issued: &Issued) -> Response<Body> {
             }
         }
     }
-    respond::json(app, StatusCode::OK, &Value::Object(body), true)
+    let body = match wire.token_envelope {
+        // Bud: {"operation_id": "oauth_token_post", "data": {...}}.
+        Some((member, operation)) => json!({"operation_id": operation, member: body}),
+        None => Value::Object(body),
+    };
+    respond::json(app, StatusCode::OK, &body, true)
 }

@@ -49,6 +49,17 @@ pub struct ProfileFile {
     /// How this issuer's wire format differs from the standard one.
     #[serde(default)]
     pub dialect: Dialect,
+    /// The reference issuer's dialect that emulates this issuer
+    /// (`grantcheck run --emulate`; `standard`, `busha`, `bud`, `example`).
+    #[serde(default)]
+    pub emulation: Option<String>,
+    /// The scopes scenarios ask for by purpose (`{{ scopes.read }}`):
+    /// `read`, a harmless resource scope the clients hold; `extra`, another
+    /// one the clients may hold but a grant may leave out; `unheld`, a known
+    /// scope the clients may not hold. A case naming a purpose the profile
+    /// does not give is skipped.
+    #[serde(default)]
+    pub scopes: BTreeMap<String, String>,
 }
 
 /// Documented deviations in an issuer's wire format that grantcheck speaks,
@@ -284,7 +295,7 @@ impl Default for LoginDef {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDef {
     /// `rfc6749` (default) or `oauth21`: which spec rules the token endpoint.
@@ -296,6 +307,28 @@ pub struct PolicyDef {
     /// Allow any port for loopback redirect URIs (RFC 8252 §7.3).
     #[serde(default)]
     pub loopback_port: bool,
+    /// The product card's rule that a refresh token comes only with
+    /// offline_access (RT-10). `false` for an issuer documented otherwise
+    /// (seed 003): refresh.offline-access-only is then skipped.
+    #[serde(default = "yes")]
+    pub refresh_requires_offline_access: bool,
+    /// The product card's rule that confidential clients use PKCE too
+    /// (PKCE-04). `false` for an issuer documented otherwise (seed 003's
+    /// web-app flow): pkce.challenge-required-confidential is skipped.
+    #[serde(default = "yes")]
+    pub pkce_confidential: bool,
+}
+
+impl Default for PolicyDef {
+    fn default() -> Self {
+        PolicyDef {
+            token_endpoint: TokenSpec::default(),
+            lab: false,
+            loopback_port: false,
+            refresh_requires_offline_access: true,
+            pkce_confidential: true,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -378,9 +411,21 @@ pub struct Profile {
     pub policy: PolicyDef,
     pub http: HttpDef,
     pub capabilities: BTreeMap<String, bool>,
+    pub emulation: Option<String>,
+    pub scopes: BTreeMap<String, String>,
 }
 
 impl Profile {
+    /// An endpoint as configured: absolute, or a path (`/oauth/token`)
+    /// joined to the issuer, so that `issuer_env` and `--emulate` move it.
+    pub fn endpoint_url(&self, configured: &str) -> String {
+        if configured.starts_with('/') {
+            format!("{}{configured}", self.issuer.trim_end_matches('/'))
+        } else {
+            configured.to_string()
+        }
+    }
+
     /// Policy tags that are on (see `scenario::POLICY_TAGS`).
     pub fn policy_tags(&self) -> BTreeSet<String> {
         let mut t = BTreeSet::new();
@@ -393,6 +438,12 @@ impl Profile {
         }
         if self.policy.loopback_port {
             t.insert("loopback_port".into());
+        }
+        if self.policy.refresh_requires_offline_access {
+            t.insert("offline_access".into());
+        }
+        if self.policy.pkce_confidential {
+            t.insert("pkce_confidential".into());
         }
         t
     }
@@ -493,9 +544,13 @@ pub fn load(path: &Path, env: &Env) -> Result<Profile, ProfileError> {
     load_str(path, &src, env)
 }
 
+/// The profile file as written, before any variable is read.
+pub fn parse(path: &Path, src: &str) -> Result<ProfileFile, ProfileError> {
+    toml::from_str(src).map_err(|e| ProfileError::Invalid(Box::new(diag::from_toml(path, src, &e))))
+}
+
 pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileError> {
-    let def: ProfileFile = toml::from_str(src)
-        .map_err(|e| ProfileError::Invalid(Box::new(diag::from_toml(path, src, &e))))?;
+    let def = parse(path, src)?;
     let semantic = |message: String| ProfileError::Semantic {
         path: path.to_path_buf(),
         message,
@@ -559,7 +614,17 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
                 secret_env: c.secret_env,
                 auth_method: c.auth_method,
                 redirect_uris: c.redirect_uris,
-                scope: c.scope.unwrap_or_else(|| "openid".into()),
+                // A machine client asks for nothing unless told; a client
+                // with a login asks for openid.
+                scope: c.scope.unwrap_or_else(|| {
+                    let machine = c.grants.iter().any(|g| g == "client_credentials")
+                        && !c.grants.iter().any(|g| g == "authorization_code");
+                    if machine {
+                        String::new()
+                    } else {
+                        "openid".into()
+                    }
+                }),
                 grants: c.grants,
                 oauth21_only: c.oauth21_only,
             },
@@ -607,6 +672,8 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
         policy: def.policy,
         http: def.http,
         capabilities: def.capabilities,
+        emulation: def.emulation,
+        scopes: def.scopes,
     })
 }
 

@@ -899,6 +899,7 @@ mod tests {
                 issuer: "reference-issuer".into(),
                 reference: true,
                 faults: vec!["code_reusable".into()],
+                dialect: None,
             },
             duration_ms: 1234,
             summary: Summary::of(&cases),

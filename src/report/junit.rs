@@ -503,6 +503,7 @@ pub(crate) mod fixture {
                 issuer: "http://127.0.0.1:4444".into(),
                 reference: true,
                 faults: vec!["code_reusable".into()],
+                dialect: None,
             },
             duration_ms: 1234,
             summary: Summary::of(&cases),

@@ -41,6 +41,9 @@ pub fn render(report: &RunReport) -> String {
     let mut target = format!("Profile {} · issuer {}", code(&t.profile), code(&t.issuer));
     if t.reference {
         target.push_str(" (embedded reference issuer");
+        if let Some(d) = &t.dialect {
+            let _ = write!(target, ", emulating {}", code(d));
+        }
         if !t.faults.is_empty() {
             let faults: Vec<String> = t.faults.iter().map(|f| code(f)).collect();
             let _ = write!(target, ", faults: {}", faults.join(", "));

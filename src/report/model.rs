@@ -189,6 +189,10 @@ pub struct Target {
     pub reference: bool,
     /// Faults switched on in the reference issuer.
     pub faults: Vec<String>,
+    /// The reference issuer's dialect, when it emulated the profile's
+    /// issuer (`run --emulate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
 }
 
 pub const SCHEMA: &str = "grantcheck-report/1";
@@ -264,6 +268,7 @@ pub(crate) mod fixtures {
                 issuer: "http://x".into(),
                 reference: true,
                 faults: vec![],
+                dialect: None,
             },
             duration_ms: 7,
             summary: Summary::of(&cases),

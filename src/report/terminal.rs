@@ -82,14 +82,15 @@ pub fn render(report: &RunReport, opts: Options) -> String {
     let p = Paint { on: opts.color };
     let mut out = String::new();
     let target = if report.target.reference {
-        if report.target.faults.is_empty() {
-            " (embedded reference issuer)".to_string()
-        } else {
-            format!(
-                " (embedded reference issuer, faults: {})",
-                report.target.faults.join(", ")
-            )
+        let mut t = " (embedded reference issuer".to_string();
+        if let Some(d) = &report.target.dialect {
+            let _ = write!(t, ", emulating {d}");
         }
+        if !report.target.faults.is_empty() {
+            let _ = write!(t, ", faults: {}", report.target.faults.join(", "));
+        }
+        t.push(')');
+        t
     } else {
         String::new()
     };

@@ -118,6 +118,13 @@ impl<'a> CaseContext<'a> {
                     )),
                 }
             }
+            ["scopes", purpose] => self
+                .target
+                .profile
+                .scopes
+                .get(*purpose)
+                .cloned()
+                .ok_or_else(|| format!("the profile's [scopes] has no `{purpose}`")),
             ["issuer", field] => self
                 .target
                 .issuer_value(field)

@@ -160,7 +160,10 @@ async fn authorize(a: &AuthorizeDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
         Some(t) => Some(ctx.render(t)?),
         None => c.redirect_uris.first().cloned(),
     };
-    let scope = ctx.render_opt(&a.scope)?.unwrap_or_else(|| c.scope.clone());
+    let scope = match ctx.render_opt(&a.scope)? {
+        Some(s) => normalize_scope(&s),
+        None => c.scope.clone(),
+    };
     let state = match &a.state {
         Some(t) => ctx.render(t)?,
         None => ctx.gen("state"),
@@ -468,7 +471,11 @@ async fn token(t: &TokenDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, St
         p.push("refresh_token", ctx.render(x)?);
     }
     if let Some(x) = &t.scope {
-        p.push("scope", ctx.render(x)?);
+        // Like the authorization request: an empty scope is not sent.
+        let scope = normalize_scope(&ctx.render(x)?);
+        if !scope.is_empty() {
+            p.push("scope", scope);
+        }
     }
     let endpoint = ctx
         .target
@@ -704,6 +711,21 @@ async fn raw_http(h: &HttpDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, 
     } else if let Some(b) = &h.body {
         req.body = Some(ctx.render(b)?.into_bytes());
     }
+    if let Some(role) = &h.client {
+        let role = ctx.render(role)?;
+        let c = client(ctx, &role)?;
+        let mut creds = Params::new();
+        authenticate(&mut req, &mut creds, c, AuthMode::Default, None);
+        if !creds.is_empty() {
+            // Body credentials go after the literal body, as a client adds them.
+            let mut body = req.body.take().unwrap_or_default();
+            if !body.is_empty() {
+                body.push(b'&');
+            }
+            body.extend_from_slice(creds.encode().as_bytes());
+            req.body = Some(body);
+        }
+    }
     if h.follow {
         return follow_http(req, ctx).await;
     }
@@ -858,4 +880,14 @@ pub fn tally(statuses: &[u16]) -> String {
         .map(|(s, n)| format!("{n} × {s}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A `scope` written in a step is a list: purposes that render empty
+/// (`{{ scopes.base }}` for a plain OAuth issuer) leave no stray spaces.
+/// Raw bytes go through `set = { scope = ... }` instead.
+fn normalize_scope(s: &str) -> String {
+    s.split(' ')
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

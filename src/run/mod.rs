@@ -226,6 +226,7 @@ pub async fn execute(
             issuer: target.issuer_id(),
             reference: target.reference,
             faults: target.faults.clone(),
+            dialect: target.dialect.clone(),
         },
         duration_ms: start.elapsed().as_millis() as u64,
         replay_vars,

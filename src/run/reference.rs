@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::target::{Target, TargetError};
 use crate::http::Http;
-use crate::issuer::{self, Fault, IssuerConfig, ReferenceSecrets, RunningIssuer};
+use crate::issuer::{self, Dialect, Fault, IssuerConfig, ReferenceSecrets, RunningIssuer};
 use crate::profile::{self, Env, ProfileError};
 
 /// The reference profile, built in so that `grantcheck run` works from anywhere.
@@ -24,6 +24,9 @@ pub enum ReferenceError {
     Http(String),
     #[error(transparent)]
     Target(#[from] TargetError),
+    /// The profile cannot be emulated as written.
+    #[error("cannot emulate {path}: {message}")]
+    Emulation { path: String, message: String },
 }
 
 /// A started reference issuer and the target that points at it. The issuer
@@ -79,4 +82,165 @@ pub async fn start_with(
         issuer: running,
         secrets,
     })
+}
+
+/// Starts the reference issuer speaking `dialect` (or the profile's
+/// `emulation`) and resolves the profile at `path` against it, as
+/// `grantcheck run --profile P --emulate` does.
+///
+/// The profile is used as written except for what points at the real
+/// issuer: the issuer becomes the local one, every `[endpoints]` URL keeps
+/// its path but moves onto the local origin (so nothing is ever sent to the
+/// real hosts), and every variable the profile names (client ids, secrets,
+/// logins, `issuer_env`) is supplied from the emulation's fresh
+/// registrations instead of the environment. The redirect URIs registered
+/// for each client are the profile's own.
+pub async fn start_emulated(
+    path: &Path,
+    src: &str,
+    dialect: Option<Dialect>,
+    faults: &BTreeSet<Fault>,
+    secrets: ReferenceSecrets,
+) -> Result<Reference, ReferenceError> {
+    let fail = |message: String| ReferenceError::Emulation {
+        path: path.display().to_string(),
+        message,
+    };
+    let def = profile::parse(path, src)?;
+    let dialect = match (dialect, &def.emulation) {
+        (Some(d), _) => d,
+        (None, Some(name)) => Dialect::from_name(name).ok_or_else(|| {
+            fail(format!(
+                "`emulation = \"{name}\"` names no dialect (one of: {})",
+                dialect_names()
+            ))
+        })?,
+        (None, None) => {
+            return Err(fail(format!(
+                "the profile has no `emulation` key; add one, or pass --dialect (one of: {})",
+                dialect_names()
+            )))
+        }
+    };
+    let mut config = IssuerConfig::emulating(dialect, &secrets);
+    config.faults = faults.clone();
+    for (role, c) in &def.clients {
+        let Some(id) = config.role(role).map(str::to_string) else {
+            return Err(fail(format!(
+                "client `{role}` has no counterpart in the {dialect} emulation (it registers {})",
+                roles_of(&config)
+            )));
+        };
+        if let Some(reg) = config.clients.iter_mut().find(|r| r.id == id) {
+            if !c.redirect_uris.is_empty() {
+                reg.redirect_uris = c.redirect_uris.clone();
+            }
+        }
+    }
+    for role in def.users.keys() {
+        if config.role(role).is_none() {
+            return Err(fail(format!(
+                "user `{role}` has no counterpart in the {dialect} emulation (it registers {})",
+                roles_of(&config)
+            )));
+        }
+    }
+    let running = issuer::start(config.clone(), ([127, 0, 0, 1], 0).into())
+        .await
+        .map_err(ReferenceError::Start)?;
+    let env = Env {
+        overlay: emulated_vars(&def, &config, &running.base_url),
+    };
+    let mut p = profile::load_str(path, src, &env)?;
+    p.issuer = running.base_url.clone();
+    rebase_endpoints(&mut p.endpoints, &running.base_url);
+    // A profile's rate limit protects a shared sandbox; the emulation is
+    // this process's own loopback server.
+    p.http.rate_limit = 0.0;
+    let http = Http::new(&p.http)
+        .map_err(|e| ReferenceError::Http(e.to_string()))?
+        .with_guard(p.guard.clone());
+    let names = faults.iter().map(|f| f.name().to_string()).collect();
+    let mut target = Target::resolve(p, http, true, names).await?;
+    target.dialect = Some(dialect.name().to_string());
+    Ok(Reference {
+        target,
+        issuer: running,
+        secrets,
+    })
+}
+
+/// The values of every variable the profile names, from the emulation's
+/// registrations: what a user would export for the real issuer.
+pub fn emulated_vars(
+    def: &profile::ProfileFile,
+    config: &IssuerConfig,
+    base_url: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let mut vars = std::collections::BTreeMap::new();
+    if let Some(v) = &def.issuer_env {
+        vars.insert(v.clone(), base_url.to_string());
+    }
+    for (role, c) in &def.clients {
+        let Some(reg) = config.role(role).and_then(|id| config.client(id)) else {
+            continue;
+        };
+        if let Some(v) = &c.client_id_env {
+            vars.insert(v.clone(), reg.id.clone());
+        }
+        if let (Some(v), Some(secret)) = (&c.secret_env, &reg.secret) {
+            vars.insert(v.clone(), secret.clone());
+        }
+    }
+    for (role, u) in &def.users {
+        let Some(user) = config
+            .role(role)
+            .and_then(|name| config.users.iter().find(|u| u.username == name))
+        else {
+            continue;
+        };
+        if let Some(v) = &u.username_env {
+            vars.insert(v.clone(), user.username.clone());
+        }
+        vars.insert(u.password_env.clone(), user.password.clone());
+    }
+    vars
+}
+
+/// Moves every absolute endpoint onto `base` (same path and query); paths
+/// are joined to the issuer later anyway.
+fn rebase_endpoints(e: &mut profile::Endpoints, base: &str) {
+    for url in [
+        &mut e.authorization,
+        &mut e.token,
+        &mut e.userinfo,
+        &mut e.introspection,
+        &mut e.revocation,
+        &mut e.jwks,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Ok(u) = url::Url::parse(url) {
+            let rest = &u[url::Position::BeforePath..];
+            *url = format!("{}{rest}", base.trim_end_matches('/'));
+        }
+    }
+}
+
+fn dialect_names() -> String {
+    Dialect::ALL
+        .iter()
+        .map(|d| d.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn roles_of(config: &IssuerConfig) -> String {
+    config
+        .roles
+        .iter()
+        .map(|(r, _)| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -29,6 +29,8 @@ pub struct Target {
     pub policy_tags: BTreeSet<String>,
     pub reference: bool,
     pub faults: Vec<String>,
+    /// The reference issuer's dialect when it emulates the profile's issuer.
+    pub dialect: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +94,10 @@ impl Target {
             None
         };
         let pick = |explicit: &Option<String>, discovered: Option<&Option<String>>| {
-            explicit.clone().or_else(|| discovered.cloned().flatten())
+            explicit
+                .as_deref()
+                .map(|e| profile.endpoint_url(e))
+                .or_else(|| discovered.cloned().flatten())
         };
         let m = metadata.as_ref();
         let endpoints = Endpoints {
@@ -126,6 +131,7 @@ impl Target {
             policy_tags,
             reference,
             faults,
+            dialect: None,
         })
     }
 
@@ -146,6 +152,14 @@ impl Target {
                 .contains_key(role)
                 .then_some(())
                 .ok_or_else(|| format!("the profile has no user `{role}`"));
+        }
+        if let Some(purpose) = cap.strip_prefix("scope:") {
+            return self
+                .profile
+                .scopes
+                .contains_key(purpose)
+                .then_some(())
+                .ok_or_else(|| format!("the profile's [scopes] has no `{purpose}`"));
         }
         if let Some(tag) = cap.strip_prefix("policy:") {
             return self

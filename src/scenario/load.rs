@@ -333,6 +333,7 @@ impl Validator<'_> {
         let ok = CAPABILITIES.contains(&c.as_str())
             || c.strip_prefix("client:").is_some_and(is_role)
             || c.strip_prefix("user:").is_some_and(is_role)
+            || c.strip_prefix("scope:").is_some_and(is_scope_purpose)
             || c.strip_prefix("policy:")
                 .is_some_and(|t| POLICY_TAGS.contains(&t));
         if !ok {
@@ -342,7 +343,7 @@ impl Validator<'_> {
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| {
                     format!(
-                        "known: {}, client:<role>, user:<role>, policy:<tag>",
+                        "known: {}, client:<role>, user:<role>, scope:<purpose>, policy:<tag>",
                         CAPABILITIES.join(", ")
                     )
                 });
@@ -498,8 +499,18 @@ impl Validator<'_> {
             texts.extend([&h.method, &h.body].into_iter().flatten());
             texts.extend(h.headers.iter().flatten());
             texts.extend(h.form.iter().flatten());
-            if let Some(b) = &h.basic {
+            for b in [&h.basic, &h.client].into_iter().flatten() {
                 roles.push((b, "client"));
+            }
+            if let (Some(b), Some(_)) = (&h.basic, &h.client) {
+                self.err(
+                    b.span(),
+                    "`basic` and `client` both authenticate: use one",
+                    Some(
+                        "`client` uses the client's registered method; `basic` forces HTTP Basic"
+                            .into(),
+                    ),
+                );
             }
         }
         // Expectations.
@@ -665,6 +676,20 @@ impl Validator<'_> {
                         requires.insert(format!("{kind}:{}", ex.path[1]));
                     }
                 }
+                "scopes" => {
+                    if ex.path.len() != 2 || !is_scope_purpose(&ex.path[1]) {
+                        self.err(
+                            at(ex.offset),
+                            format!("`{dotted}` should be `scopes.<purpose>`"),
+                            Some(
+                                "e.g. `{{ scopes.read }}`: the profile's [scopes] names them"
+                                    .into(),
+                            ),
+                        );
+                    } else {
+                        requires.insert(format!("scope:{}", ex.path[1]));
+                    }
+                }
                 "issuer" | "gen" => {
                     if ex.path.len() != 2 {
                         self.err(
@@ -698,6 +723,11 @@ impl Validator<'_> {
     }
 }
 
+/// A key of a profile's `[scopes]`: lower-case letters and `_`.
+fn is_scope_purpose(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
 fn is_role(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -721,11 +751,15 @@ fn referenced_roles(text: &str) -> Vec<String> {
         let Some(end) = after.find("}}") else { break };
         let expr = after[..end].split('|').next().unwrap_or("").trim();
         let parts: Vec<&str> = expr.split('.').collect();
-        if let [head @ ("clients" | "users"), role, _] = parts.as_slice() {
-            if is_role(role) {
+        match parts.as_slice() {
+            [head @ ("clients" | "users"), role, _] if is_role(role) => {
                 let kind = if *head == "clients" { "client" } else { "user" };
                 out.push(format!("{kind}:{role}"));
             }
+            ["scopes", purpose] if is_scope_purpose(purpose) => {
+                out.push(format!("scope:{purpose}"));
+            }
+            _ => {}
         }
         rest = &after[end + 2..];
     }

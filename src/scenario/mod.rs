@@ -30,7 +30,14 @@ pub const CAPABILITIES: &[&str] = &[
 ];
 
 /// Policy tags a profile can switch on (requirements.md, "spec tensions").
-pub const POLICY_TAGS: &[&str] = &["rfc6749", "oauth21", "lab", "loopback_port"];
+pub const POLICY_TAGS: &[&str] = &[
+    "rfc6749",
+    "oauth21",
+    "lab",
+    "loopback_port",
+    "offline_access",
+    "pkce_confidential",
+];
 
 /// First path segments a template may start with, besides earlier step names.
-pub const NAMESPACES: &[&str] = &["clients", "users", "issuer", "gen", "case"];
+pub const NAMESPACES: &[&str] = &["clients", "users", "issuer", "gen", "case", "scopes"];

@@ -243,6 +243,9 @@ pub struct HttpDef {
     pub form: Vec<[Text; 2]>,
     /// Authenticate with HTTP Basic as this client role.
     pub basic: Option<Text>,
+    /// Authenticate as this client role with its registered method: HTTP
+    /// Basic, or `client_id` (and `client_secret`) appended to the form body.
+    pub client: Option<Text>,
     /// Follow redirects within the request's origin (cookies kept, at most
     /// the profile's `max_redirects`) and check the last response: the page a
     /// browser would show, e.g. a login page behind a 303.
