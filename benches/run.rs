@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use grantcheck::issuer::Fault;
+use grantcheck::issuer::{Dialect, Fault};
 use grantcheck::run::{self, reference, Selection};
 use grantcheck::scenario;
 use grantcheck::selftest;
@@ -73,7 +73,7 @@ fn main() {
                 .block_on(selftest::run(
                     scenarios.clone(),
                     plan.clone(),
-                    Fault::ALL,
+                    &Fault::for_dialect(Dialect::Standard),
                     selftest::Options {
                         jobs,
                         ..Default::default()
@@ -96,7 +96,7 @@ fn main() {
 
     println!(
         "grantcheck bench: {cases} cases, {} faults, median of {reps} (matrix: {})\n",
-        Fault::ALL.len(),
+        Fault::for_dialect(Dialect::Standard).len(),
         reps.div_ceil(2)
     );
     let s1 = single(1);
@@ -111,7 +111,7 @@ fn main() {
     println!(
         "matrix / single run (both default)   {:.1}x for {} runs",
         m4.as_secs_f64() / s8.as_secs_f64(),
-        Fault::ALL.len() + 1
+        Fault::for_dialect(Dialect::Standard).len() + 1
     );
     println!(
         "parallel speed-up of the matrix      {:.2}x",

@@ -111,8 +111,11 @@ fn is_known_capability(c: &str) -> bool {
     CAPABILITIES.contains(&c)
         || c.strip_prefix("client:").is_some_and(is_role)
         || c.strip_prefix("user:").is_some_and(is_role)
-        || c.strip_prefix("scope:")
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        || c.strip_prefix("grant:")
+            .is_some_and(scenario::load::is_role_grant)
+        || c.strip_prefix("scope:").is_some_and(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        })
         || c.strip_prefix("policy:")
             .is_some_and(|t| POLICY_TAGS.contains(&t))
 }
@@ -187,6 +190,7 @@ pub fn check_scenario_file(data: &[u8]) {
                     st.introspect.is_some(),
                     st.revoke.is_some(),
                     st.userinfo.is_some(),
+                    st.api.is_some(),
                     st.discovery.is_some(),
                     st.http.is_some(),
                 ];

@@ -154,3 +154,108 @@ async fn without_the_dialect_the_same_issuer_fails() {
         case.reason
     );
 }
+
+/// Bud's "on a 401, fetch a new token and retry once": an issuer whose
+/// first token dies before its time (seed 004: "Bud doesn't guarantee that
+/// the access token will be valid for its entire life").
+const API_SCENARIO: &str = r#"
+id = "dialect.api-retry"
+title = "t"
+description = "d"
+covers = ["BEAR-01"]
+
+[[step]]
+name = "cc"
+token = { client = "s1", grant = "client_credentials" }
+expect = { status = 200, present = ["access_token"] }
+
+[[step]]
+name = "call"
+api = { client = "s1", token = "{{ cc.access_token }}" }
+expect = { status = 200 }
+"#;
+
+async fn evicting_issuer() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(wrapped("at-1", "rt-1")))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(wrapped("at-2", "rt-2")))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/accounts"))
+        .and(header("authorization", "Bearer at-2"))
+        .and(header("x-client-id", "bud-client"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": []})))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/accounts"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("www-authenticate", "Bearer error=\"invalid_token\""),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn run_api_case(issuer: &str, retry: bool) -> grantcheck::report::CaseResult {
+    let env = Env {
+        overlay: [("BUD_S1_SECRET".to_string(), SECRET.to_string())].into(),
+    };
+    let text = profile_text(issuer, true)
+        .replace("[endpoints]\n", "[endpoints]\napi = \"/v1/accounts\"\n")
+        + &format!("retry_on_401 = {retry}\n");
+    // retry_on_401 belongs to [dialect]: put it before [dialect.grant_auth].
+    let text = text.replace(
+        &format!("[dialect.grant_auth]\nrefresh_token = \"header\"\nretry_on_401 = {retry}\n"),
+        &format!("retry_on_401 = {retry}\n[dialect.grant_auth]\nrefresh_token = \"header\"\n"),
+    );
+    let p = profile::load_str(Path::new("bud.toml"), &text, &env).expect("the profile loads");
+    assert_eq!(p.dialect.retry_on_401, retry);
+    let http = Http::new(&p.http).unwrap();
+    let target = Arc::new(Target::resolve(p, http, false, vec![]).await.unwrap());
+    let s = scenario::load_str(Path::new("api.toml"), API_SCENARIO).expect("the scenario loads");
+    let scenarios = Arc::new(vec![s]);
+    let plan = run::select(&scenarios, &Selection::default()).unwrap();
+    let mut r = run::execute(scenarios, plan, target, 1, |_| {}).await;
+    r.cases.remove(0)
+}
+
+#[tokio::test]
+async fn a_401_at_the_api_is_retried_once_with_a_new_token() {
+    let server = evicting_issuer().await;
+    let case = run_api_case(&server.uri(), true).await;
+    assert_eq!(case.outcome, Outcome::Pass, "{:#?}", case);
+    let call = &case.steps[1];
+    assert!(call.summary.contains("one retry"), "{}", call.summary);
+    // The evidence: the refused call, the new token, the retried call.
+    let seen: Vec<(String, u16)> = call
+        .exchanges
+        .iter()
+        .map(|e| (e.request.url.clone(), e.response.as_ref().unwrap().status))
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen[0].0.ends_with("/v1/accounts") && seen[0].1 == 401);
+    assert!(seen[1].0.ends_with("/v1/oauth/token") && seen[1].1 == 200);
+    assert!(seen[2].0.ends_with("/v1/accounts") && seen[2].1 == 200);
+}
+
+#[tokio::test]
+async fn without_retry_on_401_the_first_401_is_the_answer() {
+    let server = evicting_issuer().await;
+    let case = run_api_case(&server.uri(), false).await;
+    assert_eq!(case.outcome, Outcome::Fail, "{:#?}", case);
+    assert_eq!(case.steps[1].exchanges.len(), 1);
+}

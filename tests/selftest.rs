@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use grantcheck::issuer::Fault;
+use grantcheck::issuer::{Dialect, Fault};
 use grantcheck::run::{self, Selection};
 use grantcheck::selftest::{self, render};
 
@@ -16,10 +16,12 @@ use grantcheck::selftest::{self, render};
 async fn every_fault_is_caught_and_every_case_kills_one() {
     let scenarios = Arc::new(common::suites());
     let plan = run::select(&scenarios, &Selection::default()).expect("the suites select");
+    // Faults only observable under another dialect are tests/dialects.rs's.
+    let faults = Fault::for_dialect(Dialect::Standard);
     let m = selftest::run(
         scenarios,
         plan,
-        Fault::ALL,
+        &faults,
         selftest::Options::default(),
         |_| {},
     )
@@ -30,8 +32,12 @@ async fn every_fault_is_caught_and_every_case_kills_one() {
         Fault::ALL.len() >= 30,
         "the catalogue has at least 30 faults"
     );
-    assert_eq!(m.faults.len(), Fault::ALL.len());
-    assert_eq!(m.baseline.pass, m.baseline.total);
+    assert_eq!(m.faults.len(), faults.len());
+    // Everything passes but the 3 cases of options the standard reference
+    // lacks (JWT access tokens, refresh from client_credentials), which the
+    // dialect emulations check (tests/dialects.rs).
+    assert_eq!(m.baseline.pass + 3, m.baseline.total);
+    assert_eq!(m.baseline.skipped.len(), 3);
     let problems: Vec<String> = m.problems().iter().map(|p| p.to_string()).collect();
     assert!(
         problems.is_empty(),

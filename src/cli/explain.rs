@@ -205,6 +205,14 @@ fn action(st: &StepDef) -> String {
             t(&u.token).unwrap_or("(none)")
         );
     }
+    if let Some(a) = &st.api {
+        let a = a.get_ref();
+        return format!(
+            "GET the resource API as {} with token {}",
+            t(&a.client).unwrap_or("c1"),
+            t(&a.token).unwrap_or("(none)")
+        );
+    }
     if st.discovery.is_some() {
         return "fetch the discovery document".into();
     }

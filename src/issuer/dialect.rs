@@ -14,8 +14,9 @@
 //!
 //! What each emulation adds, with its source:
 //!
-//! | dialect | source | differences from `standard` |
+//! | dialect | source | paths and differences from `standard` |
 //! |---|---|---|
+//! | `standard` | requirements.md | `/authorize`, `/token`, `/revoke`, `/introspect`, `/userinfo`, `/jwks`, discovery; a resource at `/resource` |
 //! | `busha` | seeds 000-002 | paths `/oauth2/auth`, `/oauth2/token`, `/oauth2/revoke`, `/userinfo`, `/.well-known/jwks.json`; no introspection; client ids `busha-oauth2-{uuid}-test`; Busha's read scopes |
 //! | `bud` | seed 004 | only `/v1/oauth/token`; no discovery, no users; `{"operation_id", "data": {...}}` envelope; `token_type` `bearer`; client_credentials returns a refresh token; refresh authenticated by `X-Client-Id` alone; `GET /v1/accounts` needs a bearer token and `X-Client-Id` |
 //! | `example` | seed 003 | paths `/oauth/authorize`, `/oauth/token`, `/oauth/revoke`, `/.well-known/jwks.json`; no discovery, userinfo or introspection; JWT access tokens (iss, sub, aud, exp, iat, scope, client_id, jti); refresh tokens without offline_access; PKCE optional for confidential clients; `GET /v1/projects` |
@@ -124,7 +125,7 @@ impl Dialect {
                 userinfo: Some("/userinfo"),
                 jwks: Some("/jwks"),
                 discovery: true,
-                api: None,
+                api: Some("/resource"),
             },
             // Seed 001 names /oauth2/auth and asks clients to use discovery
             // for the rest; the other paths are Ory Hydra's defaults (a
@@ -287,11 +288,11 @@ mod tests {
     }
 
     #[test]
-    fn only_standard_has_no_api_and_every_dialect_a_token_path() {
+    fn every_dialect_has_a_token_path_and_an_api() {
         for d in Dialect::ALL {
             let r = d.routes();
             assert!(r.token.starts_with('/'));
-            assert_eq!(r.api.is_none(), *d == Dialect::Standard);
+            assert!(r.api.is_some_and(|a| a.starts_with('/')));
         }
     }
 }

@@ -178,6 +178,32 @@ faults! {
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
         "error_description carries typographic quotes and a non-ASCII dash";
+    AtMissingTyp => "at_missing_typ", ["JWTAT-01"],
+        "JWT access tokens are typed JWT instead of at+jwt (only where access tokens are JWTs: the example dialect)";
+    AtLifetimeMismatch => "at_lifetime_mismatch", ["JWTAT-05"],
+        "JWT access tokens live a day while expires_in says an hour (only where access tokens are JWTs)";
+}
+
+impl Fault {
+    /// The dialect a fault needs to be observable: JWT access token faults
+    /// change nothing where access tokens are opaque. `None`: every dialect.
+    /// The standard self-test leaves the others out; tests/dialects.rs
+    /// checks them under their dialect.
+    pub fn dialect(&self) -> Option<super::Dialect> {
+        match self {
+            Fault::AtMissingTyp | Fault::AtLifetimeMismatch => Some(super::Dialect::Example),
+            _ => None,
+        }
+    }
+
+    /// The faults observable under `dialect`.
+    pub fn for_dialect(dialect: super::Dialect) -> Vec<Fault> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .filter(|f| f.dialect().is_none_or(|d| d == dialect))
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -221,17 +221,27 @@ fn issue_access(
     let Some(rec) = store.tokens.remove(&opaque) else {
         return opaque;
     };
+    let exp = if app.fault(Fault::AtLifetimeMismatch) {
+        rec.iat + 86_400
+    } else {
+        rec.exp
+    };
     let claims = json!({
         "iss": app.issuer,
         "sub": sub.unwrap_or(client_id),
         "aud": aud,
-        "exp": rec.exp,
+        "exp": exp,
         "iat": rec.iat,
         "scope": rec.scopes.join(" "),
         "client_id": client_id,
         "jti": opaque,
     });
-    match keys::signing_key().sign_typed("at+jwt", &claims) {
+    let typ = if app.fault(Fault::AtMissingTyp) {
+        "JWT"
+    } else {
+        "at+jwt"
+    };
+    match keys::signing_key().sign_typed(typ, &claims) {
         Some(jwt) => {
             store.tokens.insert(jwt.clone(), rec);
             jwt

@@ -79,6 +79,13 @@ pub struct Dialect {
     /// `auth_method` for steps that do not choose one
     /// (`refresh_token = "header"`: only the client id header, no secret).
     pub grant_auth: BTreeMap<String, GrantAuth>,
+    /// Access tokens are RFC 9068 JWTs for this audience (the API
+    /// identifier); turns on the `jwt_access_tokens` capability.
+    pub access_token_audience: Option<String>,
+    /// On a 401 from the resource API, fetch a new client_credentials token
+    /// and retry once (Bud: "When receiving a 401 ... create a new access
+    /// token ... and try the request again").
+    pub retry_on_401: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -190,6 +197,9 @@ pub struct Endpoints {
     pub introspection: Option<String>,
     pub revocation: Option<String>,
     pub jwks: Option<String>,
+    /// A read-only protected resource of the issuer's API (`GET`), for
+    /// bearer checks: what the seed documents as the first API call.
+    pub api: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]

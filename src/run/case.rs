@@ -104,6 +104,30 @@ pub async fn run_case(
             .map(|n| n.get_ref().clone())
             .unwrap_or_else(|| format!("step{}", i + 1));
         let level = step_level(step, scenario, target);
+        let missing = scenario
+            .step_requires
+            .get(i)
+            .into_iter()
+            .flatten()
+            .find_map(|cap| {
+                target
+                    .offers(cap)
+                    .err()
+                    .map(|why| format!("requires {cap}: {why}"))
+            });
+        if let Some(why) = missing {
+            steps.push(StepResult {
+                name,
+                action: action_name(step).into(),
+                level: level.as_str().into(),
+                outcome: Outcome::Skip,
+                summary: format!("skipped ({why})"),
+                checks: Vec::new(),
+                error: None,
+                exchanges: Vec::new(),
+            });
+            continue;
+        }
         let result = match exec::execute(step, &mut ctx).await {
             Err(e) => {
                 for ex in &e.exchanges {
@@ -121,9 +145,11 @@ pub async fn run_case(
                 }
             }
             Ok(mut out) => {
-                let keys = match &step.expect.id_token {
-                    Some(_) => Some(fetch_jwks(target, &mut out.exchanges).await),
-                    None => None,
+                let wants_keys =
+                    step.expect.id_token.is_some() || step.expect.access_token_jwt.is_some();
+                let keys = match wants_keys {
+                    true => Some(fetch_jwks(target, &mut out.exchanges).await),
+                    false => None,
                 };
                 for ex in &out.exchanges {
                     learn(&mut redactor, ex);
@@ -163,9 +189,11 @@ pub async fn run_case(
             break;
         }
     }
+    // A skipped `if_offered` step neither passes nor fails the case.
     let outcome = steps
         .iter()
         .map(|s| s.outcome)
+        .filter(|o| *o != Outcome::Skip)
         .max()
         .unwrap_or(Outcome::Error);
     let mut result = shell(scenario, case, outcome, reason);
@@ -195,6 +223,8 @@ fn action_name(step: &StepDef) -> &'static str {
         "revoke"
     } else if step.userinfo.is_some() {
         "userinfo"
+    } else if step.api.is_some() {
+        "api"
     } else if step.discovery.is_some() {
         "discovery"
     } else {

@@ -100,6 +100,9 @@ pub async fn execute(step: &StepDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
     if let Some(u) = &step.userinfo {
         return userinfo(u.get_ref(), ctx).await;
     }
+    if let Some(a) = &step.api {
+        return api(a.get_ref(), ctx).await;
+    }
     if let Some(d) = &step.discovery {
         let url = match ctx.render_opt(&d.get_ref().path)? {
             Some(p) => format!("{}{}", ctx.target.profile.issuer.trim_end_matches('/'), p),
@@ -669,6 +672,111 @@ async fn userinfo(u: &UserinfoDef, ctx: &mut CaseContext<'_>) -> Result<StepOutp
         req.body = Some(Vec::new());
     }
     send_http_labelled("userinfo", &format!("userinfo {method}"), req, ctx).await
+}
+
+async fn api(a: &ApiDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
+    let endpoint = ctx
+        .target
+        .endpoints
+        .api
+        .clone()
+        .ok_or("no api endpoint".to_string())?;
+    let role = ctx.render_opt(&a.client)?.unwrap_or_else(|| "c1".into());
+    let c = client(ctx, &role)?.clone();
+    let token = ctx.render_opt(&a.token)?;
+    let id_header = ctx.target.profile.dialect.client_id_header.clone();
+    let request = |token: Option<&str>| {
+        let mut req = Request::get(endpoint.clone()).header("Accept", "application/json");
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        if let Some(h) = &id_header {
+            req.headers.push((h.clone(), c.id.clone()));
+        }
+        req
+    };
+    let label = format!("api GET as {role}");
+    let first = send_http_labelled("api", &label, request(token.as_deref()), ctx).await?;
+    let retry = ctx.target.profile.dialect.retry_on_401
+        && token.is_some()
+        && first.response.as_ref().is_some_and(|r| r.status == 401)
+        && c.grants.iter().any(|g| g == "client_credentials");
+    if !retry {
+        return Ok(first);
+    }
+    // The documented recovery: a new token, then the same request once more.
+    let mut p = Params::new();
+    p.push("grant_type", "client_credentials");
+    if !c.scope.is_empty() {
+        p.push("scope", c.scope.clone());
+    }
+    let token_ep = ctx
+        .target
+        .endpoints
+        .token
+        .clone()
+        .ok_or("no token endpoint".to_string())?;
+    let mut req = Request {
+        method: "POST".into(),
+        url: token_ep,
+        headers: vec![(
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        )],
+        body: None,
+    };
+    let mode = match ctx
+        .target
+        .profile
+        .dialect
+        .grant_auth
+        .get("client_credentials")
+    {
+        Some(GrantAuth::Basic) => AuthMode::Basic,
+        Some(GrantAuth::Post) => AuthMode::Post,
+        _ => AuthMode::Default,
+    };
+    authenticate(&mut req, &mut p, &c, mode, None);
+    client_id_header(&mut req, &c, ctx);
+    req.body = Some(p.encode().into_bytes());
+    let fresh = send_http_labelled(
+        "token",
+        "token client_credentials (retry after 401)",
+        req,
+        ctx,
+    )
+    .await;
+    let mut exchanges = first.exchanges;
+    let fresh = match fresh {
+        Ok(out) => out,
+        Err(mut e) => {
+            exchanges.append(&mut e.exchanges);
+            return Err(StepError {
+                message: format!("the 401 retry could not fetch a new token: {}", e.message),
+                exchanges,
+            });
+        }
+    };
+    exchanges.extend(fresh.exchanges.iter().cloned());
+    let Some(new_token) = fresh.values.fields.get("access_token").cloned() else {
+        return Err(StepError {
+            message: format!("the 401 retry got no new access token ({})", fresh.summary),
+            exchanges,
+        });
+    };
+    let mut second = send_http_labelled("api", &label, request(Some(&new_token)), ctx).await?;
+    exchanges.append(&mut second.exchanges);
+    second.exchanges = exchanges;
+    second.summary = format!(
+        "{} (after a 401, a new token and one retry)",
+        second.summary
+    );
+    // The new token is this step's too, for later steps.
+    second
+        .values
+        .fields
+        .insert("access_token".into(), new_token);
+    Ok(second)
 }
 
 async fn raw_http(h: &HttpDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {

@@ -9,7 +9,7 @@ use crate::protocol::jwt;
 use crate::protocol::token::{error_code, is_error_text_charset, Body};
 use crate::protocol::www_authenticate;
 use crate::report::model::Check;
-use crate::scenario::model::{CallbackKind, ExpectDef, IdTokenExpect};
+use crate::scenario::model::{AccessTokenExpect, CallbackKind, ExpectDef, IdTokenExpect};
 
 fn check(
     what: impl Into<String>,
@@ -375,6 +375,9 @@ pub fn evaluate(
     if let Some(idt) = &e.id_token {
         id_token_checks(idt, obj, ctx, keys, &mut checks)?;
     }
+    if let Some(at) = &e.access_token_jwt {
+        access_token_checks(at, obj, ctx, keys, &mut checks)?;
+    }
     if let Some(n) = &e.successes {
         let want = *n.get_ref() as usize;
         let got = out.statuses.iter().filter(|s| **s == 200).count();
@@ -498,6 +501,168 @@ fn id_token_checks(
                 .map(|n| format!("\"{n}\""))
                 .unwrap_or_else(|| "absent".into()),
             nonce.is_none(),
+        ));
+    }
+    Ok(())
+}
+
+/// The RFC 9068 checks of a JWT access token (JWTAT-01 to JWTAT-05): typed
+/// `at+jwt`, signed (never `none`) by a key of the JWKS, with `iss`, `aud`,
+/// `sub`, `client_id`, `iat`, `exp` and `jti`, a lifetime equal to
+/// `expires_in` and a `scope` equal (as a set) to the response's.
+fn access_token_checks(
+    at: &AccessTokenExpect,
+    obj: Option<&serde_json::Map<String, Value>>,
+    ctx: &mut CaseContext<'_>,
+    keys: Option<&Keys>,
+    checks: &mut Vec<Check>,
+) -> Result<(), String> {
+    let Some(raw) = obj
+        .and_then(|m| m.get("access_token"))
+        .and_then(Value::as_str)
+    else {
+        checks.push(check("access_token", "present", "absent", false));
+        return Ok(());
+    };
+    let jws = match jwt::Jws::parse(raw) {
+        Ok(j) => j,
+        Err(e) => {
+            checks.push(check(
+                "access_token",
+                "a JWT (compact JWS)",
+                e.to_string(),
+                false,
+            ));
+            return Ok(());
+        }
+    };
+    let typ = jws.header.get("typ").and_then(Value::as_str);
+    checks.push(check(
+        "access_token typ",
+        "at+jwt or application/at+jwt",
+        typ.map(|t| format!("\"{t}\""))
+            .unwrap_or_else(|| "absent".into()),
+        typ.is_some_and(|t| {
+            t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+        }),
+    ));
+    let alg = jws.alg().unwrap_or("(none given)").to_string();
+    let verdict = match keys {
+        None => Err("no JWKS was fetched".to_string()),
+        Some(Err(why)) => Err(why.clone()),
+        Some(Ok(_)) if alg == "none" => Err("alg none: unsigned".to_string()),
+        Some(Ok(set)) => verify_with(set, &jws, &alg),
+    };
+    checks.push(check(
+        "access_token signature",
+        "verifies with the issuer's JWKS (alg never none)",
+        match &verdict {
+            Ok(kid) => format!("{alg}, verified with key {kid}"),
+            Err(e) => e.clone(),
+        },
+        verdict.is_ok(),
+    ));
+    let claim = |name: &str| jws.claims.get(name);
+    let text = |name: &str| claim(name).and_then(Value::as_str).map(str::to_string);
+    let shown = |v: Option<String>| {
+        v.map(|s| format!("\"{s}\""))
+            .unwrap_or_else(|| "absent".into())
+    };
+    let issuer = ctx.target.issuer_id();
+    checks.push(check(
+        "access_token iss",
+        format!("\"{issuer}\""),
+        shown(text("iss")),
+        text("iss").as_deref() == Some(issuer.as_str()),
+    ));
+    let missing: Vec<&str> = ["sub", "client_id", "jti"]
+        .into_iter()
+        .filter(|c| text(c).is_none_or(|v| v.is_empty()))
+        .collect();
+    checks.push(check(
+        "access_token sub, client_id, jti",
+        "present, non-empty strings",
+        if missing.is_empty() {
+            "present".to_string()
+        } else {
+            format!("missing: {}", missing.join(", "))
+        },
+        missing.is_empty(),
+    ));
+    match ctx.target.profile.dialect.access_token_audience.clone() {
+        Some(want) => {
+            let auds = jws.audiences();
+            checks.push(check(
+                "access_token aud",
+                format!("includes \"{want}\""),
+                format!("{auds:?}"),
+                auds.contains(&want.as_str()),
+            ));
+        }
+        None => {
+            let auds = jws.audiences();
+            checks.push(check(
+                "access_token aud",
+                "present",
+                format!("{auds:?}"),
+                !auds.is_empty(),
+            ));
+        }
+    }
+    if let Some(c) = &at.client_id {
+        let want = ctx.render(c)?;
+        checks.push(check(
+            "access_token client_id",
+            format!("\"{want}\""),
+            shown(text("client_id")),
+            text("client_id").as_deref() == Some(want.as_str()),
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (exp, iat) = (jws.number("exp"), jws.number("iat"));
+    checks.push(check(
+        "access_token exp",
+        "in the future",
+        exp.map(|e| format!("{} s from now", e - now))
+            .unwrap_or_else(|| "absent".into()),
+        exp.is_some_and(|e| e > now - 60),
+    ));
+    checks.push(check(
+        "access_token iat",
+        "present, not in the future",
+        iat.map(|i| format!("{} s ago", now - i))
+            .unwrap_or_else(|| "absent".into()),
+        iat.is_some_and(|i| i <= now + 60),
+    ));
+    // JWTAT-05: the token lives as long as the response says, within skew.
+    let expires_in = obj
+        .and_then(|m| m.get("expires_in"))
+        .and_then(Value::as_i64);
+    if let (Some(e), Some(i), Some(x)) = (exp, iat, expires_in) {
+        checks.push(check(
+            "access_token exp - iat",
+            format!("expires_in ({x} s), within 5 s"),
+            format!("{} s", e - i),
+            (e - i - x).abs() <= 5,
+        ));
+    }
+    // JWTAT-03: the scope claim is the granted scope, as a set.
+    if let Some(granted) = obj.and_then(|m| m.get("scope")).and_then(Value::as_str) {
+        let set = |s: &str| {
+            s.split(' ')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let got = text("scope");
+        checks.push(check(
+            "access_token scope",
+            format!("\"{granted}\" (as a set)"),
+            shown(got.clone()),
+            got.is_some_and(|g| set(&g) == set(granted)),
         ));
     }
     Ok(())

@@ -217,6 +217,7 @@ fn rebase_endpoints(e: &mut profile::Endpoints, base: &str) {
         &mut e.introspection,
         &mut e.revocation,
         &mut e.jwks,
+        &mut e.api,
     ]
     .into_iter()
     .flatten()

@@ -16,6 +16,8 @@ pub struct Endpoints {
     pub introspection: Option<String>,
     pub revocation: Option<String>,
     pub jwks: Option<String>,
+    /// A protected resource of the issuer's API (bearer checks).
+    pub api: Option<String>,
 }
 
 pub struct Target {
@@ -116,6 +118,11 @@ impl Target {
                 m.map(|m| &m.revocation_endpoint),
             ),
             jwks: pick(&profile.endpoints.jwks, m.map(|m| &m.jwks_uri)),
+            api: profile
+                .endpoints
+                .api
+                .as_deref()
+                .map(|e| profile.endpoint_url(e)),
         };
         if endpoints.token.is_none() {
             return Err(TargetError::NoEndpoint("token"));
@@ -153,6 +160,21 @@ impl Target {
                 .then_some(())
                 .ok_or_else(|| format!("the profile has no user `{role}`"));
         }
+        if let Some((role, grant)) = cap.strip_prefix("grant:").and_then(|g| g.split_once(':')) {
+            let c = self
+                .profile
+                .clients
+                .get(role)
+                .ok_or_else(|| format!("the profile has no client `{role}`"))?;
+            return c
+                .grants
+                .iter()
+                .any(|g| g == grant)
+                .then_some(())
+                .ok_or_else(|| {
+                    format!("the profile's client `{role}` does not list the {grant} grant")
+                });
+        }
         if let Some(purpose) = cap.strip_prefix("scope:") {
             return self
                 .profile
@@ -186,6 +208,7 @@ impl Target {
             "introspection_endpoint" => self.endpoints.introspection.clone(),
             "revocation_endpoint" => self.endpoints.revocation.clone(),
             "jwks_uri" => self.endpoints.jwks.clone(),
+            "api_endpoint" => self.endpoints.api.clone(),
             "discovery_url" => Some(openid_configuration_url(&self.profile.issuer)),
             other => self
                 .metadata
@@ -254,6 +277,30 @@ fn capabilities(
             Some(_) => (true, "the issuer serves discovery metadata".into()),
             None => (false, "the profile turns discovery off".into()),
         },
+    );
+    let jwt_at = p.dialect.access_token_audience.is_some();
+    c.insert(
+        "jwt_access_tokens".into(),
+        (
+            jwt_at,
+            if jwt_at {
+                "the profile's [dialect] access_token_audience declares JWT access tokens".into()
+            } else {
+                "the profile declares no JWT access tokens ([dialect] access_token_audience)".into()
+            },
+        ),
+    );
+    let api = e.api.is_some();
+    c.insert(
+        "api".into(),
+        (
+            api,
+            if api {
+                "the profile names a resource API endpoint ([endpoints] api)".into()
+            } else {
+                "the profile names no resource API endpoint ([endpoints] api)".into()
+            },
+        ),
     );
     let oidc = m.is_some_and(Metadata::is_oidc);
     c.insert("oidc".into(), (oidc, if oidc { "the metadata is OpenID Provider metadata".into() } else { "the metadata has neither id_token_signing_alg_values_supported nor openid in scopes_supported".into() }));

@@ -28,6 +28,9 @@ pub struct Scenario {
     /// in the order of `def.cases`: a profile without c2 skips only the case
     /// that uses c2.
     pub case_requires: Vec<BTreeSet<String>>,
+    /// What each `if_offered` step needs, in step order (empty for others):
+    /// a target without it skips that step only.
+    pub step_requires: Vec<BTreeSet<String>>,
 }
 
 impl Scenario {
@@ -257,7 +260,9 @@ impl Validator<'_> {
             .collect();
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut authorize_steps: BTreeSet<String> = BTreeSet::new();
+        let mut step_requires: Vec<BTreeSet<String>> = Vec::new();
         for (i, step) in def.steps.iter().enumerate() {
+            let mut own = BTreeSet::new();
             let scope = Scope {
                 steps: &names,
                 case_vars: &case_vars,
@@ -269,9 +274,20 @@ impl Validator<'_> {
                 &scope,
                 &def.cases,
                 &authorize_steps,
-                &mut requires,
+                &mut own,
                 &mut case_requires,
             );
+            // An `if_offered` step keeps its capability to itself; the roles
+            // and scopes it names are still the scenario's.
+            let (mine, shared): (BTreeSet<String>, BTreeSet<String>) =
+                own.into_iter().partition(|r| {
+                    step.get_ref().if_offered
+                        && !["client:", "user:", "scope:", "grant:", "policy:"]
+                            .iter()
+                            .any(|p| r.starts_with(p))
+                });
+            requires.extend(shared);
+            step_requires.push(mine);
             if let Some(n) = &step.get_ref().name {
                 let name = n.get_ref().clone();
                 if NAMESPACES.contains(&name.as_str()) {
@@ -309,6 +325,7 @@ impl Validator<'_> {
             level,
             requires,
             case_requires,
+            step_requires,
             def,
         }
     }
@@ -334,6 +351,7 @@ impl Validator<'_> {
             || c.strip_prefix("client:").is_some_and(is_role)
             || c.strip_prefix("user:").is_some_and(is_role)
             || c.strip_prefix("scope:").is_some_and(is_scope_purpose)
+            || c.strip_prefix("grant:").is_some_and(is_role_grant)
             || c.strip_prefix("policy:")
                 .is_some_and(|t| POLICY_TAGS.contains(&t));
         if !ok {
@@ -343,7 +361,7 @@ impl Validator<'_> {
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| {
                     format!(
-                        "known: {}, client:<role>, user:<role>, scope:<purpose>, policy:<tag>",
+                        "known: {}, client:<role>, user:<role>, grant:<role>:<grant>, scope:<purpose>, policy:<tag>",
                         CAPABILITIES.join(", ")
                     )
                 });
@@ -369,6 +387,7 @@ impl Validator<'_> {
             s.introspect.is_some(),
             s.revoke.is_some(),
             s.userinfo.is_some(),
+            s.api.is_some(),
             s.discovery.is_some(),
             s.http.is_some(),
         ];
@@ -378,7 +397,7 @@ impl Validator<'_> {
                 span.clone(),
                 format!("step {} must have exactly one action, found {n}", index + 1),
                 Some(
-                    "one of: authorize, token, introspect, revoke, userinfo, discovery, http"
+                    "one of: authorize, token, introspect, revoke, userinfo, api, discovery, http"
                         .into(),
                 ),
             );
@@ -490,6 +509,17 @@ impl Validator<'_> {
             let u = u.get_ref();
             texts.extend([&u.token, &u.method, &u.scheme].into_iter().flatten());
         }
+        if let Some(a) = &s.api {
+            requires.insert("api".into());
+            let a = a.get_ref();
+            texts.extend(a.token.iter());
+            match &a.client {
+                Some(c) => roles.push((c, "client")),
+                None => {
+                    requires.insert("client:c1".into());
+                }
+            }
+        }
         if let Some(d) = &s.discovery {
             texts.extend(d.get_ref().path.iter());
         }
@@ -559,6 +589,9 @@ impl Validator<'_> {
                 .chain(e.includes.values())
                 .chain(e.excludes.values()),
         );
+        if let Some(at) = &e.access_token_jwt {
+            texts.extend(at.client_id.iter());
+        }
         if let Some(idt) = &e.id_token {
             texts.extend([&idt.aud, &idt.nonce].into_iter().flatten());
             if idt.nonce.is_some() && idt.nonce_absent {
@@ -721,6 +754,16 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// `<role>:<grant>` of a `grant:` requirement: the profile's client `role`
+/// lists `grant` (e.g. `grant:s1:refresh_token`).
+pub fn is_role_grant(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(role, grant)| {
+        is_role(role)
+            && !grant.is_empty()
+            && grant.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    })
 }
 
 /// A key of a profile's `[scopes]`: lower-case letters and `_`.

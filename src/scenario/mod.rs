@@ -22,6 +22,8 @@ pub const CAPABILITIES: &[&str] = &[
     "jwks",
     "discovery",
     "oidc",
+    "jwt_access_tokens",
+    "api",
     "iss",
     "client_secret_basic",
     "client_secret_post",

@@ -84,11 +84,19 @@ pub struct StepDef {
     pub levels: BTreeMap<String, Level>,
     /// Why this step is there, for `explain` and reports.
     pub note: Option<String>,
+    /// Run this step only if the issuer offers what it needs (an
+    /// introspection endpoint, ...); otherwise it is skipped and the case
+    /// goes on. Without it, what a step needs is the whole scenario's
+    /// requirement.
+    #[serde(default)]
+    pub if_offered: bool,
     pub authorize: Option<Spanned<AuthorizeDef>>,
     pub token: Option<Spanned<TokenDef>>,
     pub introspect: Option<Spanned<TokenOpDef>>,
     pub revoke: Option<Spanned<TokenOpDef>>,
     pub userinfo: Option<Spanned<UserinfoDef>>,
+    /// `GET` the profile's resource API endpoint (`[endpoints] api`).
+    pub api: Option<Spanned<ApiDef>>,
     pub discovery: Option<Spanned<DiscoveryDef>>,
     pub http: Option<Spanned<HttpDef>>,
     #[serde(default)]
@@ -215,6 +223,19 @@ pub struct UserinfoDef {
     pub placement: Vec<Spanned<Placement>>,
 }
 
+/// A call to the issuer's resource API, as the client role `client` (the
+/// dialect's client id header names it). With the profile's `[dialect]
+/// retry_on_401`, a 401 makes the runner fetch a new client_credentials token
+/// and retry once, as Bud asks clients to; both attempts are evidence.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiDef {
+    /// The bearer token; none sends no Authorization header.
+    pub token: Option<Text>,
+    /// The calling client role (`c1` by default).
+    pub client: Option<Text>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Placement {
@@ -305,6 +326,20 @@ pub struct ExpectDef {
     /// The response's `id_token` is a JWS that verifies against the issuer's
     /// JWKS, with these claims.
     pub id_token: Option<IdTokenExpect>,
+    /// The response's `access_token` is an RFC 9068 JWT that verifies
+    /// against the issuer's JWKS (the profile's `[dialect]
+    /// access_token_audience` is the `aud` it must carry).
+    pub access_token_jwt: Option<AccessTokenExpect>,
+}
+
+/// What a JWT access token must say, beyond `typ` at+jwt, a valid signature
+/// from the issuer, `iss`, live `exp` / `iat`, `jti`, `exp - iat` equal to
+/// `expires_in`, and `scope` equal to the response's `scope`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessTokenExpect {
+    /// The `client_id` claim equals this (usually `{{ clients.c1.id }}`).
+    pub client_id: Option<Text>,
 }
 
 /// What an ID token must say, beyond a valid signature from the issuer,

@@ -75,6 +75,11 @@ pub struct Baseline {
     /// Cases that did not pass against the conformant reference: each is a
     /// false alarm (or a harness problem) and makes the self-test fail.
     pub not_passing: Vec<Note>,
+    /// Cases the reference's profile does not apply to (an option it does
+    /// not offer, e.g. JWT access tokens): neither a false alarm nor a case
+    /// a fault must kill here; the dialect emulations run them.
+    #[serde(default)]
+    pub skipped: Vec<Note>,
     pub duration_ms: u64,
 }
 
@@ -201,7 +206,13 @@ impl Matrix {
                 not_passing: baseline
                     .cases
                     .iter()
-                    .filter(|c| c.outcome != Outcome::Pass)
+                    .filter(|c| !matches!(c.outcome, Outcome::Pass | Outcome::Skip))
+                    .map(note)
+                    .collect(),
+                skipped: baseline
+                    .cases
+                    .iter()
+                    .filter(|c| c.outcome == Outcome::Skip)
                     .map(note)
                     .collect(),
                 duration_ms: baseline.duration_ms,
@@ -209,6 +220,11 @@ impl Matrix {
             faults,
             cases,
         }
+    }
+
+    /// Whether the reference skipped `case` (an option it does not offer).
+    pub fn skipped(&self, case: &str) -> bool {
+        self.baseline.skipped.iter().any(|n| n.case == case)
     }
 
     pub fn caught(&self) -> usize {
@@ -248,7 +264,8 @@ impl Matrix {
         }
         // A case that did not pass the baseline is already reported as a false alarm.
         for c in &self.cases {
-            let passed = !self.baseline.not_passing.iter().any(|n| n.case == c.case);
+            let passed = !self.baseline.not_passing.iter().any(|n| n.case == c.case)
+                && !self.baseline.skipped.iter().any(|n| n.case == c.case);
             if passed && c.kills.is_empty() {
                 out.push(Problem::CaseUnkilled(c.case.clone()));
             }

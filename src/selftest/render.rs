@@ -45,6 +45,13 @@ pub fn terminal(m: &Matrix, color: bool, verbose: bool, elapsed_ms: u64) -> Stri
         m.baseline.total,
         p.dim(&format!("({})", seconds(m.baseline.duration_ms)))
     );
+    if !m.baseline.skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "     {} skipped: options the reference does not offer (run under their dialect)",
+            m.baseline.skipped.len()
+        );
+    }
     let width = m
         .faults
         .iter()
@@ -91,7 +98,7 @@ pub fn terminal(m: &Matrix, color: bool, verbose: bool, elapsed_ms: u64) -> Stri
     let unkilled: Vec<&str> = m
         .cases
         .iter()
-        .filter(|c| c.kills.is_empty())
+        .filter(|c| c.kills.is_empty() && !m.skipped(&c.case))
         .map(|c| c.case.as_str())
         .collect();
     let _ = writeln!(
@@ -131,13 +138,20 @@ pub fn terminal(m: &Matrix, color: bool, verbose: bool, elapsed_ms: u64) -> Stri
 pub fn markdown(m: &Matrix) -> String {
     let mut out = String::new();
     let problems = m.problems();
-    let unkilled = m.cases.iter().filter(|c| c.kills.is_empty()).count();
+    let unkilled = m
+        .cases
+        .iter()
+        .filter(|c| c.kills.is_empty() && !m.skipped(&c.case))
+        .count();
     let _ = writeln!(out, "# grantcheck self-test: detection matrix\n");
     let _ = writeln!(
         out,
         "- Conformant reference: {} of {} cases pass",
         m.baseline.pass, m.baseline.total
     );
+    for n in &m.baseline.skipped {
+        let _ = writeln!(out, "  - skipped `{}`: {}", n.case, n.reason.as_deref().unwrap_or(""));
+    }
     let _ = writeln!(
         out,
         "- Mutation score: {} of {} faults caught ({:.1}%)",
@@ -192,7 +206,9 @@ pub fn markdown(m: &Matrix) -> String {
     let _ = writeln!(out, "| Case | Covers | Kills |");
     let _ = writeln!(out, "|---|---|---|");
     for c in &m.cases {
-        let kills = if c.kills.is_empty() {
+        let kills = if m.skipped(&c.case) {
+            "skipped: not offered by the reference (see its dialect)".to_string()
+        } else if c.kills.is_empty() {
             "**nothing**".to_string()
         } else {
             c.kills

@@ -51,3 +51,19 @@ pub fn stable() -> insta::Settings {
     s.add_filter(r#""date",\s*"[^"]+""#, r#""date", "[date]""#);
     s
 }
+
+/// Skips that are expected of an issuer without an optional feature: JWT
+/// access tokens (opt:jwt-at), refresh tokens from client_credentials (Bud's
+/// documented deviation), a resource API in the profile. The dialect
+/// emulations run those scenarios (tests/dialects.rs).
+#[allow(dead_code)]
+pub fn optional_feature_skip(reason: Option<&str>) -> bool {
+    let r = reason.unwrap_or("");
+    [
+        "requires jwt_access_tokens:",
+        "requires grant:s1:refresh_token:",
+        "requires api:",
+    ]
+    .iter()
+    .any(|p| r.starts_with(p))
+}

@@ -1,0 +1,219 @@
+//! Each seed profile against the reference issuer emulating its documented
+//! wire format (`grantcheck run --profile P --emulate`, issue 7): green as
+//! written, and with a fault of the catalogue switched on, the scenario that
+//! checks that behaviour fails under that dialect too. So the profile is
+//! proven to work end to end without the real sandbox, and the scenarios
+//! still bite through the dialect (envelope, X-Client-Id, JWT access
+//! tokens, other paths).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use grantcheck::issuer::{Dialect, Fault, ReferenceSecrets};
+use grantcheck::report::model::{Outcome, RunReport};
+use grantcheck::run::{self, reference, Selection};
+
+async fn emulated(profile: &str, faults: &[Fault]) -> RunReport {
+    let path = Path::new(profile);
+    let src = std::fs::read_to_string(path).expect("the profile is readable");
+    let faults: BTreeSet<Fault> = faults.iter().copied().collect();
+    let r = reference::start_emulated(path, &src, None, &faults, ReferenceSecrets::random())
+        .await
+        .unwrap_or_else(|e| panic!("{profile} cannot be emulated: {e}"));
+    let scenarios = Arc::new(common::suites());
+    let plan = run::select(&scenarios, &Selection::default()).unwrap();
+    let target = Arc::new(r.target);
+    let report = run::execute(scenarios, plan, target, 4, |_| {}).await;
+    r.issuer.shutdown().await;
+    report
+}
+
+fn not_passing(r: &RunReport) -> Vec<String> {
+    r.cases
+        .iter()
+        .filter(|c| !matches!(c.outcome, Outcome::Pass | Outcome::Skip))
+        .map(|c| {
+            format!(
+                "{} {}: {}",
+                c.outcome.label(),
+                c.id,
+                c.reason.as_deref().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+fn outcome(r: &RunReport, id: &str) -> Outcome {
+    r.cases
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no case {id}"))
+        .outcome
+}
+
+fn passing(r: &RunReport) -> usize {
+    r.cases
+        .iter()
+        .filter(|c| c.outcome == Outcome::Pass)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busha_profiles_are_green_against_the_busha_emulation() {
+    for profile in [
+        "issuers/busha-sandbox.toml",
+        "issuers/busha-production.toml",
+    ] {
+        let r = emulated(profile, &[]).await;
+        assert_eq!(r.target.dialect.as_deref(), Some("busha"));
+        assert!(
+            not_passing(&r).is_empty(),
+            "{profile}: {:#?}",
+            not_passing(&r)
+        );
+        // The seed's promises run: PKCE S256 only, exact redirect URIs,
+        // single-use codes, rotation, offline_access and openid rules.
+        for id in [
+            "pkce.plain-refused",
+            "redirect.adversarial-variants[adv-01-path-appended]",
+            "code.reuse",
+            "refresh.rotates[confidential]",
+            "refresh.offline-access-only",
+            "id-token.needs-openid",
+            "token.lifetime",
+            "revocation.api",
+        ] {
+            assert_eq!(outcome(&r, id), Outcome::Pass, "{profile}: {id}");
+        }
+        assert!(
+            passing(&r) > 120,
+            "{profile}: only {} cases pass",
+            passing(&r)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bud_profile_is_green_but_for_its_documented_refresh_token() {
+    let r = emulated("issuers/bud-sandbox.toml", &[]).await;
+    assert_eq!(r.target.dialect.as_deref(), Some("bud"));
+    // Bud returns a refresh token from client_credentials (RFC 6749 §4.4.3:
+    // SHOULD NOT): a warning, documented in the profile and docs/seeds.md.
+    assert_eq!(
+        not_passing(&r),
+        vec!["WARN client-auth.client-credentials: step `no-refresh-token`: `refresh_token` absent: expected absent, got present".to_string()]
+    );
+    for id in [
+        "refresh.client-credentials",
+        "bearer.api-client-credentials",
+        "client-auth.basic-unknown-client",
+    ] {
+        assert_eq!(outcome(&r, id), Outcome::Pass, "{id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn example_profile_is_green_against_the_example_emulation() {
+    let r = emulated("issuers/example.toml", &[]).await;
+    assert_eq!(r.target.dialect.as_deref(), Some("example"));
+    assert!(not_passing(&r).is_empty(), "{:#?}", not_passing(&r));
+    for id in [
+        "jwt-access-token.code-flow",
+        "jwt-access-token.client-credentials",
+        "revocation.api",
+        "refresh.rotates[public]",
+        "client-auth.client-credentials",
+    ] {
+        assert_eq!(outcome(&r, id), Outcome::Pass, "{id}");
+    }
+    // Documented deviations are policy, not failures: these skip.
+    for id in [
+        "refresh.offline-access-only",
+        "pkce.challenge-required-confidential[no-challenge]",
+    ] {
+        assert_eq!(outcome(&r, id), Outcome::Skip, "{id}");
+    }
+}
+
+/// A fault per dialect, and the scenario that must catch it there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_are_caught_under_every_dialect() {
+    let cases: &[(&str, Fault, &str)] = &[
+        (
+            "issuers/busha-sandbox.toml",
+            Fault::PkceAllowPlain,
+            "pkce.plain-refused",
+        ),
+        (
+            "issuers/busha-sandbox.toml",
+            Fault::CodeReusable,
+            "code.reuse",
+        ),
+        (
+            "issuers/busha-sandbox.toml",
+            Fault::RtWithoutOfflineAccess,
+            "refresh.offline-access-only",
+        ),
+        (
+            "issuers/busha-sandbox.toml",
+            Fault::RevocationNoCascade,
+            "revocation.api",
+        ),
+        (
+            "issuers/bud-sandbox.toml",
+            Fault::NoRtRotation,
+            "refresh.client-credentials",
+        ),
+        (
+            "issuers/bud-sandbox.toml",
+            Fault::UserinfoNoChallenge,
+            "bearer.api-client-credentials",
+        ),
+        (
+            "issuers/bud-sandbox.toml",
+            Fault::Basic401MissingChallenge,
+            "client-auth.basic-unknown-client",
+        ),
+        (
+            "issuers/example.toml",
+            Fault::AtMissingTyp,
+            "jwt-access-token.code-flow",
+        ),
+        (
+            "issuers/example.toml",
+            Fault::AtLifetimeMismatch,
+            "jwt-access-token.client-credentials",
+        ),
+        (
+            "issuers/example.toml",
+            Fault::RevocationNoCascade,
+            "revocation.api",
+        ),
+        (
+            "issuers/example.toml",
+            Fault::CcIssuesRefreshToken,
+            "client-auth.client-credentials",
+        ),
+    ];
+    for (profile, fault, id) in cases {
+        let r = emulated(profile, &[*fault]).await;
+        let got = outcome(&r, id);
+        let want = if *fault == Fault::CcIssuesRefreshToken {
+            Outcome::Warn
+        } else {
+            Outcome::Fail
+        };
+        assert_eq!(got, want, "{profile} with {}: {id}", fault.name());
+    }
+}
+
+#[test]
+fn dialect_faults_are_left_out_of_the_standard_selftest() {
+    let standard = Fault::for_dialect(Dialect::Standard);
+    assert!(!standard.contains(&Fault::AtMissingTyp));
+    assert!(Fault::for_dialect(Dialect::Example).contains(&Fault::AtMissingTyp));
+    assert_eq!(standard.len() + 2, Fault::ALL.len());
+}
