@@ -259,3 +259,64 @@ async fn without_retry_on_401_the_first_401_is_the_answer() {
     assert_eq!(case.outcome, Outcome::Fail, "{:#?}", case);
     assert_eq!(case.steps[1].exchanges.len(), 1);
 }
+
+/// client-auth.refresh-without-secret from the suite, against a Bud-like
+/// issuer that does (the documented Bud) or does not (RFC 6749 §6) accept a
+/// refresh authenticated only by X-Client-Id.
+async fn refresh_without_secret(strict: bool) -> grantcheck::report::CaseResult {
+    let server = MockServer::start().await;
+    if strict {
+        Mock::given(method("POST"))
+            .and(body_string_contains("grant_type=refresh_token"))
+            .and(|r: &Request| !r.headers.contains_key("authorization"))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .insert_header("www-authenticate", "Basic realm=\"bud\"")
+                    .set_body_json(serde_json::json!({"error": "invalid_client"})),
+            )
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    // Everything else as the documented Bud answers it.
+    Mock::given(method("POST"))
+        .respond_with(move |r: &Request| {
+            let body = String::from_utf8_lossy(&r.body).to_string();
+            if body.contains("grant_type=client_credentials") {
+                ResponseTemplate::new(200).set_body_json(wrapped("at-1", "rt-1"))
+            } else {
+                ResponseTemplate::new(200).set_body_json(wrapped("at-2", "rt-2"))
+            }
+        })
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    let env = Env {
+        overlay: [("BUD_S1_SECRET".to_string(), SECRET.to_string())].into(),
+    };
+    let p = profile::load_str(
+        Path::new("bud.toml"),
+        &profile_text(&server.uri(), true),
+        &env,
+    )
+    .expect("the profile loads");
+    let http = Http::new(&p.http).unwrap();
+    let target = Arc::new(Target::resolve(p, http, false, vec![]).await.unwrap());
+    let src = std::fs::read_to_string("suites/client-auth/refresh-without-secret.toml").unwrap();
+    let s = scenario::load_str(
+        Path::new("suites/client-auth/refresh-without-secret.toml"),
+        &src,
+    )
+    .expect("the scenario loads");
+    let scenarios = Arc::new(vec![s]);
+    let plan = run::select(&scenarios, &Selection::default()).unwrap();
+    let mut r = run::execute(scenarios, plan, target, 1, |_| {}).await;
+    r.cases.remove(0)
+}
+
+#[tokio::test]
+async fn a_secret_less_refresh_is_reported_and_a_refusal_passes() {
+    assert_eq!(refresh_without_secret(false).await.outcome, Outcome::Fail);
+    let strict = refresh_without_secret(true).await;
+    assert_eq!(strict.outcome, Outcome::Pass, "{strict:#?}");
+}

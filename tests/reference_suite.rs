@@ -22,7 +22,9 @@ async fn every_case_passes_against_the_reference_issuer() {
         .cases
         .iter()
         .filter(|c| c.outcome != Outcome::Pass)
-        .filter(|c| !(c.outcome == Outcome::Skip && common::optional_feature_skip(c.reason.as_deref())))
+        .filter(|c| {
+            !(c.outcome == Outcome::Skip && common::optional_feature_skip(c.reason.as_deref()))
+        })
         .map(|c| {
             format!(
                 "{} {}: {}",

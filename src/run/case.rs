@@ -257,11 +257,8 @@ fn learn(r: &mut Redactor, ex: &Exchange) {
     }
     if let Some(resp) = &ex.response {
         if let Some(m) = Body::parse(resp.body.as_bytes()).object() {
-            for (k, v) in m {
-                if let Some(s) = v.as_str() {
-                    params.push(k.clone(), s.to_string());
-                }
-            }
+            // Nested too: an envelope (Bud's `data`) must not hide a token.
+            collect_strings(m, &mut params, 0);
         }
         if let Some(loc) = resp.header("location") {
             let cb = Callback::parse(loc);
@@ -272,6 +269,29 @@ fn learn(r: &mut Redactor, ex: &Exchange) {
     for (k, v) in params.iter() {
         if SECRET_FIELDS.contains(&k) {
             r.add(k, v);
+        }
+    }
+}
+
+/// Every string member of `m` and of the objects and arrays inside it, by
+/// member name (bounded depth: bodies are already size-limited).
+fn collect_strings(m: &serde_json::Map<String, serde_json::Value>, out: &mut Params, depth: usize) {
+    use serde_json::Value;
+    if depth > 8 {
+        return;
+    }
+    for (k, v) in m {
+        match v {
+            Value::String(s) => out.push(k.clone(), s.clone()),
+            Value::Object(inner) => collect_strings(inner, out, depth + 1),
+            Value::Array(items) => {
+                for item in items {
+                    if let Value::Object(inner) = item {
+                        collect_strings(inner, out, depth + 1);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -150,7 +150,12 @@ pub fn markdown(m: &Matrix) -> String {
         m.baseline.pass, m.baseline.total
     );
     for n in &m.baseline.skipped {
-        let _ = writeln!(out, "  - skipped `{}`: {}", n.case, n.reason.as_deref().unwrap_or(""));
+        let _ = writeln!(
+            out,
+            "  - skipped `{}`: {}",
+            n.case,
+            n.reason.as_deref().unwrap_or("")
+        );
     }
     let _ = writeln!(
         out,
