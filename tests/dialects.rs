@@ -134,6 +134,7 @@ async fn busha_profiles_are_green_against_the_busha_emulation() {
             "id-token.needs-openid",
             "token.lifetime",
             "revocation.api",
+            "errors.state-required",
         ] {
             assert_eq!(outcome(&r, id), Outcome::Pass, "{profile}: {id}");
         }
@@ -278,6 +279,8 @@ async fn faults_are_caught_under_every_dialect() {
 fn dialect_faults_are_left_out_of_the_standard_selftest() {
     let standard = Fault::for_dialect(Dialect::Standard);
     assert!(!standard.contains(&Fault::AtMissingTyp));
+    assert!(!standard.contains(&Fault::StateOptional));
     assert!(Fault::for_dialect(Dialect::Example).contains(&Fault::AtMissingTyp));
-    assert_eq!(standard.len() + 2, Fault::ALL.len());
+    assert!(!standard.contains(&Fault::StateOptional));
+    assert_eq!(standard.len() + 3, Fault::ALL.len());
 }

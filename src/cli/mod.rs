@@ -238,6 +238,17 @@ fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
                 if def.issuer_env.is_none() {
                     println!("# the profile has no issuer_env: point `issuer` at {}", running.base_url);
                 }
+                // Only `issuer` and relative endpoints follow issuer_env; an
+                // absolute one would still be the real host's.
+                let e = &def.endpoints;
+                for url in [&e.authorization, &e.token, &e.userinfo, &e.introspection, &e.revocation, &e.jwks, &e.api]
+                    .into_iter()
+                    .flatten()
+                    .filter(|u| !u.starts_with('/'))
+                {
+                    println!("# WARNING: [endpoints] has the absolute URL {url}: a run by hand would send requests there.");
+                    println!("#          `grantcheck run --profile {} --emulate` moves every endpoint onto the emulation.", path.display());
+                }
                 println!("\nthen: grantcheck run --profile {}    (Ctrl-C stops the issuer)", path.display());
             }
             None if dialect == crate::issuer::Dialect::Standard => {

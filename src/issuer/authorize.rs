@@ -203,6 +203,11 @@ fn check_request(
     if !dup_ok && params.first_duplicate().is_some() {
         return Err(("invalid_request", "a parameter was sent more than once"));
     }
+    // Busha marks `state` required (seed 000).
+    let state_required = config.dialect.wire().state_required && !fault(Fault::StateOptional);
+    if state_required && params.get("state", lw).is_none_or(str::is_empty) {
+        return Err(("invalid_request", "state is required"));
+    }
     match params.get("response_type", lw) {
         None => return Err(("invalid_request", "response_type is required")),
         Some("code") => {}

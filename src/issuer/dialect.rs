@@ -17,7 +17,7 @@
 //! | dialect | source | paths and differences from `standard` |
 //! |---|---|---|
 //! | `standard` | requirements.md | `/authorize`, `/token`, `/revoke`, `/introspect`, `/userinfo`, `/jwks`, discovery; a resource at `/resource` |
-//! | `busha` | seeds 000-002 | paths `/oauth2/auth`, `/oauth2/token`, `/oauth2/revoke`, `/userinfo`, `/.well-known/jwks.json`; no introspection; client ids `busha-oauth2-{uuid}-test`; Busha's read scopes |
+//! | `busha` | seeds 000-002 | paths `/oauth2/auth`, `/oauth2/token`, `/oauth2/revoke`, `/userinfo`, `/.well-known/jwks.json`; no introspection; client ids `busha-oauth2-{uuid}-test`; Busha's read scopes; `state` required |
 //! | `bud` | seed 004 | only `/v1/oauth/token`; no discovery, no users; `{"operation_id", "data": {...}}` envelope; `token_type` `bearer`; client_credentials returns a refresh token; refresh authenticated by `X-Client-Id` alone; `GET /v1/accounts` needs a bearer token and `X-Client-Id` |
 //! | `example` | seed 003 | paths `/oauth/authorize`, `/oauth/token`, `/oauth/revoke`, `/.well-known/jwks.json`; no discovery, userinfo or introspection; JWT access tokens (iss, sub, aud, exp, iat, scope, client_id, jti); refresh tokens without offline_access; PKCE optional for confidential clients; `GET /v1/projects` |
 //!
@@ -72,6 +72,9 @@ pub struct Wire {
     pub refresh_without_offline_access: bool,
     /// Confidential clients may skip PKCE (seed 003's web-app flow).
     pub pkce_optional_for_confidential: bool,
+    /// An authorization request without `state` is refused (seed 000 marks
+    /// it required).
+    pub state_required: bool,
 }
 
 const STANDARD_WIRE: Wire = Wire {
@@ -83,6 +86,7 @@ const STANDARD_WIRE: Wire = Wire {
     jwt_access_token_audience: None,
     refresh_without_offline_access: false,
     pkce_optional_for_confidential: false,
+    state_required: false,
 };
 
 impl Dialect {
@@ -173,7 +177,7 @@ impl Dialect {
         match self {
             Dialect::Standard => STANDARD_WIRE,
             Dialect::Busha => Wire {
-                api_client_id_header: None,
+                state_required: true,
                 ..STANDARD_WIRE
             },
             Dialect::Bud => Wire {

@@ -178,6 +178,8 @@ faults! {
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
         "error_description carries typographic quotes and a non-ASCII dash";
+    StateOptional => "state_optional", ["AUTHZ-10"],
+        "an authorization request without state is accepted although the issuer documents state as required (only where it does: the busha dialect)";
     AtMissingTyp => "at_missing_typ", ["JWTAT-01"],
         "JWT access tokens are typed JWT instead of at+jwt (only where access tokens are JWTs: the example dialect)";
     AtLifetimeMismatch => "at_lifetime_mismatch", ["JWTAT-05"],
@@ -192,6 +194,7 @@ impl Fault {
     pub fn dialect(&self) -> Option<super::Dialect> {
         match self {
             Fault::AtMissingTyp | Fault::AtLifetimeMismatch => Some(super::Dialect::Example),
+            Fault::StateOptional => Some(super::Dialect::Busha),
             _ => None,
         }
     }

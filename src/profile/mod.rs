@@ -224,6 +224,11 @@ impl AuthMethod {
 #[serde(deny_unknown_fields)]
 pub struct ClientDef {
     pub client_id: Option<String>,
+    /// A glob the client id must match (`?` one character, `*` any run),
+    /// checked when the profile loads: Busha's ids are
+    /// `busha-oauth2-{uuid}-test` in the sandbox and `-live` in production.
+    #[serde(default)]
+    pub client_id_pattern: Option<String>,
     pub client_id_env: Option<String>,
     pub secret_env: Option<String>,
     pub auth_method: AuthMethod,
@@ -327,6 +332,11 @@ pub struct PolicyDef {
     /// web-app flow): pkce.challenge-required-confidential is skipped.
     #[serde(default = "yes")]
     pub pkce_confidential: bool,
+    /// The issuer documents `state` as required (Busha, seed 000): a request
+    /// without it must be refused (errors.state-required), and
+    /// errors.state-absent (which expects a code without state) is skipped.
+    #[serde(default)]
+    pub state_required: bool,
 }
 
 impl Default for PolicyDef {
@@ -337,6 +347,7 @@ impl Default for PolicyDef {
             loopback_port: false,
             refresh_requires_offline_access: true,
             pkce_confidential: true,
+            state_required: false,
         }
     }
 }
@@ -455,6 +466,14 @@ impl Profile {
         if self.policy.pkce_confidential {
             t.insert("pkce_confidential".into());
         }
+        t.insert(
+            if self.policy.state_required {
+                "state_required"
+            } else {
+                "state_optional"
+            }
+            .into(),
+        );
         t
     }
 
@@ -603,6 +622,18 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
                 )))
             }
         };
+        if let Some(pattern) = &c.client_id_pattern {
+            let glob = globset::Glob::new(pattern).map_err(|e| {
+                semantic(format!(
+                    "client {role}: client_id_pattern `{pattern}` is not a valid pattern: {e}"
+                ))
+            })?;
+            if !glob.compile_matcher().is_match(&id) {
+                return Err(semantic(format!(
+                    "client {role}: the client id `{id}` does not match client_id_pattern `{pattern}` (credentials of another environment?)"
+                )));
+            }
+        }
         let secret_value = match (&c.secret_env, c.auth_method) {
             (Some(var), AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost) => {
                 Some(secret(var, format!("secret of client {role}"))?)

@@ -115,15 +115,33 @@ pub async fn start_emulated(
                 dialect_names()
             ))
         })?,
-        (None, None) => {
-            return Err(fail(format!(
-                "the profile has no `emulation` key; add one, or pass --dialect (one of: {})",
-                dialect_names()
-            )))
-        }
+        (None, None) => return Err(fail(format!(
+            "the profile has no `emulation` key; add one, or pass --emulate=DIALECT (one of: {})",
+            dialect_names()
+        ))),
     };
     let mut config = IssuerConfig::emulating(dialect, &secrets);
     config.faults = faults.clone();
+    // Busha's production ids end in -live (seed 002).
+    if dialect == Dialect::Busha && def.environment == profile::Environment::Production {
+        for c in &mut config.clients {
+            if let Some(stem) = c.id.strip_suffix("-test") {
+                c.id = format!("{stem}-live");
+            }
+        }
+        config.roles = config
+            .roles
+            .iter()
+            .map(|(r, v)| {
+                (
+                    r.clone(),
+                    v.strip_suffix("-test")
+                        .map(|s| format!("{s}-live"))
+                        .unwrap_or(v.clone()),
+                )
+            })
+            .collect();
+    }
     for (role, c) in &def.clients {
         let Some(id) = config.role(role).map(str::to_string) else {
             return Err(fail(format!(

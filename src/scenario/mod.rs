@@ -39,6 +39,8 @@ pub const POLICY_TAGS: &[&str] = &[
     "loopback_port",
     "offline_access",
     "pkce_confidential",
+    "state_required",
+    "state_optional",
 ];
 
 /// First path segments a template may start with, besides earlier step names.

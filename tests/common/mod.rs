@@ -54,7 +54,8 @@ pub fn stable() -> insta::Settings {
 
 /// Skips that are expected of an issuer without an optional feature: JWT
 /// access tokens (opt:jwt-at), refresh tokens from client_credentials (Bud's
-/// documented deviation), a resource API in the profile. The dialect
+/// documented deviation), a resource API in the profile, `state` required
+/// (Busha). The dialect
 /// emulations run those scenarios (tests/dialects.rs).
 #[allow(dead_code)]
 pub fn optional_feature_skip(reason: Option<&str>) -> bool {
@@ -63,6 +64,7 @@ pub fn optional_feature_skip(reason: Option<&str>) -> bool {
         "requires jwt_access_tokens:",
         "requires grant:s1:refresh_token:",
         "requires api:",
+        "requires policy:state_required:",
     ]
     .iter()
     .any(|p| r.starts_with(p))
