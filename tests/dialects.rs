@@ -135,6 +135,8 @@ async fn busha_profiles_are_green_against_the_busha_emulation() {
             "token.lifetime",
             "revocation.api",
             "errors.state-required",
+            "client-auth.grant-not-allowed",
+            "token.response-format",
         ] {
             assert_eq!(outcome(&r, id), Outcome::Pass, "{profile}: {id}");
         }
@@ -175,6 +177,7 @@ async fn bud_profile_is_green_but_for_its_documented_refresh_token() {
         "refresh.client-credentials",
         "bearer.api-client-credentials",
         "client-auth.basic-unknown-client",
+        "token.cc-response-format",
     ] {
         assert_eq!(outcome(&r, id), Outcome::Pass, "{id}");
     }
@@ -241,6 +244,26 @@ async fn faults_are_caught_under_every_dialect() {
             "issuers/bud-sandbox.toml",
             Fault::Basic401MissingChallenge,
             "client-auth.basic-unknown-client",
+        ),
+        (
+            "issuers/bud-sandbox.toml",
+            Fault::ExpiresInString,
+            "token.cc-response-format",
+        ),
+        (
+            "issuers/bud-sandbox.toml",
+            Fault::TokenTypeInvented,
+            "token.cc-response-format",
+        ),
+        (
+            "issuers/bud-sandbox.toml",
+            Fault::AtLifetime24h,
+            "token.cc-response-format",
+        ),
+        (
+            "issuers/busha-sandbox.toml",
+            Fault::GrantTypeNotChecked,
+            "client-auth.grant-not-allowed",
         ),
         (
             "issuers/example.toml",

@@ -178,6 +178,12 @@ faults! {
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
         "error_description carries typographic quotes and a non-ASCII dash";
+    GrantTypeNotChecked => "grant_type_not_checked", ["CC-04"],
+        "any grant type is allowed to any client, whatever it was registered for";
+    ExpiresInString => "expires_in_string", ["TOK-01"],
+        "expires_in is sent as a JSON string (\"3600\")";
+    TokenTypeInvented => "token_type_invented", ["TOK-02"],
+        "token_type is a made-up value (\"access\") instead of Bearer";
     StateOptional => "state_optional", ["AUTHZ-10"],
         "an authorization request without state is accepted although the issuer documents state as required (only where it does: the busha dialect)";
     AtMissingTyp => "at_missing_typ", ["JWTAT-01"],

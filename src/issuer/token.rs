@@ -158,7 +158,7 @@ async fn handle(
         };
         return Err(OAuthError::new(code, "unsupported grant_type"));
     }
-    if !client.has_grant(grant_type) {
+    if !client.has_grant(grant_type) && !app.fault(Fault::GrantTypeNotChecked) {
         return Err(OAuthError::new(
             "unauthorized_client",
             "the client may not use this grant type",
@@ -665,8 +665,17 @@ fn token_response(app: &AppState, issued: &Issued) -> Response<Body> {
     let wire = app.config.dialect.wire();
     let mut body = Map::new();
     body.insert("access_token".into(), json!(issued.access_token));
-    body.insert("token_type".into(), json!(wire.token_type));
-    body.insert("expires_in".into(), json!(app.at_ttl()));
+    let token_type = if app.fault(Fault::TokenTypeInvented) {
+        "access"
+    } else {
+        wire.token_type
+    };
+    body.insert("token_type".into(), json!(token_type));
+    if app.fault(Fault::ExpiresInString) {
+        body.insert("expires_in".into(), json!(app.at_ttl().to_string()));
+    } else {
+        body.insert("expires_in".into(), json!(app.at_ttl()));
+    }
     // An issuer without scopes (Bud) has nothing to report.
     if !issued.scopes.is_empty() {
         body.insert("scope".into(), json!(issued.scopes.join(" ")));

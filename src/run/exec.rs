@@ -916,13 +916,11 @@ async fn send_http_labelled(
 /// Reads a wrapped token response (the dialect's `token_envelope`): the
 /// checks and later steps see the inner object, the evidence the body as sent.
 fn unwrap_envelope(out: &mut StepOutput, member: &str) {
-    let inner = match &out.body {
-        Some(Body::Object(m)) => m.get(member).and_then(|v| v.as_object()).cloned(),
-        _ => None,
-    };
-    match inner {
-        Some(inner) => {
-            let body = Body::Object(inner);
+    let wrapped =
+        matches!(&out.body, Some(Body::Object(m)) if m.get(member).is_some_and(|v| v.is_object()));
+    match out.body.clone().filter(|_| wrapped) {
+        Some(outer) => {
+            let body = outer.unwrap_envelope(Some(member));
             let mut values = values_of(out.response.as_ref(), Some(&body));
             values.ended = out.values.ended.clone();
             out.values = values;

@@ -304,6 +304,42 @@ pub fn evaluate(
             }
         }
     }
+    if e.json_object {
+        checks.push(check(
+            "body",
+            "a JSON object",
+            match body {
+                Some(Body::Object(_)) => "a JSON object".to_string(),
+                Some(Body::OtherJson(_)) => "JSON that is not an object".to_string(),
+                Some(Body::NotJson) => "not JSON".to_string(),
+                None => "no body".to_string(),
+            },
+            obj.is_some(),
+        ));
+    }
+    for (k, v) in &e.json_ci {
+        let want = ctx.render(v)?;
+        let got = obj.and_then(|m| m.get(k));
+        checks.push(check(
+            format!("json `{k}` (case-insensitive)"),
+            format!("\"{want}\""),
+            got.map(|g| g.to_string())
+                .unwrap_or_else(|| "absent".into()),
+            got.and_then(Value::as_str)
+                .is_some_and(|g| g.eq_ignore_ascii_case(&want)),
+        ));
+    }
+    for k in &e.positive_integer {
+        let k = k.get_ref();
+        let got = obj.and_then(|m| m.get(k.as_str()));
+        checks.push(check(
+            format!("json `{k}` type"),
+            "a positive JSON integer",
+            got.map(|g| g.to_string())
+                .unwrap_or_else(|| "absent".into()),
+            got.and_then(Value::as_u64).is_some_and(|n| n > 0),
+        ));
+    }
     for (k, r) in &e.between {
         let [lo, hi] = *r.get_ref();
         let got = obj.and_then(|m| m.get(k));

@@ -115,10 +115,12 @@ pub async fn start_emulated(
                 dialect_names()
             ))
         })?,
-        (None, None) => return Err(fail(format!(
+        (None, None) => {
+            return Err(fail(format!(
             "the profile has no `emulation` key; add one, or pass --emulate=DIALECT (one of: {})",
             dialect_names()
-        ))),
+        )))
+        }
     };
     let mut config = IssuerConfig::emulating(dialect, &secrets);
     config.faults = faults.clone();

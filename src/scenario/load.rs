@@ -602,6 +602,7 @@ impl Validator<'_> {
                 );
             }
         }
+        texts.extend(e.json_ci.values());
         for r in e.between.values() {
             let [lo, hi] = *r.get_ref();
             if lo > hi {

@@ -311,6 +311,17 @@ pub struct ExpectDef {
     pub error_charset: bool,
     /// For `concurrent` requests: how many may answer 200.
     pub successes: Option<Spanned<u32>>,
+    /// JSON string members equal to these values, ASCII case-insensitively
+    /// (`token_type = "Bearer"`, RFC 6749 §5.1).
+    #[serde(default)]
+    pub json_ci: BTreeMap<String, Text>,
+    /// JSON members that must be integers above zero (not strings, not
+    /// fractions): `expires_in`.
+    #[serde(default)]
+    pub positive_integer: Vec<Text>,
+    /// The body is a JSON object (not a form, text, or an array).
+    #[serde(default)]
+    pub json_object: bool,
     /// Numeric JSON members within `[low, high]` (inclusive).
     #[serde(default)]
     pub between: BTreeMap<String, Spanned<[i64; 2]>>,

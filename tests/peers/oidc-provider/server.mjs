@@ -225,7 +225,7 @@ const configuration = {
   ttl: {
     AccessToken: 3600,
     AuthorizationCode: 60,
-    ClientCredentials: 600,
+    ClientCredentials: 3600, // the product card wants ~1 h access tokens (TOK-03), machine ones too
     IdToken: 3600,
     RefreshToken: 14 * 24 * 3600,
     Interaction: 3600,
