@@ -113,9 +113,8 @@ fn is_known_capability(c: &str) -> bool {
         || c.strip_prefix("user:").is_some_and(is_role)
         || c.strip_prefix("grant:")
             .is_some_and(scenario::load::is_role_grant)
-        || c.strip_prefix("scope:").is_some_and(|p| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-        })
+        || c.strip_prefix("scope:")
+            .is_some_and(scenario::load::is_scope_purpose)
         || c.strip_prefix("policy:")
             .is_some_and(|t| POLICY_TAGS.contains(&t))
 }

@@ -99,9 +99,7 @@ async fn bud_like() -> MockServer {
 }
 
 async fn run_case(issuer: &str, dialect: bool) -> grantcheck::report::CaseResult {
-    let env = Env {
-        overlay: [("BUD_S1_SECRET".to_string(), SECRET.to_string())].into(),
-    };
+    let env = Env::isolated([("BUD_S1_SECRET".to_string(), SECRET.to_string())].into());
     let p = profile::load_str(Path::new("bud.toml"), &profile_text(issuer, dialect), &env)
         .expect("the profile loads");
     let http = Http::new(&p.http).unwrap();
@@ -211,9 +209,7 @@ async fn evicting_issuer() -> MockServer {
 }
 
 async fn run_api_case(issuer: &str, retry: bool) -> grantcheck::report::CaseResult {
-    let env = Env {
-        overlay: [("BUD_S1_SECRET".to_string(), SECRET.to_string())].into(),
-    };
+    let env = Env::isolated([("BUD_S1_SECRET".to_string(), SECRET.to_string())].into());
     let text = profile_text(issuer, true)
         .replace("[endpoints]\n", "[endpoints]\napi = \"/v1/accounts\"\n")
         + &format!("retry_on_401 = {retry}\n");
@@ -291,9 +287,7 @@ async fn refresh_without_secret(strict: bool) -> grantcheck::report::CaseResult 
         .with_priority(5)
         .mount(&server)
         .await;
-    let env = Env {
-        overlay: [("BUD_S1_SECRET".to_string(), SECRET.to_string())].into(),
-    };
+    let env = Env::isolated([("BUD_S1_SECRET".to_string(), SECRET.to_string())].into());
     let p = profile::load_str(
         Path::new("bud.toml"),
         &profile_text(&server.uri(), true),

@@ -69,9 +69,7 @@ async fn issuer_with(token: ResponseTemplate) -> MockServer {
 }
 
 async fn target(issuer: &str) -> Result<Target, TargetError> {
-    let env = Env {
-        overlay: [("HOSTILE_S1_SECRET".to_string(), "s3cr3t-value".to_string())].into(),
-    };
+    let env = Env::isolated([("HOSTILE_S1_SECRET".to_string(), "s3cr3t-value".to_string())].into());
     let p = profile::load_str(Path::new("hostile.toml"), &profile_text(issuer), &env).unwrap();
     let http = Http::new(&p.http).unwrap();
     Target::resolve(p, http, false, vec![]).await
@@ -176,9 +174,7 @@ async fn a_redirect_loop_is_cut_at_the_hop_cap() {
         .mount(&server)
         .await;
     let text = profile_text(&server.uri()).replace("[http]", "[users.u1]\nusername = \"u\"\npassword_env = \"HOSTILE_S1_SECRET\"\n[clients.c1]\nclient_id = \"c1\"\nauth_method = \"none\"\nredirect_uris = [\"https://c1.example/cb\"]\n[http]\nmax_redirects = 3");
-    let env = Env {
-        overlay: [("HOSTILE_S1_SECRET".to_string(), "s3cr3t-value".to_string())].into(),
-    };
+    let env = Env::isolated([("HOSTILE_S1_SECRET".to_string(), "s3cr3t-value".to_string())].into());
     let p = profile::load_str(Path::new("hostile.toml"), &text, &env).unwrap();
     let http = Http::new(&p.http).unwrap();
     let t = Arc::new(Target::resolve(p, http, false, vec![]).await.unwrap());

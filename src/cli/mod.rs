@@ -208,19 +208,12 @@ fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
     let rt = runtime()?;
     rt.block_on(async {
         let secrets = ReferenceSecrets::random();
-        let mut config = IssuerConfig::emulating(dialect, &secrets);
+        let mut config = match &profile {
+            Some((path, def)) => crate::run::reference::emulation_config(def, dialect, &secrets)
+                .map_err(|m| Failure::usage(format!("cannot emulate {}: {m}", path.display()), None))?,
+            None => IssuerConfig::emulating(dialect, &secrets),
+        };
         config.faults = faults.clone();
-        if let Some((_, def)) = &profile {
-            // The profile's redirect URIs are the registered ones, as in --emulate.
-            for (role, c) in &def.clients {
-                let id = config.role(role).map(str::to_string);
-                if let Some(reg) = config.clients.iter_mut().find(|r| Some(&r.id) == id.as_ref()) {
-                    if !c.redirect_uris.is_empty() {
-                        reg.redirect_uris = c.redirect_uris.clone();
-                    }
-                }
-            }
-        }
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
         let running = start(config.clone(), addr)
             .await
@@ -240,12 +233,7 @@ fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
                 }
                 // Only `issuer` and relative endpoints follow issuer_env; an
                 // absolute one would still be the real host's.
-                let e = &def.endpoints;
-                for url in [&e.authorization, &e.token, &e.userinfo, &e.introspection, &e.revocation, &e.jwks, &e.api]
-                    .into_iter()
-                    .flatten()
-                    .filter(|u| !u.starts_with('/'))
-                {
+                for url in def.endpoints.all().filter(|u| !u.starts_with('/')) {
                     println!("# WARNING: [endpoints] has the absolute URL {url}: a run by hand would send requests there.");
                     println!("#          `grantcheck run --profile {} --emulate` moves every endpoint onto the emulation.", path.display());
                 }

@@ -52,12 +52,28 @@ impl Request {
     }
 }
 
+/// Whether `url` points at this machine (127.0.0.0/8, ::1, localhost).
+pub fn is_loopback_url(url: &str) -> bool {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
     max_body: usize,
     limiter: Option<Arc<RateLimiter>>,
     guard: Option<Arc<crate::profile::ScopeGuard>>,
+    /// Refuse every request whose host is not loopback (the embedded and
+    /// emulated issuers): nothing of such a run may reach a real host.
+    loopback_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,22 +82,36 @@ pub struct BuildError(String);
 
 impl Http {
     pub fn new(cfg: &HttpDef) -> Result<Self, BuildError> {
+        Self::build(cfg, false)
+    }
+
+    /// A client for the embedded and emulated issuers: no proxy, and any
+    /// request to a host other than 127.0.0.0/8, ::1 or localhost is refused
+    /// before it is sent.
+    pub fn new_loopback(cfg: &HttpDef) -> Result<Self, BuildError> {
+        Self::build(cfg, true)
+    }
+
+    fn build(cfg: &HttpDef, loopback_only: bool) -> Result<Self, BuildError> {
         // reqwest is built with `rustls-no-provider`: the ring provider must be
         // installed before the first client. A second install fails harmlessly.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
             .timeout(Duration::from_millis(cfg.timeout_ms))
-            .user_agent(concat!("grantcheck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| BuildError(e.to_string()))?;
+            .user_agent(concat!("grantcheck/", env!("CARGO_PKG_VERSION")));
+        if loopback_only {
+            builder = builder.no_proxy();
+        }
+        let client = builder.build().map_err(|e| BuildError(e.to_string()))?;
         let limiter = (cfg.rate_limit > 0.0).then(|| Arc::new(RateLimiter::new(cfg.rate_limit)));
         Ok(Self {
             client,
             max_body: cfg.max_body_bytes,
             limiter,
             guard: None,
+            loopback_only,
         })
     }
 
@@ -134,6 +164,17 @@ impl Http {
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned()),
         };
+        if self.loopback_only && !is_loopback_url(&req.url) {
+            return Exchange {
+                request: recorded,
+                response: None,
+                error: Some((
+                    TransportError::Guarded,
+                    "not sent: this run talks only to the local reference issuer, and the URL is not loopback".into(),
+                )),
+                elapsed_ms: 0,
+            };
+        }
         if let Some(scope) = self.refused(&req) {
             return Exchange {
                 request: recorded,
@@ -286,5 +327,31 @@ impl RateLimiter {
             at
         };
         tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback_url;
+
+    #[test]
+    fn only_this_machine_is_loopback() {
+        for u in [
+            "http://127.0.0.1:8787/token",
+            "http://127.9.9.9/x",
+            "http://[::1]:1/",
+            "http://LOCALHOST/",
+        ] {
+            assert!(is_loopback_url(u), "{u}");
+        }
+        for u in [
+            "https://api.sandbox.busha.so/v1/balances",
+            "http://127.0.0.1.evil.example/",
+            "http://10.0.0.1/",
+            "not a url",
+            "http://[::2]/",
+        ] {
+            assert!(!is_loopback_url(u), "{u}");
+        }
     }
 }

@@ -10,12 +10,15 @@
 //! deviation, so the suite can prove it catches that bug
 //! ([`Fault::breaks`] lists the rows that must then fail).
 //!
-//! Endpoints: `/authorize` (GET, POST), `/login`, `/consent` (HTML flow
-//! with a `gc_session` cookie), `/token`, `/introspect`, `/revoke`,
-//! `/userinfo`, `/jwks`, `/.well-known/openid-configuration` and
-//! `/.well-known/oauth-authorization-server`. Access and refresh tokens are
-//! opaque random strings; ID tokens are RS256 JWTs signed with one 2048-bit
-//! key generated once per process.
+//! Endpoints of the standard dialect: `/authorize` (GET, POST), `/login`,
+//! `/consent` (HTML flow with a `gc_session` cookie), `/token`,
+//! `/introspect`, `/revoke`, `/userinfo`, `/jwks`, a protected resource at
+//! `/resource`, `/.well-known/openid-configuration` and
+//! `/.well-known/oauth-authorization-server`. Other dialects (`dialect.rs`)
+//! move or drop them and change the wire format as the seed issuers
+//! document. Access and refresh tokens are opaque random strings (RFC 9068
+//! JWTs under the `example` dialect); ID tokens are RS256 JWTs signed with
+//! one 2048-bit key generated once per process.
 //!
 //! Fixtures ([`IssuerConfig::reference`], secrets from
 //! [`ReferenceSecrets::random`]):

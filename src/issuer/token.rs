@@ -204,8 +204,9 @@ fn header_identified<'a>(
 
 /// Mints an access token: opaque, or an RS256 JWT when the dialect says so
 /// (seed 003: iss, sub, aud, exp, iat, scope, client_id; `jti` is the
-/// store key's random part, RFC 9068 §2.2). Either way the store keys the
-/// token by its exact string, so revocation and introspection work alike.
+/// random opaque token the record was first stored under, RFC 9068 §2.2).
+/// Either way the store keys the token by the exact string handed out, so
+/// revocation and introspection work alike.
 fn issue_access(
     app: &AppState,
     store: &mut Store,

@@ -202,6 +202,38 @@ pub struct Endpoints {
     pub api: Option<String>,
 }
 
+impl Endpoints {
+    /// Every configured endpoint, mutable (emulation moves them).
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        [
+            &mut self.authorization,
+            &mut self.token,
+            &mut self.userinfo,
+            &mut self.introspection,
+            &mut self.revocation,
+            &mut self.jwks,
+            &mut self.api,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Every configured endpoint.
+    pub fn all(&self) -> impl Iterator<Item = &String> {
+        [
+            &self.authorization,
+            &self.token,
+            &self.userinfo,
+            &self.introspection,
+            &self.revocation,
+            &self.jwks,
+            &self.api,
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
@@ -432,7 +464,6 @@ pub struct Profile {
     pub policy: PolicyDef,
     pub http: HttpDef,
     pub capabilities: BTreeMap<String, bool>,
-    pub emulation: Option<String>,
     pub scopes: BTreeMap<String, String>,
 }
 
@@ -524,14 +555,25 @@ pub struct SecretSource {
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     pub overlay: BTreeMap<String, String>,
+    /// Only the overlay: the process environment is not read (an emulated
+    /// run must not mix in the real issuer's credentials).
+    pub isolated: bool,
 }
 
 impl Env {
+    /// The overlay alone, never the process environment.
+    pub fn isolated(overlay: BTreeMap<String, String>) -> Self {
+        Env {
+            overlay,
+            isolated: true,
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<String> {
         self.overlay
             .get(name)
             .cloned()
-            .or_else(|| std::env::var(name).ok())
+            .or_else(|| (!self.isolated).then(|| std::env::var(name).ok()).flatten())
     }
 }
 
@@ -713,7 +755,6 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
         policy: def.policy,
         http: def.http,
         capabilities: def.capabilities,
-        emulation: def.emulation,
         scopes: def.scopes,
     })
 }
@@ -736,12 +777,12 @@ password_env = "T_U1_PASSWORD"
 "#;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
-        Env {
-            overlay: pairs
+        Env::isolated(
+            pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-        }
+        )
     }
 
     #[test]

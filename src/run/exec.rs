@@ -101,7 +101,14 @@ pub async fn execute(step: &StepDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
         return userinfo(u.get_ref(), ctx).await;
     }
     if let Some(a) = &step.api {
-        return api(a.get_ref(), ctx).await;
+        // A step that expects a refusal must see it: no retry there.
+        let expects_success = step.expect.status.as_ref().is_none_or(|s| {
+            s.get_ref()
+                .as_slice()
+                .iter()
+                .any(|c| (200..300).contains(c))
+        });
+        return api(a.get_ref(), expects_success, ctx).await;
     }
     if let Some(d) = &step.discovery {
         let url = match ctx.render_opt(&d.get_ref().path)? {
@@ -508,13 +515,7 @@ async fn token(t: &TokenDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, St
     let mode = match t.auth.as_ref().map(|a| *a.get_ref()) {
         Some(m) => m,
         // The profile's dialect may fix the method for this grant.
-        None => match dialect.grant_auth.get(&grant) {
-            Some(GrantAuth::Basic) => AuthMode::Basic,
-            Some(GrantAuth::Post) => AuthMode::Post,
-            Some(GrantAuth::None) => AuthMode::None,
-            Some(GrantAuth::Header) => AuthMode::Omit,
-            None => AuthMode::Default,
-        },
+        None => dialect_auth(dialect, &grant),
     };
     authenticate(&mut req, &mut p, c, mode, secret);
     client_id_header(&mut req, c, ctx);
@@ -674,7 +675,24 @@ async fn userinfo(u: &UserinfoDef, ctx: &mut CaseContext<'_>) -> Result<StepOutp
     send_http_labelled("userinfo", &format!("userinfo {method}"), req, ctx).await
 }
 
-async fn api(a: &ApiDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
+/// How a token request for `grant` authenticates when the step does not
+/// say: the profile's dialect may fix the method per grant (Bud refreshes
+/// with its client id header alone).
+fn dialect_auth(dialect: &crate::profile::Dialect, grant: &str) -> AuthMode {
+    match dialect.grant_auth.get(grant) {
+        Some(GrantAuth::Basic) => AuthMode::Basic,
+        Some(GrantAuth::Post) => AuthMode::Post,
+        Some(GrantAuth::None) => AuthMode::None,
+        Some(GrantAuth::Header) => AuthMode::Omit,
+        None => AuthMode::Default,
+    }
+}
+
+async fn api(
+    a: &ApiDef,
+    expects_success: bool,
+    ctx: &mut CaseContext<'_>,
+) -> Result<StepOutput, StepError> {
     let endpoint = ctx
         .target
         .endpoints
@@ -698,6 +716,7 @@ async fn api(a: &ApiDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepEr
     let label = format!("api GET as {role}");
     let first = send_http_labelled("api", &label, request(token.as_deref()), ctx).await?;
     let retry = ctx.target.profile.dialect.retry_on_401
+        && expects_success
         && token.is_some()
         && first.response.as_ref().is_some_and(|r| r.status == 401)
         && c.grants.iter().any(|g| g == "client_credentials");
@@ -725,17 +744,7 @@ async fn api(a: &ApiDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepEr
         )],
         body: None,
     };
-    let mode = match ctx
-        .target
-        .profile
-        .dialect
-        .grant_auth
-        .get("client_credentials")
-    {
-        Some(GrantAuth::Basic) => AuthMode::Basic,
-        Some(GrantAuth::Post) => AuthMode::Post,
-        _ => AuthMode::Default,
-    };
+    let mode = dialect_auth(&ctx.target.profile.dialect, "client_credentials");
     authenticate(&mut req, &mut p, &c, mode, None);
     client_id_header(&mut req, &c, ctx);
     req.body = Some(p.encode().into_bytes());
@@ -764,7 +773,16 @@ async fn api(a: &ApiDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepEr
             exchanges,
         });
     };
-    let mut second = send_http_labelled("api", &label, request(Some(&new_token)), ctx).await?;
+    let mut second = match send_http_labelled("api", &label, request(Some(&new_token)), ctx).await {
+        Ok(out) => out,
+        Err(mut e) => {
+            exchanges.append(&mut e.exchanges);
+            return Err(StepError {
+                message: format!("the retry after a 401 failed: {}", e.message),
+                exchanges,
+            });
+        }
+    };
     exchanges.append(&mut second.exchanges);
     second.exchanges = exchanges;
     second.summary = format!(

@@ -64,15 +64,15 @@ pub async fn start_with(
     let running = issuer::start(config, ([127, 0, 0, 1], 0).into())
         .await
         .map_err(ReferenceError::Start)?;
-    let env = Env {
-        overlay: env_vars(&secrets)
+    let env = Env::isolated(
+        env_vars(&secrets)
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
-    };
+    );
     let mut p = profile::load_str(Path::new("issuers/reference.toml"), PROFILE, &env)?;
     p.issuer = running.base_url.clone();
-    let http = Http::new(&p.http)
+    let http = Http::new_loopback(&p.http)
         .map_err(|e| ReferenceError::Http(e.to_string()))?
         .with_guard(p.guard.clone());
     let names = faults.iter().map(|f| f.name().to_string()).collect();
@@ -122,62 +122,19 @@ pub async fn start_emulated(
         )))
         }
     };
-    let mut config = IssuerConfig::emulating(dialect, &secrets);
+    let mut config = emulation_config(&def, dialect, &secrets).map_err(fail)?;
     config.faults = faults.clone();
-    // Busha's production ids end in -live (seed 002).
-    if dialect == Dialect::Busha && def.environment == profile::Environment::Production {
-        for c in &mut config.clients {
-            if let Some(stem) = c.id.strip_suffix("-test") {
-                c.id = format!("{stem}-live");
-            }
-        }
-        config.roles = config
-            .roles
-            .iter()
-            .map(|(r, v)| {
-                (
-                    r.clone(),
-                    v.strip_suffix("-test")
-                        .map(|s| format!("{s}-live"))
-                        .unwrap_or(v.clone()),
-                )
-            })
-            .collect();
-    }
-    for (role, c) in &def.clients {
-        let Some(id) = config.role(role).map(str::to_string) else {
-            return Err(fail(format!(
-                "client `{role}` has no counterpart in the {dialect} emulation (it registers {})",
-                roles_of(&config)
-            )));
-        };
-        if let Some(reg) = config.clients.iter_mut().find(|r| r.id == id) {
-            if !c.redirect_uris.is_empty() {
-                reg.redirect_uris = c.redirect_uris.clone();
-            }
-        }
-    }
-    for role in def.users.keys() {
-        if config.role(role).is_none() {
-            return Err(fail(format!(
-                "user `{role}` has no counterpart in the {dialect} emulation (it registers {})",
-                roles_of(&config)
-            )));
-        }
-    }
     let running = issuer::start(config.clone(), ([127, 0, 0, 1], 0).into())
         .await
         .map_err(ReferenceError::Start)?;
-    let env = Env {
-        overlay: emulated_vars(&def, &config, &running.base_url),
-    };
+    let env = Env::isolated(emulated_vars(&def, &config, &running.base_url));
     let mut p = profile::load_str(path, src, &env)?;
     p.issuer = running.base_url.clone();
     rebase_endpoints(&mut p.endpoints, &running.base_url);
     // A profile's rate limit protects a shared sandbox; the emulation is
     // this process's own loopback server.
     p.http.rate_limit = 0.0;
-    let http = Http::new(&p.http)
+    let http = Http::new_loopback(&p.http)
         .map_err(|e| ReferenceError::Http(e.to_string()))?
         .with_guard(p.guard.clone());
     let names = faults.iter().map(|f| f.name().to_string()).collect();
@@ -188,6 +145,52 @@ pub async fn start_emulated(
         issuer: running,
         secrets,
     })
+}
+
+/// The reference issuer's configuration for emulating the issuer `def`
+/// describes: `dialect`'s registrations, with the profile's redirect URIs
+/// (what the user registered) and, for Busha production, `-live` ids
+/// (seed 002). Every client and user role of the profile must exist in it.
+pub fn emulation_config(
+    def: &profile::ProfileFile,
+    dialect: Dialect,
+    secrets: &ReferenceSecrets,
+) -> Result<IssuerConfig, String> {
+    let mut config = IssuerConfig::emulating(dialect, secrets);
+    if dialect == Dialect::Busha && def.environment == profile::Environment::Production {
+        let live = |id: &str| id.strip_suffix("-test").map(|s| format!("{s}-live"));
+        for c in &mut config.clients {
+            if let Some(l) = live(&c.id) {
+                c.id = l;
+            }
+        }
+        for (_, v) in &mut config.roles {
+            if let Some(l) = live(v) {
+                *v = l;
+            }
+        }
+    }
+    let missing = |kind: &str, role: &str, config: &IssuerConfig| {
+        format!(
+            "{kind} `{role}` has no counterpart in the {dialect} emulation (it registers {})",
+            roles_of(config)
+        )
+    };
+    for (role, c) in &def.clients {
+        let id = config
+            .role(role)
+            .map(str::to_string)
+            .ok_or_else(|| missing("client", role, &config))?;
+        if let Some(reg) = config.clients.iter_mut().find(|r| r.id == id) {
+            if !c.redirect_uris.is_empty() {
+                reg.redirect_uris = c.redirect_uris.clone();
+            }
+        }
+    }
+    if let Some(role) = def.users.keys().find(|r| config.role(r).is_none()) {
+        return Err(missing("user", role, &config));
+    }
+    Ok(config)
 }
 
 /// The values of every variable the profile names, from the emulation's
@@ -230,18 +233,7 @@ pub fn emulated_vars(
 /// Moves every absolute endpoint onto `base` (same path and query); paths
 /// are joined to the issuer later anyway.
 fn rebase_endpoints(e: &mut profile::Endpoints, base: &str) {
-    for url in [
-        &mut e.authorization,
-        &mut e.token,
-        &mut e.userinfo,
-        &mut e.introspection,
-        &mut e.revocation,
-        &mut e.jwks,
-        &mut e.api,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for url in e.all_mut() {
         if let Ok(u) = url::Url::parse(url) {
             let rest = &u[url::Position::BeforePath..];
             *url = format!("{}{rest}", base.trim_end_matches('/'));

@@ -166,14 +166,15 @@ impl Target {
                 .clients
                 .get(role)
                 .ok_or_else(|| format!("the profile has no client `{role}`"))?;
-            return c
-                .grants
-                .iter()
-                .any(|g| g == grant)
-                .then_some(())
-                .ok_or_else(|| {
+            let lists = |g: &str| c.grants.iter().any(|x| x == g);
+            return match grant.strip_prefix('!') {
+                None => lists(grant).then_some(()).ok_or_else(|| {
                     format!("the profile's client `{role}` does not list the {grant} grant")
-                });
+                }),
+                Some(not) => (!lists(not))
+                    .then_some(())
+                    .ok_or_else(|| format!("the profile's client `{role}` lists the {not} grant")),
+            };
         }
         if let Some(purpose) = cap.strip_prefix("scope:") {
             return self

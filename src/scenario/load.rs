@@ -758,9 +758,11 @@ impl Validator<'_> {
 }
 
 /// `<role>:<grant>` of a `grant:` requirement: the profile's client `role`
-/// lists `grant` (e.g. `grant:s1:refresh_token`).
+/// lists `grant` (e.g. `grant:s1:refresh_token`); with `!`, it does not.
+/// `grant:c1:!client_credentials` requires that c1 does NOT list the grant.
 pub fn is_role_grant(s: &str) -> bool {
     s.split_once(':').is_some_and(|(role, grant)| {
+        let grant = grant.strip_prefix('!').unwrap_or(grant);
         is_role(role)
             && !grant.is_empty()
             && grant.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
@@ -768,7 +770,7 @@ pub fn is_role_grant(s: &str) -> bool {
 }
 
 /// A key of a profile's `[scopes]`: lower-case letters and `_`.
-fn is_scope_purpose(s: &str) -> bool {
+pub fn is_scope_purpose(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 

@@ -315,8 +315,8 @@ pub struct ExpectDef {
     /// (`token_type = "Bearer"`, RFC 6749 §5.1).
     #[serde(default)]
     pub json_ci: BTreeMap<String, Text>,
-    /// JSON members that must be integers above zero (not strings, not
-    /// fractions): `expires_in`.
+    /// JSON members that, when present, must be integers above zero (not
+    /// strings, not fractions): `expires_in`.
     #[serde(default)]
     pub positive_integer: Vec<Text>,
     /// The body is a JSON object (not a form, text, or an array).

@@ -265,7 +265,7 @@ impl Matrix {
         // A case that did not pass the baseline is already reported as a false alarm.
         for c in &self.cases {
             let passed = !self.baseline.not_passing.iter().any(|n| n.case == c.case)
-                && !self.baseline.skipped.iter().any(|n| n.case == c.case);
+                && !self.skipped(&c.case);
             if passed && c.kills.is_empty() {
                 out.push(Problem::CaseUnkilled(c.case.clone()));
             }
