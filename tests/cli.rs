@@ -305,3 +305,54 @@ fn scopes_that_move_money_are_never_sent() {
         "{out}"
     );
 }
+
+#[test]
+fn a_seed_profile_runs_against_its_emulation() {
+    let (code, out, err) = output(grantcheck().args([
+        "run",
+        "--quiet",
+        "--profile",
+        "issuers/bud-sandbox.toml",
+        "--emulate",
+        "--baseline",
+        "issuers/bud-sandbox.baseline.toml",
+    ]));
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("emulating bud"), "{out}");
+    assert!(out.contains("1 fail (1 known)"), "{out}");
+    // Without the baseline the documented deviation fails the run.
+    let (code, _, _) = output(grantcheck().args([
+        "run",
+        "--quiet",
+        "--profile",
+        "issuers/bud-sandbox.toml",
+        "--emulate",
+    ]));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn emulation_needs_a_dialect_and_faults_need_emulation() {
+    let (code, _, err) = output(grantcheck().args([
+        "run",
+        "--profile",
+        "issuers/oidc-provider.toml",
+        "--emulate",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no `emulation` key"), "{err}");
+    assert!(err.contains("--emulate=DIALECT"), "{err}");
+    let (code, _, err) = output(grantcheck().args([
+        "run",
+        "--profile",
+        "issuers/example.toml",
+        "--reference-fault",
+        "code_reusable",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs --emulate"), "{err}");
+    let (code, _, err) =
+        output(grantcheck().args(["run", "--profile", "issuers/example.toml", "--emulate=nope"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown dialect `nope`"), "{err}");
+}

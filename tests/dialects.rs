@@ -80,6 +80,40 @@ async fn no_credential_of_any_dialect_reaches_a_report() {
     }
 }
 
+/// An emulated run talks to loopback only: a URL on a real host is refused
+/// before anything is sent, whatever a profile or a scenario says.
+#[tokio::test]
+async fn an_emulated_target_refuses_real_hosts() {
+    let path = Path::new("issuers/busha-sandbox.toml");
+    let src = std::fs::read_to_string(path).unwrap();
+    let r = reference::start_emulated(
+        path,
+        &src,
+        None,
+        &BTreeSet::new(),
+        ReferenceSecrets::random(),
+    )
+    .await
+    .unwrap();
+    assert!(r
+        .target
+        .endpoints
+        .api
+        .as_deref()
+        .is_some_and(|u| u.starts_with("http://127.0.0.1:")));
+    let ex = r
+        .target
+        .http
+        .send(grantcheck::http::Request::get(
+            "https://api.sandbox.busha.so/v1/balances",
+        ))
+        .await;
+    let (kind, msg) = ex.error.expect("refused");
+    assert_eq!(kind, grantcheck::report::model::TransportError::Guarded, "{msg}");
+    assert!(ex.response.is_none());
+    r.issuer.shutdown().await;
+}
+
 fn not_passing(r: &RunReport) -> Vec<String> {
     r.cases
         .iter()
