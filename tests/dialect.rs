@@ -98,17 +98,22 @@ async fn bud_like() -> MockServer {
     server
 }
 
-async fn run_case(issuer: &str, dialect: bool) -> grantcheck::report::CaseResult {
+/// Runs the one case of `scenario` (file name, TOML) against the Bud-like
+/// profile `profile` (TOML text).
+async fn run_one(profile: &str, scenario: (&str, &str)) -> grantcheck::report::CaseResult {
     let env = Env::isolated([("BUD_S1_SECRET".to_string(), SECRET.to_string())].into());
-    let p = profile::load_str(Path::new("bud.toml"), &profile_text(issuer, dialect), &env)
-        .expect("the profile loads");
+    let p = profile::load_str(Path::new("bud.toml"), profile, &env).expect("the profile loads");
     let http = Http::new(&p.http).unwrap();
     let target = Arc::new(Target::resolve(p, http, false, vec![]).await.unwrap());
-    let s = scenario::load_str(Path::new("dialect.toml"), SCENARIO).expect("the scenario loads");
+    let s = scenario::load_str(Path::new(scenario.0), scenario.1).expect("the scenario loads");
     let scenarios = Arc::new(vec![s]);
     let plan = run::select(&scenarios, &Selection::default()).unwrap();
     let mut r = run::execute(scenarios, plan, target, 1, |_| {}).await;
     r.cases.remove(0)
+}
+
+async fn run_case(issuer: &str, dialect: bool) -> grantcheck::report::CaseResult {
+    run_one(&profile_text(issuer, dialect), ("dialect.toml", SCENARIO)).await
 }
 
 #[tokio::test]
@@ -220,13 +225,7 @@ async fn run_api_case(issuer: &str, retry: bool) -> grantcheck::report::CaseResu
     );
     let p = profile::load_str(Path::new("bud.toml"), &text, &env).expect("the profile loads");
     assert_eq!(p.dialect.retry_on_401, retry);
-    let http = Http::new(&p.http).unwrap();
-    let target = Arc::new(Target::resolve(p, http, false, vec![]).await.unwrap());
-    let s = scenario::load_str(Path::new("api.toml"), API_SCENARIO).expect("the scenario loads");
-    let scenarios = Arc::new(vec![s]);
-    let plan = run::select(&scenarios, &Selection::default()).unwrap();
-    let mut r = run::execute(scenarios, plan, target, 1, |_| {}).await;
-    r.cases.remove(0)
+    run_one(&text, ("api.toml", API_SCENARIO)).await
 }
 
 #[tokio::test]
@@ -287,25 +286,9 @@ async fn refresh_without_secret(strict: bool) -> grantcheck::report::CaseResult 
         .with_priority(5)
         .mount(&server)
         .await;
-    let env = Env::isolated([("BUD_S1_SECRET".to_string(), SECRET.to_string())].into());
-    let p = profile::load_str(
-        Path::new("bud.toml"),
-        &profile_text(&server.uri(), true),
-        &env,
-    )
-    .expect("the profile loads");
-    let http = Http::new(&p.http).unwrap();
-    let target = Arc::new(Target::resolve(p, http, false, vec![]).await.unwrap());
-    let src = std::fs::read_to_string("suites/client-auth/refresh-without-secret.toml").unwrap();
-    let s = scenario::load_str(
-        Path::new("suites/client-auth/refresh-without-secret.toml"),
-        &src,
-    )
-    .expect("the scenario loads");
-    let scenarios = Arc::new(vec![s]);
-    let plan = run::select(&scenarios, &Selection::default()).unwrap();
-    let mut r = run::execute(scenarios, plan, target, 1, |_| {}).await;
-    r.cases.remove(0)
+    let path = "suites/client-auth/refresh-without-secret.toml";
+    let src = std::fs::read_to_string(path).unwrap();
+    run_one(&profile_text(&server.uri(), true), (path, &src)).await
 }
 
 #[tokio::test]

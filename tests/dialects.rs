@@ -109,7 +109,11 @@ async fn an_emulated_target_refuses_real_hosts() {
         ))
         .await;
     let (kind, msg) = ex.error.expect("refused");
-    assert_eq!(kind, grantcheck::report::model::TransportError::Guarded, "{msg}");
+    assert_eq!(
+        kind,
+        grantcheck::report::model::TransportError::Guarded,
+        "{msg}"
+    );
     assert!(ex.response.is_none());
     r.issuer.shutdown().await;
 }

@@ -498,27 +498,7 @@ fn id_token_checks(
             auds.contains(&want.as_str()),
         ));
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    // A minute of clock skew either way.
-    let exp = jws.number("exp");
-    checks.push(check(
-        "id_token exp",
-        "in the future",
-        exp.map(|e| format!("{} s from now", e - now))
-            .unwrap_or_else(|| "absent".into()),
-        exp.is_some_and(|e| e > now - 60),
-    ));
-    let iat = jws.number("iat");
-    checks.push(check(
-        "id_token iat",
-        "present, not in the future",
-        iat.map(|i| format!("{} s ago", now - i))
-            .unwrap_or_else(|| "absent".into()),
-        iat.is_some_and(|i| i <= now + 60),
-    ));
+    time_checks("id_token", &jws, checks);
     let nonce = jws.claims.get("nonce").and_then(Value::as_str);
     if let Some(n) = &idt.nonce {
         let want = ctx.render(n)?;
@@ -656,25 +636,7 @@ fn access_token_checks(
             text("client_id").as_deref() == Some(want.as_str()),
         ));
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (exp, iat) = (jws.number("exp"), jws.number("iat"));
-    checks.push(check(
-        "access_token exp",
-        "in the future",
-        exp.map(|e| format!("{} s from now", e - now))
-            .unwrap_or_else(|| "absent".into()),
-        exp.is_some_and(|e| e > now - 60),
-    ));
-    checks.push(check(
-        "access_token iat",
-        "present, not in the future",
-        iat.map(|i| format!("{} s ago", now - i))
-            .unwrap_or_else(|| "absent".into()),
-        iat.is_some_and(|i| i <= now + 60),
-    ));
+    let (exp, iat) = time_checks("access_token", &jws, checks);
     // JWTAT-05: the token lives as long as the response says, within skew.
     let expires_in = obj
         .and_then(|m| m.get("expires_in"))
@@ -704,6 +666,31 @@ fn access_token_checks(
         ));
     }
     Ok(())
+}
+
+/// `exp` in the future and `iat` not, with a minute of clock skew either
+/// way; returns both claims for further checks.
+fn time_checks(token: &str, jws: &jwt::Jws, checks: &mut Vec<Check>) -> (Option<i64>, Option<i64>) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (exp, iat) = (jws.number("exp"), jws.number("iat"));
+    checks.push(check(
+        format!("{token} exp"),
+        "in the future",
+        exp.map(|e| format!("{} s from now", e - now))
+            .unwrap_or_else(|| "absent".into()),
+        exp.is_some_and(|e| e > now - 60),
+    ));
+    checks.push(check(
+        format!("{token} iat"),
+        "present, not in the future",
+        iat.map(|i| format!("{} s ago", now - i))
+            .unwrap_or_else(|| "absent".into()),
+        iat.is_some_and(|i| i <= now + 60),
+    ));
+    (exp, iat)
 }
 
 /// Verifies the signature with the key `kid` names (or the only key).
