@@ -183,6 +183,8 @@ pub fn check_scenario_file(data: &[u8]) {
             let mut authorize = BTreeSet::new();
             for step in &s.def.steps {
                 let st = step.get_ref();
+                // Listed field by field on purpose, not via StepDef::actions:
+                // the oracle must not share the loader's code.
                 let actions = [
                     st.authorize.is_some(),
                     st.token.is_some(),

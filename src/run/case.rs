@@ -213,23 +213,8 @@ pub async fn run_case(
 }
 
 fn action_name(step: &StepDef) -> &'static str {
-    if step.authorize.is_some() {
-        "authorize"
-    } else if step.token.is_some() {
-        "token"
-    } else if step.introspect.is_some() {
-        "introspect"
-    } else if step.revoke.is_some() {
-        "revoke"
-    } else if step.userinfo.is_some() {
-        "userinfo"
-    } else if step.api.is_some() {
-        "api"
-    } else if step.discovery.is_some() {
-        "discovery"
-    } else {
-        "http"
-    }
+    // The loader guarantees exactly one action.
+    step.actions().first().copied().unwrap_or("http")
 }
 
 fn step_reason(s: &StepResult) -> String {

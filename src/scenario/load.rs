@@ -381,17 +381,7 @@ impl Validator<'_> {
     ) {
         let span = step.span();
         let s = step.get_ref();
-        let kinds = [
-            s.authorize.is_some(),
-            s.token.is_some(),
-            s.introspect.is_some(),
-            s.revoke.is_some(),
-            s.userinfo.is_some(),
-            s.api.is_some(),
-            s.discovery.is_some(),
-            s.http.is_some(),
-        ];
-        let n = kinds.iter().filter(|k| **k).count();
+        let n = s.actions().len();
         if n != 1 {
             self.err(
                 span.clone(),

@@ -103,6 +103,26 @@ pub struct StepDef {
     pub expect: ExpectDef,
 }
 
+impl StepDef {
+    /// The actions this step names, in a fixed order; a valid step has
+    /// exactly one.
+    pub fn actions(&self) -> Vec<&'static str> {
+        [
+            ("authorize", self.authorize.is_some()),
+            ("token", self.token.is_some()),
+            ("introspect", self.introspect.is_some()),
+            ("revoke", self.revoke.is_some()),
+            ("userinfo", self.userinfo.is_some()),
+            ("api", self.api.is_some()),
+            ("discovery", self.discovery.is_some()),
+            ("http", self.http.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizeDef {
