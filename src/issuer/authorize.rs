@@ -208,9 +208,13 @@ fn check_request(
     if state_required && params.get("state", lw).is_none_or(str::is_empty) {
         return Err(("invalid_request", "state is required"));
     }
+    let lenient = |rt: &str| {
+        fault(Fault::ResponseTypeTokenAsCode) && rt.split(' ').any(|t| t == "token" || t == "code")
+    };
     match params.get("response_type", lw) {
         None => return Err(("invalid_request", "response_type is required")),
         Some("code") => {}
+        Some(rt) if lenient(rt) => {}
         Some(_) => {
             return Err((
                 "unsupported_response_type",

@@ -178,6 +178,10 @@ faults! {
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
         "error_description carries typographic quotes and a non-ASCII dash";
+    ScopeOverReported => "scope_over_reported", ["TOK-04"],
+        "the token response's scope lists every scope the client may hold, not what was granted";
+    ResponseTypeTokenAsCode => "response_type_token_as_code", ["AUTHZ-04"],
+        "response_type=token (and other token-returning types) are accepted and answered like code";
     GrantTypeNotChecked => "grant_type_not_checked", ["CC-04"],
         "any grant type is allowed to any client, whatever it was registered for";
     ExpiresInString => "expires_in_string", ["TOK-01"],

@@ -679,7 +679,15 @@ fn token_response(app: &AppState, issued: &Issued) -> Response<Body> {
     }
     // An issuer without scopes (Bud) has nothing to report.
     if !issued.scopes.is_empty() {
-        body.insert("scope".into(), json!(issued.scopes.join(" ")));
+        let reported = if app.fault(Fault::ScopeOverReported) {
+            app.config
+                .client(&issued.client_id)
+                .map(|c| c.scopes.join(" "))
+                .unwrap_or_else(|| issued.scopes.join(" "))
+        } else {
+            issued.scopes.join(" ")
+        };
+        body.insert("scope".into(), json!(reported));
     }
     if let Some(rt) = &issued.refresh_token {
         body.insert("refresh_token".into(), json!(rt));

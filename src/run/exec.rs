@@ -225,6 +225,12 @@ async fn authorize(a: &AuthorizeDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
     };
     // Where a callback is expected: the redirect URI actually sent, else the registered one.
     let sent_redirect = p.get("redirect_uri").map(str::to_string);
+    // A response type that returns a token from the authorization endpoint
+    // defaults to the fragment response mode, errors included (OAuth 2.0
+    // Multiple Response Type Encoding Practices §5).
+    let fragment_mode = p
+        .get("response_type")
+        .is_some_and(|rt| rt.split(' ').any(|t| t == "token" || t == "id_token"));
     let expected_redirect = sent_redirect
         .clone()
         .or_else(|| c.redirect_uris.first().cloned());
@@ -261,7 +267,7 @@ async fn authorize(a: &AuthorizeDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
             exchanges: result.exchanges,
         });
     }
-    let view = classify(&result.end, expected_redirect.as_deref());
+    let view = classify(&result.end, expected_redirect.as_deref(), fragment_mode);
 
     let mut fields = BTreeMap::new();
     for (k, v) in view.params.iter() {
@@ -317,7 +323,7 @@ pub fn observed_name(o: Observed) -> &'static str {
     }
 }
 
-fn classify(end: &AuthzEnd, expected: Option<&str>) -> AuthzView {
+fn classify(end: &AuthzEnd, expected: Option<&str>, fragment_mode: bool) -> AuthzView {
     match end {
         AuthzEnd::NoRedirect { status, reason } => AuthzView {
             kind: Observed::NoRedirect,
@@ -334,10 +340,18 @@ fn classify(end: &AuthzEnd, expected: Option<&str>) -> AuthzView {
         } => {
             let cb = Callback::parse(location);
             let to_expected = expected.is_some_and(|e| cb.targets(e));
-            let params = match expected {
+            let mut params = match expected {
                 Some(e) if to_expected => cb.response_params(e),
                 _ => cb.query.clone(),
             };
+            // An error for a fragment-mode request arrives in the fragment.
+            if fragment_mode
+                && params.get("code").is_none()
+                && params.get("error").is_none()
+                && cb.fragment.get("error").is_some()
+            {
+                params = cb.fragment.clone();
+            }
             let kind = if !to_expected {
                 Observed::Elsewhere
             } else if params.get("code").is_some() {

@@ -329,6 +329,29 @@ pub fn evaluate(
                 .is_some_and(|g| g.eq_ignore_ascii_case(&want)),
         ));
     }
+    if let Some(want) = &e.scope_granted {
+        let want = ctx.render(want)?;
+        let set = |s: &str| {
+            s.split(' ')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let got = obj.and_then(|m| m.get("scope"));
+        let ok = match got {
+            None => true,
+            Some(Value::String(s)) => set(s) == set(&want),
+            Some(_) => false,
+        };
+        let shown = set(&want).into_iter().collect::<Vec<_>>().join(" ");
+        checks.push(check(
+            "json `scope`",
+            format!("\"{shown}\" as a space-separated string (or absent: as requested)"),
+            got.map(|g| g.to_string())
+                .unwrap_or_else(|| "absent".into()),
+            ok,
+        ));
+    }
     // Optional members (RFC 6749 §5.1 only recommends expires_in): the
     // type is checked when the member is there.
     for k in &e.positive_integer {

@@ -593,6 +593,7 @@ impl Validator<'_> {
             }
         }
         texts.extend(e.json_ci.values());
+        texts.extend(e.scope_granted.iter());
         for r in e.between.values() {
             let [lo, hi] = *r.get_ref();
             if lo > hi {

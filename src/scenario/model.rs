@@ -339,6 +339,10 @@ pub struct ExpectDef {
     /// strings, not fractions): `expires_in`.
     #[serde(default)]
     pub positive_integer: Vec<Text>,
+    /// The response's `scope`, when present, is a space-separated string
+    /// equal as a set to this (RFC 6749 §5.1: it may be left out only when
+    /// it equals the request, and must be reported when it differs).
+    pub scope_granted: Option<Text>,
     /// The body is a JSON object (not a form, text, or an array).
     #[serde(default)]
     pub json_object: bool,
