@@ -99,8 +99,13 @@ mod tests {
     #[test]
     fn catalogue_has_every_row_of_the_document() {
         let c = catalog();
-        // The document's own count: 137 checklist rows and 25 adversarial checks.
-        assert_eq!(c.iter().filter(|r| !r.id.starts_with("ADV-")).count(), 137);
+        // The document's own count: 137 checklist rows and 25 adversarial
+        // checks, plus grantcheck's AUTHZ-13 (seed 002's unapproved apps).
+        assert_eq!(c.iter().filter(|r| !r.id.starts_with("ADV-")).count(), 138);
+        assert_eq!(
+            find("AUTHZ-13").unwrap().level,
+            "PROFILE MUST (grantcheck addition)"
+        );
         assert_eq!(c.iter().filter(|r| r.id.starts_with("ADV-")).count(), 25);
         let pkce05 = find("PKCE-05").unwrap();
         assert_eq!(pkce05.level, "PROFILE MUST");

@@ -244,6 +244,43 @@ async fn example_profile_is_green_against_the_example_emulation() {
     }
 }
 
+/// Busha's pending app (seed 002): the profile's optional d1, uncommented,
+/// runs against the emulation's pending registration; the
+/// unapproved_client_works fault breaks it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busha_pending_app_gets_unauthorized_client() {
+    let path = Path::new("issuers/busha-sandbox.toml");
+    let src = std::fs::read_to_string(path).unwrap();
+    let start = src
+        .find("# [clients.d1]")
+        .expect("the profile documents d1");
+    let end = src[start..].find("\n\n").map(|e| start + e).unwrap();
+    let block = src[start..end].replace("# ", "");
+    let src = format!("{}{block}{}", &src[..start], &src[end..]);
+    for (faults, want) in [
+        (vec![], Outcome::Pass),
+        (vec![Fault::UnapprovedClientWorks], Outcome::Fail),
+    ] {
+        let faults: BTreeSet<Fault> = faults.into_iter().collect();
+        let r = reference::start_emulated(path, &src, None, &faults, ReferenceSecrets::random())
+            .await
+            .unwrap();
+        let scenarios = Arc::new(common::suites());
+        let sel = Selection {
+            only: vec!["errors.unapproved-client".into()],
+            ..Default::default()
+        };
+        let plan = run::select(&scenarios, &sel).unwrap();
+        let report = run::execute(scenarios, plan, Arc::new(r.target), 1, |_| {}).await;
+        assert_eq!(
+            report.cases[0].outcome, want,
+            "{:?}: {:?}",
+            faults, report.cases[0].reason
+        );
+        r.issuer.shutdown().await;
+    }
+}
+
 /// A fault per dialect, and the scenario that must catch it there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_are_caught_under_every_dialect() {

@@ -153,10 +153,11 @@ proptest! {
     #[test]
     fn no_secret_reaches_any_rendering(
         c1 in secret_string(), c2 in secret_string(), s1 in secret_string(),
-        x1 in secret_string(), alice in secret_string(), bob in secret_string(),
+        x1 in secret_string(), d1 in secret_string(), alice in secret_string(),
+        bob in secret_string(),
     ) {
         let secrets = ReferenceSecrets {
-            c1, c2, s1,
+            c1, c2, s1, d1,
             x1: format!("{x1}:%+& "),
             alice_password: alice,
             bob_password: bob,

@@ -222,6 +222,11 @@ fn check_request(
             ))
         }
     }
+    // Seed 002: an app that is pending, rejected or suspended gets
+    // unauthorized_client for everything.
+    if !client.approved && !fault(Fault::UnapprovedClientWorks) {
+        return Err(("unauthorized_client", "the client is not approved"));
+    }
     if !client.has_grant(GRANT_AUTHORIZATION_CODE) {
         return Err((
             "unauthorized_client",

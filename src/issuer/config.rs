@@ -44,6 +44,9 @@ pub struct ClientReg {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub auth_method: AuthMethod,
+    /// Registered but not approved (pending, rejected or suspended, seed
+    /// 002): every request is answered with unauthorized_client.
+    pub approved: bool,
 }
 
 impl ClientReg {
@@ -99,6 +102,8 @@ pub struct ReferenceSecrets {
     /// Contains `:`, `%`, `+`, `&` and a space, to exercise the RFC 6749
     /// App. B encoding inside HTTP Basic (CAUTH-05).
     pub x1: String,
+    /// The registered-but-unapproved client d1 (seed 002's pending app).
+    pub d1: String,
     pub alice_password: String,
     pub bob_password: String,
 }
@@ -119,6 +124,7 @@ impl ReferenceSecrets {
             c2: random_urlsafe(32),
             s1: random_urlsafe(32),
             x1: format!("{}:%+& {}", random_urlsafe(16), random_urlsafe(16)),
+            d1: random_urlsafe(32),
             alice_password: random_urlsafe(32),
             bob_password: random_urlsafe(32),
         }
@@ -211,6 +217,7 @@ impl IssuerConfig {
             grant_types: strings(grants),
             scopes: strings(scopes),
             auth_method: method,
+            approved: true,
         };
         let clients = vec![
             client(
@@ -277,6 +284,17 @@ impl IssuerConfig {
                 &[GRANT_CLIENT_CREDENTIALS, GRANT_AUTHORIZATION_CODE],
                 &["api:read", "openid"],
             ),
+            ClientReg {
+                approved: false,
+                ..client(
+                    "d1",
+                    Some(&secrets.d1),
+                    AuthMethod::ClientSecretBasic,
+                    &["https://d1.example/cb"],
+                    CODE_GRANTS,
+                    USER_SCOPES,
+                )
+            },
         ];
         let users = vec![
             (
@@ -320,6 +338,7 @@ impl IssuerConfig {
             grant_types: strings(CODE_GRANTS),
             scopes: strings(APPROVED),
             auth_method: method,
+            approved: true,
         };
         let clients = vec![
             (
@@ -337,6 +356,18 @@ impl IssuerConfig {
                     AuthMethod::ClientSecretPost,
                     "https://grantcheck.invalid/busha/callback2",
                 ),
+            ),
+            // A registered app still pending review (seed 002).
+            (
+                "d1",
+                ClientReg {
+                    approved: false,
+                    ..app(
+                        &secrets.d1,
+                        AuthMethod::ClientSecretBasic,
+                        "https://grantcheck.invalid/busha/pending",
+                    )
+                },
             ),
         ];
         let users = vec![(
@@ -361,6 +392,7 @@ impl IssuerConfig {
             grant_types: strings(&[GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN]),
             scopes: Vec::new(),
             auth_method: AuthMethod::ClientSecretBasic,
+            approved: true,
         };
         Self::with(Dialect::Bud, vec![("s1", s1)], Vec::new())
     }
@@ -386,6 +418,7 @@ impl IssuerConfig {
             grant_types: strings(grants),
             scopes: strings(scopes),
             auth_method: method,
+            approved: true,
         };
         let clients = vec![
             (
@@ -486,7 +519,8 @@ mod tests {
     fn reference_fixtures() {
         let cfg = IssuerConfig::reference(&ReferenceSecrets::random());
         let ids: Vec<_> = cfg.clients.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(ids, ["c1", "c2", "p1", "p2", "s1", "n1", "q1", "x1"]);
+        assert_eq!(ids, ["c1", "c2", "p1", "p2", "s1", "n1", "q1", "x1", "d1"]);
+        assert!(cfg.clients.iter().all(|c| c.approved != (c.id == "d1")));
         assert!(cfg.clients.iter().all(|c| !c.allows_scope("api:write")));
         assert!(cfg.client("p1").is_some_and(|c| c.is_public()));
         assert_eq!(cfg.access_token_ttl, 3600);

@@ -18,6 +18,22 @@ pub fn metadata(app: &AppState) -> Value {
     let iss = &app.issuer;
     let r = app.config.dialect.routes();
     let url = |path: Option<&str>| path.map(|p| format!("{iss}{p}"));
+    let (response_types, grant_types) = if app.fault(Fault::AdvertisesImplicit) {
+        (
+            json!(["code", "token"]),
+            json!([
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "implicit"
+            ]),
+        )
+    } else {
+        (
+            json!(["code"]),
+            json!(["authorization_code", "refresh_token", "client_credentials"]),
+        )
+    };
     let pkce_methods: Vec<&str> = if app.fault(Fault::PkceAllowPlain) {
         vec!["S256", "plain"]
     } else {
@@ -31,9 +47,9 @@ pub fn metadata(app: &AppState) -> Value {
         "userinfo_endpoint": url(r.userinfo),
         "revocation_endpoint": url(r.revoke),
         "introspection_endpoint": url(r.introspect),
-        "response_types_supported": ["code"],
+        "response_types_supported": response_types,
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "code_challenge_methods_supported": pkce_methods,

@@ -178,6 +178,10 @@ faults! {
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
         "error_description carries typographic quotes and a non-ASCII dash";
+    UnapprovedClientWorks => "unapproved_client_works", ["AUTHZ-13"],
+        "a registered client that is not approved (pending, rejected, suspended) is served like an approved one";
+    AdvertisesImplicit => "advertises_implicit", ["DISC-05"],
+        "the metadata lists response_type token and the implicit grant (nothing else changes)";
     ScopeOverReported => "scope_over_reported", ["TOK-04"],
         "the token response's scope lists every scope the client may hold, not what was granted";
     ResponseTypeTokenAsCode => "response_type_token_as_code", ["AUTHZ-04"],

@@ -33,6 +33,7 @@
 //! | n1 | public native | none | `http://127.0.0.1/cb` (any port) | code, refresh | same as c1 |
 //! | q1 | public | none | `https://q1.example/cb?tenant=a` | code, refresh | same as c1 |
 //! | x1 | confidential | client_secret_basic (secret has `: % + &` and a space) | `https://x1.example/cb` | client_credentials, code | api:read openid |
+//! | d1 | confidential, **not approved** (seed 002's pending app) | client_secret_basic | `https://d1.example/cb` | code, refresh | same as c1 |
 //!
 //! Users: `alice` (sub `user-alice-1`) and `bob` (sub `user-bob-2`).
 //! `api:write` is a known scope no client may have.

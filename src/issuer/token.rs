@@ -132,6 +132,12 @@ async fn handle(
         }
     };
 
+    if !client.approved && !app.fault(Fault::UnapprovedClientWorks) {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "the client is not approved",
+        ));
+    }
     let Some(grant_type) = params.get("grant_type", lw) else {
         if app.fault(Fault::MissingParam500) {
             let body = json!({"error": "server_error", "error_description": "internal error"});

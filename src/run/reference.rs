@@ -44,6 +44,7 @@ pub fn env_vars(s: &ReferenceSecrets) -> Vec<(&'static str, String)> {
         ("GRANTCHECK_REF_C2_SECRET", s.c2.clone()),
         ("GRANTCHECK_REF_S1_SECRET", s.s1.clone()),
         ("GRANTCHECK_REF_X1_SECRET", s.x1.clone()),
+        ("GRANTCHECK_REF_D1_SECRET", s.d1.clone()),
         ("GRANTCHECK_REF_U1_PASSWORD", s.alice_password.clone()),
         ("GRANTCHECK_REF_U2_PASSWORD", s.bob_password.clone()),
     ]

@@ -55,7 +55,7 @@ pub fn stable() -> insta::Settings {
 /// Skips that are expected of an issuer without an optional feature: JWT
 /// access tokens (opt:jwt-at), refresh tokens from client_credentials (Bud's
 /// documented deviation), a resource API in the profile, `state` required
-/// (Busha). The dialect
+/// (Busha), a registered but unapproved client d1. The dialect
 /// emulations run those scenarios (tests/dialects.rs).
 #[allow(dead_code)]
 pub fn optional_feature_skip(reason: Option<&str>) -> bool {
@@ -65,6 +65,7 @@ pub fn optional_feature_skip(reason: Option<&str>) -> bool {
         "requires grant:s1:refresh_token:",
         "requires api:",
         "requires policy:state_required:",
+        "requires client:d1:",
     ]
     .iter()
     .any(|p| r.starts_with(p))
