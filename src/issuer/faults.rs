@@ -178,6 +178,14 @@ faults! {
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
         "error_description carries typographic quotes and a non-ASCII dash";
+    RevocationAccessTokenNoop => "revocation_access_token_noop", ["REV-03"],
+        "revoking an access token answers 200 and leaves it active";
+    RevocationUnknownTokenError => "revocation_unknown_token_error", ["REV-04"],
+        "revoking an unknown token answers 400 (an oracle for which tokens exist)";
+    RevocationHintFilters => "revocation_hint_filters", ["REV-04"],
+        "token_type_hint filters the search: a refresh token sent with hint access_token is not revoked";
+    RevocationUnauthenticated => "revocation_unauthenticated", ["REV-05"],
+        "the revocation endpoint does not authenticate the client: a client_id (or the token alone) is enough";
     UnapprovedClientWorks => "unapproved_client_works", ["AUTHZ-13"],
         "a registered client that is not approved (pending, rejected, suspended) is served like an approved one";
     AdvertisesImplicit => "advertises_implicit", ["DISC-05"],

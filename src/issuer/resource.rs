@@ -106,27 +106,43 @@ fn revoke_inner(
     body: &[u8],
 ) -> Result<(), OAuthError> {
     let params = parse_post_form(app, uri, headers, body)?;
+    let lw = app.fault(Fault::DuplicateParamsLastWins);
     // Public clients may revoke their own tokens by client_id (RFC 7009
     // §2.1); confidential ones must authenticate.
-    let client = authenticate(
+    let client = match authenticate(
         &app.config,
         authorization_header(headers),
         &params,
         Policy::AllowPublic,
-    )
-    .map_err(|f| auth_error(f, true))?
-    .client;
-    let lw = app.fault(Fault::DuplicateParamsLastWins);
+    ) {
+        Ok(a) => Some(a.client),
+        // The fault: whoever names a client (or nobody) may revoke.
+        Err(_) if app.fault(Fault::RevocationUnauthenticated) => None,
+        Err(f) => return Err(auth_error(f, true)),
+    };
     let token = params
         .get("token", lw)
         .ok_or_else(|| OAuthError::new("invalid_request", "token is required"))?;
     let mut store = app.store();
     // Unknown tokens get 200 too: an error would be an oracle (RFC 7009 §2.2).
     let Some(rec) = store.tokens.get(token).cloned() else {
+        if app.fault(Fault::RevocationUnknownTokenError) {
+            return Err(OAuthError::new("invalid_request", "the token is not known"));
+        }
         return Ok(());
     };
-    if rec.client_id != client.id && !app.fault(Fault::RevokeOtherClientsTokens) {
+    let owner = client.is_none_or(|c| c.id == rec.client_id);
+    if !owner && !app.fault(Fault::RevokeOtherClientsTokens) {
         // Not this client's token: answer 200 (no oracle) but touch nothing.
+        return Ok(());
+    }
+    // The hint only orders the search (RFC 7009 §2.1); the fault obeys it.
+    let hinted_away =
+        params.get("token_type_hint", lw) == Some("access_token") && rec.kind == TokenKind::Refresh;
+    if hinted_away && app.fault(Fault::RevocationHintFilters) {
+        return Ok(());
+    }
+    if rec.kind == TokenKind::Access && app.fault(Fault::RevocationAccessTokenNoop) {
         return Ok(());
     }
     match rec.kind {
