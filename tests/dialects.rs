@@ -232,6 +232,7 @@ async fn example_profile_is_green_against_the_example_emulation() {
         "revocation.api",
         "refresh.rotates[public]",
         "client-auth.client-credentials",
+        "pkce.stray-verifier",
     ] {
         assert_eq!(outcome(&r, id), Outcome::Pass, "{id}");
     }
@@ -326,6 +327,11 @@ async fn faults_are_caught_under_every_dialect() {
             "errors.state-required",
         ),
         (
+            "issuers/example.toml",
+            Fault::PkceStrayVerifierAccepted,
+            "pkce.stray-verifier",
+        ),
+        (
             "issuers/bud-sandbox.toml",
             Fault::ExpiresInString,
             "token.cc-response-format",
@@ -385,5 +391,5 @@ fn dialect_faults_are_left_out_of_the_standard_selftest() {
     assert!(!standard.contains(&Fault::StateOptional));
     assert!(Fault::for_dialect(Dialect::Example).contains(&Fault::AtMissingTyp));
     assert!(Fault::for_dialect(Dialect::Busha).contains(&Fault::StateOptional));
-    assert_eq!(standard.len() + 3, Fault::ALL.len());
+    assert_eq!(standard.len() + 4, Fault::ALL.len());
 }

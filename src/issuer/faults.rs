@@ -178,6 +178,8 @@ faults! {
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
         "error_description carries typographic quotes and a non-ASCII dash";
+    PkceStrayVerifierAccepted => "pkce_stray_verifier_accepted", ["PKCE-08"],
+        "a code_verifier is accepted for a code issued without a challenge (PKCE downgrade; only where PKCE is optional: the example dialect)";
     RevocationAccessTokenNoop => "revocation_access_token_noop", ["REV-03"],
         "revoking an access token answers 200 and leaves it active";
     RevocationUnknownTokenError => "revocation_unknown_token_error", ["REV-04"],
@@ -217,6 +219,7 @@ impl Fault {
         match self {
             Fault::AtMissingTyp | Fault::AtLifetimeMismatch => Some(super::Dialect::Example),
             Fault::StateOptional => Some(super::Dialect::Busha),
+            Fault::PkceStrayVerifierAccepted => Some(super::Dialect::Example),
             _ => None,
         }
     }

@@ -364,6 +364,13 @@ fn check_code(
                 }
             }
         }
+    } else if verifier.is_some() && !app.fault(Fault::PkceStrayVerifierAccepted) {
+        // PKCE downgrade (RFC 9700 §4.8.2): a verifier for a code that was
+        // issued without a challenge means someone stripped the challenge.
+        return Err(OAuthError::new(
+            "invalid_request",
+            "code_verifier sent for a code issued without a code_challenge",
+        ));
     }
     if rec.used {
         // RFC 6749 §4.1.2: a replayed code means it leaked; revoke what was

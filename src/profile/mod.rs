@@ -494,9 +494,14 @@ impl Profile {
         if self.policy.refresh_requires_offline_access {
             t.insert("offline_access".into());
         }
-        if self.policy.pkce_confidential {
-            t.insert("pkce_confidential".into());
-        }
+        t.insert(
+            if self.policy.pkce_confidential {
+                "pkce_confidential"
+            } else {
+                "pkce_optional"
+            }
+            .into(),
+        );
         t.insert(
             if self.policy.state_required {
                 "state_required"

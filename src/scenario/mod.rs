@@ -39,6 +39,7 @@ pub const POLICY_TAGS: &[&str] = &[
     "loopback_port",
     "offline_access",
     "pkce_confidential",
+    "pkce_optional",
     "state_required",
     "state_optional",
 ];
