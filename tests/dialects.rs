@@ -216,6 +216,7 @@ async fn bud_profile_is_green_but_for_its_documented_refresh_token() {
         "bearer.api-client-credentials",
         "client-auth.basic-unknown-client",
         "token.cc-response-format",
+        "client-auth.basic-failure-machine",
     ] {
         assert_eq!(outcome(&r, id), Outcome::Pass, "{id}");
     }
