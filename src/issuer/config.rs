@@ -145,6 +145,26 @@ fn user(username: &str, password: &str, sub: &str, name: &str) -> UserReg {
     }
 }
 
+/// An approved client registration.
+fn registration(
+    id: &str,
+    secret: Option<&str>,
+    method: AuthMethod,
+    redirects: &[&str],
+    grants: &[&str],
+    scopes: &[&str],
+) -> ClientReg {
+    ClientReg {
+        id: id.to_string(),
+        secret: secret.map(str::to_string),
+        redirect_uris: strings(redirects),
+        grant_types: strings(grants),
+        scopes: strings(scopes),
+        auth_method: method,
+        approved: true,
+    }
+}
+
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -205,20 +225,7 @@ impl IssuerConfig {
     }
 
     fn standard(secrets: &ReferenceSecrets) -> Self {
-        let client = |id: &str,
-                      secret: Option<&str>,
-                      method: AuthMethod,
-                      redirects: &[&str],
-                      grants: &[&str],
-                      scopes: &[&str]| ClientReg {
-            id: id.to_string(),
-            secret: secret.map(str::to_string),
-            redirect_uris: strings(redirects),
-            grant_types: strings(grants),
-            scopes: strings(scopes),
-            auth_method: method,
-            approved: true,
-        };
+        let client = registration;
         let clients = vec![
             client(
                 "c1",
@@ -406,20 +413,7 @@ impl IssuerConfig {
             "read:projects",
             "write:projects",
         ];
-        let reg = |id: &str,
-                   secret: Option<&str>,
-                   method: AuthMethod,
-                   uris: &[&str],
-                   grants: &[&str],
-                   scopes: &[&str]| ClientReg {
-            id: id.to_string(),
-            secret: secret.map(str::to_string),
-            redirect_uris: strings(uris),
-            grant_types: strings(grants),
-            scopes: strings(scopes),
-            auth_method: method,
-            approved: true,
-        };
+        let reg = registration;
         let clients = vec![
             (
                 "c1",
