@@ -377,33 +377,28 @@ pub fn evaluate(
             n.is_some_and(|n| (lo..=hi).contains(&n)),
         ));
     }
-    for (k, v) in &e.includes {
-        let want = ctx.render(v)?;
-        let got = obj.and_then(|m| m.get(k));
-        let ok = got
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(want.as_str())));
-        checks.push(check(
-            format!("json `{k}` includes"),
-            format!("a list including \"{want}\""),
-            got.map(|g| g.to_string())
-                .unwrap_or_else(|| "absent".into()),
-            ok,
-        ));
-    }
-    for (k, v) in &e.excludes {
-        let want = ctx.render(v)?;
-        let got = obj.and_then(|m| m.get(k));
-        let ok = !got
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(want.as_str())));
-        checks.push(check(
-            format!("json `{k}` excludes"),
-            format!("no \"{want}\""),
-            got.map(|g| g.to_string())
-                .unwrap_or_else(|| "absent".into()),
-            ok,
-        ));
+    // A JSON array member that must (includes) or must not (excludes) hold a value.
+    let listed = [(&e.includes, true), (&e.excludes, false)];
+    for (members, wanted) in listed {
+        for (k, v) in members {
+            let want = ctx.render(v)?;
+            let got = obj.and_then(|m| m.get(k));
+            let holds = got
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(want.as_str())));
+            let (what, expected) = if wanted {
+                ("includes", format!("a list including \"{want}\""))
+            } else {
+                ("excludes", format!("no \"{want}\""))
+            };
+            checks.push(check(
+                format!("json `{k}` {what}"),
+                expected,
+                got.map(|g| g.to_string())
+                    .unwrap_or_else(|| "absent".into()),
+                holds == wanted,
+            ));
+        }
     }
     if e.public_keys_only {
         let actual = match obj {
