@@ -1,6 +1,6 @@
 //! Invariant checks for every parser of the pure core, shared by the fuzz
 //! targets (`fuzz/fuzz_targets/<target>.rs`), the regression test that
-//! replays `fuzz/regressions/` and `fuzz/seeds/` (`tests/fuzz_regressions.rs`)
+//! replays `fuzz/regressions/` and `fuzz/seeds/` (`tests/integration/fuzz_regressions.rs`)
 //! and the property tests below.
 //!
 //! Each `check_<target>(data)` feeds arbitrary bytes to one parser and panics

@@ -4,7 +4,7 @@
 //! `Baseline::from_report` writes.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_baseline`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

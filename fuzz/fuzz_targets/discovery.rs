@@ -3,7 +3,7 @@
 //! Discovery document: `protocol::discovery::Metadata::parse`.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_discovery`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! Form encoding: `protocol::form::Params` decode / encode.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_form`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! HTML form extraction: `protocol::html::parse_page`.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_html_form`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! JWKS inspection: `protocol::jwt::leaked_private_members`.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_jwks`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! JWT / compact JWS: `protocol::jwt::Jws::parse`.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_jwt`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! Profile file: `profile::load_str` with an `Env` overlay read from `# env NAME=value` comment lines.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_profile_file`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! Redaction: `report::redact::Redactor` (`redact` and `exchange`).
 //!
 //! The invariants live in `grantcheck::fuzzing::check_redact`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! Scenario file: `scenario::load_str` (with its diagnostics and a TOML re-serialisation round trip).
 //!
 //! The invariants live in `grantcheck::fuzzing::check_scenario_file`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

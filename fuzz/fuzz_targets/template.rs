@@ -3,7 +3,7 @@
 //! Scenario templates: `scenario::template::Template::parse` and filters.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_template`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

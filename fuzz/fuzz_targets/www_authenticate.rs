@@ -3,7 +3,7 @@
 //! `WWW-Authenticate` challenges: `protocol::www_authenticate::parse`.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_www_authenticate`, shared with the
-//! regression test `tests/fuzz_regressions.rs` and the property tests.
+//! regression test `tests/integration/fuzz_regressions.rs` and the property tests.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -1,8 +1,7 @@
 //! The command line: `run`, `list`, `explain`, `issuer`.
 //!
-//! Exit codes are part of the interface and stable (README, "Exit codes"):
-//! 0 nothing failed, 1 a check failed, 2 bad usage / scenario / profile,
-//! 3 the harness could not run (issuer unreachable, login impossible, no check run).
+//! Exit codes are part of the interface and stable (README, "Exit codes");
+//! their one table is `report::verdict`, which also decides them for a run.
 
 mod explain;
 mod list;
@@ -13,10 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FAILED: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
-pub const EXIT_HARNESS: u8 = 3;
+pub use crate::report::verdict::{EXIT_FAILED, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
 
 #[derive(Parser, Debug)]
 #[command(name = "grantcheck", version, about = "Conformance tests for OAuth 2.0 / OpenID Connect issuers, with evidence", long_about = None)]

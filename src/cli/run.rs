@@ -4,7 +4,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{Failure, EXIT_FAILED, EXIT_HARNESS, EXIT_OK};
+use super::Failure;
+use crate::report::Verdict;
 use crate::http::Http;
 use crate::issuer;
 use crate::profile::{self, Env, ProfileError};
@@ -350,18 +351,13 @@ pub fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
 
 /// 1 when a check failed; else 3 when the harness could not run a case or
 /// no check ran at all; else 0.
+/// The run's exit code: its one verdict's (`report::verdict`).
 pub fn exit_code(r: &RunReport) -> u8 {
-    // Cases a baseline accepts stay visible but do not count.
-    if r.counted(Outcome::Fail) > 0 {
-        EXIT_FAILED
-    } else if r.counted(Outcome::Error) > 0 {
-        EXIT_HARNESS
-    } else if r.summary.checks == 0 {
-        eprintln!("error: no check was executed (every selected case was skipped)");
-        EXIT_HARNESS
-    } else {
-        EXIT_OK
+    let v = Verdict::of(r);
+    if v == Verdict::NothingChecked {
+        eprintln!("error: {}", crate::report::verdict::headline(r));
     }
+    v.exit_code()
 }
 
 #[cfg(test)]

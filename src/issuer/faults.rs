@@ -213,7 +213,7 @@ faults! {
 impl Fault {
     /// The dialect a fault needs to be observable: JWT access token faults
     /// change nothing where access tokens are opaque. `None`: every dialect.
-    /// The standard self-test leaves the others out; tests/dialects.rs
+    /// The standard self-test leaves the others out; tests/integration/seed_emulation.rs
     /// checks them under their dialect.
     pub fn dialect(&self) -> Option<super::Dialect> {
         match self {

@@ -182,6 +182,14 @@ fn dur(ms: u64) -> String {
     }
 }
 
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -189,43 +197,18 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn header(out: &mut String, report: &RunReport) {
     let s = &report.summary;
     let t = &report.target;
-    let (fail, error, warn) = (
-        report.counted(Outcome::Fail),
-        report.counted(Outcome::Error),
-        report.counted(Outcome::Warn),
-    );
     let known = report.cases.iter().filter(|c| is_known(c)).count();
-    let (verdict_class, mut verdict) = if fail > 0 {
-        ("fail", format!("{} failed", plural(fail, "case", "cases")))
-    } else if error > 0 {
-        (
-            "error",
-            format!(
-                "{} could not be run to a verdict",
-                plural(error, "case", "cases")
-            ),
-        )
-    } else if warn > 0 {
-        (
-            "warn",
-            format!(
-                "No failure; {} with a warning",
-                plural(warn, "case", "cases")
-            ),
-        )
-    } else if s.total == 0 {
-        ("skip", "No case ran".to_string())
-    } else {
-        ("pass", "Nothing failed".to_string())
-    };
-    if known > 0 {
-        let _ = write!(verdict, " ({known} known)");
-    }
+    // The run's one verdict: the same sentence as the exit code's.
+    let v = super::verdict::Verdict::of(report);
+    let verdict_class = v.tone().as_str();
+    let verdict = capitalise(&super::verdict::headline(report));
     let _ = write!(
         out,
         "<header class=\"top\">\n<div class=\"title-row\"><h1>grantcheck report <span class=\"version\">{}</span></h1>\
-         <p class=\"verdict o-{verdict_class}\">{}</p></div>\n<dl class=\"meta\">\n",
+         <p class=\"verdict o-{verdict_class}\" data-verdict=\"{}\" data-exit-code=\"{}\">{}</p></div>\n<dl class=\"meta\">\n",
         esc(&report.tool_version),
+        v.as_str(),
+        v.exit_code(),
         esc(&verdict)
     );
     let _ = writeln!(
@@ -447,6 +430,9 @@ fn case(out: &mut String, report: &RunReport, index: usize, c: &CaseResult, open
         fact("Baseline", format!("known deviation: {}", esc(k)));
     }
     fact("Requirements", list(&c.covers));
+    if !c.not_covered.is_empty() {
+        fact("Not checked", list(&c.not_covered) + " (their steps did not run)");
+    }
     fact("Spec", list(&c.spec));
     fact(
         "Scenario",
@@ -497,8 +483,11 @@ fn step(out: &mut String, s: &StepResult) {
         "<li class=\"step o-{}\"><div class=\"step-head\">{}<strong class=\"name\">{}</strong>\
          <span class=\"tag\">{}</span><span class=\"tag\">{}</span></div>\n\
          <p class=\"summary mono\">{}</p>\n",
-        s.outcome.as_str(),
-        badge(s.outcome),
+        if s.not_run.is_some() { "skip not-run" } else { s.outcome.as_str() },
+        match s.not_run {
+            Some(_) => "<span class=\"badge o-skip\">NOT RUN</span>".to_string(),
+            None => badge(s.outcome),
+        },
         esc(&s.name),
         esc(&s.action),
         esc(&s.level),
@@ -879,6 +868,7 @@ mod tests {
             area: area.into(),
             level: "must".into(),
             covers: vec!["CODE-01".into()],
+            not_covered: vec![],
             spec: vec!["RFC6749 4.1.2".into()],
             tags: vec![],
             outcome,
@@ -950,6 +940,7 @@ mod tests {
             ],
             error: Some(h.clone()),
             exchanges: vec![ex],
+            not_run: Some(h.clone()),
         };
         let mut c = case("code.reuse", Outcome::Fail, "code");
         c.id = format!("code.reuse[{h}]");

@@ -2,7 +2,7 @@
 //! Jenkins, GitLab, GitHub test-report actions.
 //!
 //! The output validates against the Jenkins xUnit plugin's `junit-10.xsd`
-//! (the schema tests/report_formats.rs checks it with), which is the
+//! (the schema tests/integration/report_formats.rs checks it with), which is the
 //! strictest of the JUnit dialects importers accept. Hence:
 //!
 //! - **One `<testsuite>` per area** (`code`, `pkce`, ...), in the order the
@@ -70,6 +70,12 @@ pub fn render(report: &RunReport) -> String {
             cases.iter().map(|c| c.duration_ms).sum(),
         ));
         suite.add_property(Property::new("grantcheck.version", &report.tool_version));
+        let v = super::verdict::Verdict::of(report);
+        suite.add_property(Property::new("grantcheck.verdict", v.as_str()));
+        suite.add_property(Property::new(
+            "grantcheck.exit_code",
+            v.exit_code().to_string(),
+        ));
         suite.add_property(Property::new("grantcheck.profile", &report.target.profile));
         suite.add_property(Property::new("grantcheck.issuer", &report.target.issuer));
         if !report.target.faults.is_empty() {
@@ -218,7 +224,7 @@ fn step(out: &mut String, s: &StepResult) {
     let _ = writeln!(
         out,
         "\n{} step `{}` ({}, {}): {}",
-        s.outcome.as_str().to_uppercase(),
+        s.label(),
         s.name,
         s.action,
         s.level,
@@ -362,6 +368,7 @@ pub(crate) mod fixture {
             checks,
             error: None,
             exchanges,
+            not_run: None,
         }
     }
 
@@ -388,6 +395,7 @@ pub(crate) mod fixture {
             area,
             level: "must".into(),
             covers: covers.iter().map(|s| s.to_string()).collect(),
+            not_covered: vec![],
             spec: vec!["RFC6749 4.1.2".into(), "OAuth2.1 4.1.3".into()],
             tags: vec![],
             outcome,

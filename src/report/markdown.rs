@@ -1,7 +1,7 @@
 //! The Markdown summary, for `$GITHUB_STEP_SUMMARY` and pull-request
 //! comments: short, findings first.
 //!
-//! - A heading with the verdict (the exit code's: failed, errors, passed),
+//! - A heading with the run's one verdict (`report::verdict::headline`),
 //!   a line naming the target (profile, issuer, reference faults), and a
 //!   table of totals.
 //! - Then failures, errors and warnings, each case in two or three lines:
@@ -30,14 +30,11 @@ const REASON_MAX: usize = 300;
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let t = &report.target;
-    let verdict = if report.counted(Outcome::Fail) > 0 {
-        "failed"
-    } else if report.counted(Outcome::Error) > 0 {
-        "could not decide every case"
-    } else {
-        "passed"
-    };
-    let _ = writeln!(out, "## grantcheck {verdict}\n");
+    let _ = writeln!(
+        out,
+        "## grantcheck {}\n",
+        escape(&super::verdict::headline(report))
+    );
     let mut target = format!("Profile {} · issuer {}", code(&t.profile), code(&t.issuer));
     if t.reference {
         target.push_str(" (embedded reference issuer");
@@ -246,7 +243,7 @@ mod tests {
     fn summary_lists_findings_first_and_folds_skips() {
         let md = render(&fixture::report());
         let lines: Vec<&str> = md.lines().collect();
-        assert_eq!(lines[0], "## grantcheck failed");
+        assert_eq!(lines[0], "## grantcheck 1 case failed");
         assert_eq!(
             lines[2],
             "Profile `reference` · issuer `http://127.0.0.1:4444` (embedded reference issuer, \
@@ -312,10 +309,10 @@ mod tests {
     fn verdict_follows_the_exit_code() {
         let mut r = fixture::report();
         r.cases.retain(|c| c.outcome != Outcome::Fail);
-        assert!(render(&r).starts_with("## grantcheck could not decide every case\n"));
+        assert!(render(&r).starts_with("## grantcheck 1 case could not be run to a verdict\n"));
         r.cases.retain(|c| c.outcome != Outcome::Error);
         let md = render(&r);
-        assert!(md.starts_with("## grantcheck passed\n"));
+        assert!(md.starts_with("## grantcheck passed; 1 case with a warning\n"), "{md}");
         assert!(!md.contains("### Failures"));
     }
 
@@ -332,7 +329,7 @@ mod tests {
             }],
         });
         let md = render(&r);
-        assert!(md.starts_with("## grantcheck could not decide every case\n"));
+        assert!(md.starts_with("## grantcheck 1 case could not be run to a verdict (1 known)\n"));
         assert!(!md.contains("### Failures"));
         assert!(
             md.contains("| pass | fail | warn | skip | error | known | cases | checks | time |")

@@ -13,8 +13,10 @@ pub mod replay;
 pub mod sarif;
 #[cfg(feature = "runtime")]
 pub mod terminal;
+pub mod verdict;
 
 pub use model::*;
+pub use verdict::Verdict;
 
 /// A body on one line (whitespace folded), cut after `limit` characters with
 /// its full size noted: how the text renderers show evidence bodies.

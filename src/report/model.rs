@@ -1,10 +1,11 @@
 //! The result model: what a run found, with its evidence. Every renderer
-//! (terminal, JSON, and later JUnit, SARIF, Markdown, HTML) reads only this,
-//! and everything in it is already redacted.
+//! (terminal, JSON, JUnit, SARIF, Markdown, HTML) reads only this, and
+//! everything in it is already redacted. The run's verdict is derived from
+//! it in one place, `report::verdict`.
 
 use serde::{Deserialize, Serialize};
 
-/// The five outcomes of design.md, never confused. Ordered by severity so the
+/// The five outcomes, never confused (ARCHITECTURE.md, "Verdicts"). Ordered by severity so the
 /// worst of several is `max()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -121,6 +122,20 @@ pub struct StepResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub exchanges: Vec<Exchange>,
+    /// Why this step was not run (`step `second` failed`): it is listed, with
+    /// outcome `skip`, so that no format hides what a case never checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
+}
+
+impl StepResult {
+    /// `NOT RUN`, or the outcome's label (`FAIL`).
+    pub fn label(&self) -> &'static str {
+        match self.not_run {
+            Some(_) => "NOT RUN",
+            None => self.outcome.label(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -133,7 +148,12 @@ pub struct CaseResult {
     pub title: String,
     pub area: String,
     pub level: String,
+    /// Requirement ids this case checked. An id that only steps which did
+    /// not run would check is in `not_covered` instead.
     pub covers: Vec<String>,
+    /// Ids the case would have checked, had the steps for them run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_covered: Vec<String>,
     pub spec: Vec<String>,
     pub tags: Vec<String>,
     pub outcome: Outcome,
@@ -248,6 +268,7 @@ pub(crate) mod fixtures {
             area: "x".into(),
             level: "must".into(),
             covers: covers.iter().map(|s| s.to_string()).collect(),
+            not_covered: vec![],
             spec: vec![],
             tags: vec![],
             outcome,

@@ -1,7 +1,7 @@
 //! The SARIF 2.1.0 report, for code-scanning dashboards (GitHub code
 //! scanning, GitLab, the VS Code SARIF viewer). Small serde structs of our
 //! own instead of serde-sarif, whose build-time code generation is heavy;
-//! tests/report_formats.rs validates the output against the official schema.
+//! tests/integration/report_formats.rs validates the output against the official schema.
 //!
 //! - **Rules**: one per requirement id that any case of the report covers,
 //!   in the order of docs/requirements.md. From the catalogue: `name` (the
@@ -43,6 +43,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::model::{CaseResult, Outcome, RunReport, Summary};
+use super::verdict::Verdict;
 use crate::requirements;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -135,8 +136,16 @@ struct AutomationDetails {
 #[serde(rename_all = "camelCase")]
 struct Invocation {
     execution_successful: bool,
+    exit_code: u8,
+    properties: InvocationProperties,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct InvocationProperties {
+    verdict: Verdict,
+    headline: String,
 }
 
 #[derive(Serialize)]
@@ -226,6 +235,7 @@ struct RunProperties {
 }
 
 fn build(report: &RunReport) -> Log {
+    let verdict = Verdict::of(report);
     let rules = rules(report);
     let index: BTreeMap<&str, usize> = rules
         .iter()
@@ -302,10 +312,16 @@ fn build(report: &RunReport) -> Log {
                 id: format!("grantcheck/{}/", report.target.profile),
             },
             invocations: vec![Invocation {
-                execution_successful: report
-                    .cases
-                    .iter()
-                    .all(|c| c.outcome != Outcome::Error || c.known.is_some()),
+                // SARIF's "the tool ran to completion": false when a case
+                // has no verdict or nothing was checked; findings do not
+                // make it false.
+                execution_successful: report.counted(Outcome::Error) == 0
+                    && verdict != Verdict::NothingChecked,
+                exit_code: verdict.exit_code(),
+                properties: InvocationProperties {
+                    verdict,
+                    headline: super::verdict::headline(report),
+                },
                 tool_execution_notifications: notifications,
             }],
             results,

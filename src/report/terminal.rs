@@ -34,6 +34,11 @@ impl Paint {
         }
     }
     pub(crate) fn outcome(&self, o: Outcome) -> String {
+        // Padded to the longest label so ids line up.
+        self.paint(o, &format!("{:<5}", o.label()))
+    }
+    /// `s` in the colour of outcome `o`.
+    pub(crate) fn paint(&self, o: Outcome, s: &str) -> String {
         let color = match o {
             Outcome::Pass => AnsiColor::Green,
             Outcome::Fail => AnsiColor::Red,
@@ -41,9 +46,7 @@ impl Paint {
             Outcome::Skip => AnsiColor::Cyan,
             Outcome::Error => AnsiColor::Magenta,
         };
-        // Padded to the longest label so ids line up.
-        let label = format!("{:<5}", o.label());
-        self.wrap(Style::new().fg_color(Some(color.into())).bold(), &label)
+        self.wrap(Style::new().fg_color(Some(color.into())).bold(), s)
     }
     pub(crate) fn dim(&self, s: &str) -> String {
         self.wrap(Style::new().dimmed(), s)
@@ -138,9 +141,16 @@ pub fn render(report: &RunReport, opts: Options) -> String {
         }
     }
     let s = &report.summary;
+    let v = super::verdict::Verdict::of(report);
     let _ = writeln!(
         out,
-        "\n{} {} cases: {} pass, {} fail{}, {} warn, {} skip, {} error · {} checks · {:.1}s",
+        "\n{} {}",
+        p.paint(v.tone(), "Verdict:"),
+        super::verdict::headline(report)
+    );
+    let _ = writeln!(
+        out,
+        "{} {} cases: {} pass, {} fail{}, {} warn, {} skip, {} error · {} checks · {:.1}s",
         p.bold("Summary:"),
         s.total,
         s.pass,
@@ -180,6 +190,9 @@ fn detail(out: &mut String, c: &CaseResult, p: &Paint, evidence: bool) {
         c.title
     );
     let mut meta = vec![format!("covers {}", c.covers.join(", "))];
+    if !c.not_covered.is_empty() {
+        meta.push(format!("not checked {}", c.not_covered.join(", ")));
+    }
     if !c.spec.is_empty() {
         meta.push(format!("spec {}", c.spec.join(", ")));
     }
@@ -205,7 +218,10 @@ fn step_line(out: &mut String, s: &StepResult, p: &Paint) {
     let _ = writeln!(
         out,
         "  {} step `{}` ({}): {}",
-        p.outcome(s.outcome),
+        match s.not_run {
+            Some(_) => p.dim(s.label()),
+            None => p.outcome(s.outcome),
+        },
         s.name,
         s.level,
         s.summary

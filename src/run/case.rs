@@ -74,6 +74,7 @@ pub fn shell(
         area: scenario.area.clone(),
         level: scenario.level.as_str().into(),
         covers,
+        not_covered: Vec::new(),
         spec: scenario.def.spec.clone(),
         tags: scenario.def.tags.clone(),
         outcome,
@@ -95,100 +96,139 @@ pub async fn run_case(
     let mut ctx = CaseContext::new(target, case);
     let mut redactor = base.clone();
     let mut steps: Vec<StepResult> = Vec::new();
-    let mut reason: Option<String> = None;
-    for (i, step) in scenario.def.steps.iter().enumerate() {
-        let step = step.get_ref();
-        let name = step
-            .name
-            .as_ref()
-            .map(|n| n.get_ref().clone())
-            .unwrap_or_else(|| format!("step{}", i + 1));
+    // The step that failed or broke: later steps lose their premise and are
+    // listed as not run, because of it.
+    let mut stopped_by: Option<String> = None;
+    for (i, def) in scenario.def.steps.iter().enumerate() {
+        let step = def.get_ref();
+        let name = step_name(step, i);
         let level = step_level(step, scenario, target);
-        let missing = scenario
-            .step_requires
-            .get(i)
-            .into_iter()
-            .flatten()
-            .find_map(|cap| {
-                target
-                    .offers(cap)
-                    .err()
-                    .map(|why| format!("requires {cap}: {why}"))
-            });
-        if let Some(why) = missing {
-            steps.push(StepResult {
+        let result = if let Some(failed) = &stopped_by {
+            not_run(step, name, level, format!("step `{failed}` failed"))
+        } else if let Some(why) = missing_capability(scenario, i, target) {
+            let mut r = not_run(step, name, level, String::new());
+            r.summary = format!("skipped ({why})");
+            r.not_run = None;
+            r
+        } else {
+            run_step(step, name, level, &mut ctx, target, &mut redactor).await
+        };
+        if stopped_by.is_none() && matches!(result.outcome, Outcome::Fail | Outcome::Error) {
+            stopped_by = Some(result.name.clone());
+        }
+        steps.push(result);
+    }
+    let mut result = finish(scenario, case, steps, &redactor);
+    result.duration_ms = start.elapsed().as_millis() as u64;
+    result
+}
+
+fn step_name(step: &StepDef, index: usize) -> String {
+    step.name
+        .as_ref()
+        .map(|n| n.get_ref().clone())
+        .unwrap_or_else(|| format!("step{}", index + 1))
+}
+
+/// Why an `if_offered` step cannot run against this target, if it cannot.
+fn missing_capability(scenario: &Scenario, index: usize, target: &Target) -> Option<String> {
+    scenario
+        .step_requires
+        .get(index)
+        .into_iter()
+        .flatten()
+        .find_map(|cap| {
+            target
+                .offers(cap)
+                .err()
+                .map(|why| format!("requires {cap}: {why}"))
+        })
+}
+
+/// A step that was not sent: outcome `skip`, no checks, the reason kept.
+fn not_run(step: &StepDef, name: String, level: Level, why: String) -> StepResult {
+    StepResult {
+        name,
+        action: action_name(step).into(),
+        level: level.as_str().into(),
+        outcome: Outcome::Skip,
+        summary: format!("because {why}"),
+        checks: Vec::new(),
+        error: None,
+        exchanges: Vec::new(),
+        not_run: Some(why),
+    }
+}
+
+/// Sends one step and weighs its expectations at `level`.
+async fn run_step(
+    step: &StepDef,
+    name: String,
+    level: Level,
+    ctx: &mut CaseContext<'_>,
+    target: &Target,
+    redactor: &mut Redactor,
+) -> StepResult {
+    let mut out = match exec::execute(step, ctx).await {
+        Ok(out) => out,
+        Err(e) => {
+            for ex in &e.exchanges {
+                learn(redactor, ex);
+            }
+            return StepResult {
                 name,
                 action: action_name(step).into(),
                 level: level.as_str().into(),
-                outcome: Outcome::Skip,
-                summary: format!("skipped ({why})"),
+                outcome: Outcome::Error,
+                summary: format!("could not run: {}", e.message),
                 checks: Vec::new(),
-                error: None,
-                exchanges: Vec::new(),
-            });
-            continue;
+                error: Some(e.message),
+                exchanges: e.exchanges,
+                not_run: None,
+            };
         }
-        let result = match exec::execute(step, &mut ctx).await {
-            Err(e) => {
-                for ex in &e.exchanges {
-                    learn(&mut redactor, ex);
-                }
-                StepResult {
-                    name: name.clone(),
-                    action: action_name(step).into(),
-                    level: level.as_str().into(),
-                    outcome: Outcome::Error,
-                    summary: format!("could not run: {}", e.message),
-                    checks: Vec::new(),
-                    error: Some(e.message),
-                    exchanges: e.exchanges,
-                }
-            }
-            Ok(mut out) => {
-                let wants_keys =
-                    step.expect.id_token.is_some() || step.expect.access_token_jwt.is_some();
-                let keys = match wants_keys {
-                    true => Some(fetch_jwks(target, &mut out.exchanges).await),
-                    false => None,
-                };
-                for ex in &out.exchanges {
-                    learn(&mut redactor, ex);
-                }
-                let (checks, error) =
-                    match expect::evaluate(&step.expect, &out, &mut ctx, keys.as_ref()) {
-                        Ok(c) => (c, None),
-                        Err(e) => (Vec::new(), Some(e)),
-                    };
-                let outcome = if error.is_some() {
-                    Outcome::Error
-                } else if checks.iter().all(|c| c.passed) {
-                    Outcome::Pass
-                } else {
-                    outcome_for(level)
-                };
-                ctx.steps.insert(name.clone(), out.values);
-                StepResult {
-                    name: name.clone(),
-                    action: out.action.into(),
-                    level: level.as_str().into(),
-                    outcome,
-                    summary: out.summary,
-                    checks,
-                    error,
-                    exchanges: out.exchanges,
-                }
-            }
-        };
-        let outcome = result.outcome;
-        if outcome != Outcome::Pass && reason.is_none() {
-            reason = Some(step_reason(&result));
-        }
-        steps.push(result);
-        // A failed or broken step leaves later steps without their premise.
-        if matches!(outcome, Outcome::Fail | Outcome::Error) {
-            break;
-        }
+    };
+    let wants_keys = step.expect.id_token.is_some() || step.expect.access_token_jwt.is_some();
+    let keys = match wants_keys {
+        true => Some(fetch_jwks(target, &mut out.exchanges).await),
+        false => None,
+    };
+    for ex in &out.exchanges {
+        learn(redactor, ex);
     }
+    let (checks, error) = match expect::evaluate(&step.expect, &out, ctx, keys.as_ref()) {
+        Ok(c) => (c, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let outcome = if error.is_some() {
+        Outcome::Error
+    } else if checks.iter().all(|c| c.passed) {
+        Outcome::Pass
+    } else {
+        outcome_for(level)
+    };
+    ctx.steps.insert(name.clone(), out.values);
+    StepResult {
+        name,
+        action: out.action.into(),
+        level: level.as_str().into(),
+        outcome,
+        summary: out.summary,
+        checks,
+        error,
+        exchanges: out.exchanges,
+        not_run: None,
+    }
+}
+
+/// The case's result from its steps: the worst outcome, the first reason,
+/// the ids it really checked, everything redacted.
+fn finish(
+    scenario: &Scenario,
+    case: Option<&CaseDef>,
+    steps: Vec<StepResult>,
+    redactor: &Redactor,
+) -> CaseResult {
     // A skipped `if_offered` step neither passes nor fails the case.
     let outcome = steps
         .iter()
@@ -196,20 +236,45 @@ pub async fn run_case(
         .filter(|o| *o != Outcome::Skip)
         .max()
         .unwrap_or(Outcome::Error);
-    let mut result = shell(scenario, case, outcome, reason);
-    if let Some(r) = &mut result.reason {
-        *r = redactor.redact(r);
-    }
-    result.steps = steps
-        .into_iter()
-        .map(|s| redact_step(&redactor, s))
-        .collect();
-    result.duration_ms = start.elapsed().as_millis() as u64;
+    let reason = steps
+        .iter()
+        .find(|s| s.outcome != Outcome::Pass && s.not_run.is_none())
+        .map(step_reason);
+    let mut result = shell(scenario, case, outcome, reason.map(|r| redactor.redact(&r)));
+    let (covers, not_covered) = claimed(scenario, std::mem::take(&mut result.covers), &steps);
+    result.covers = covers;
+    result.not_covered = not_covered;
+    result.steps = steps.into_iter().map(|s| redact_step(redactor, s)).collect();
     if result.steps.iter().all(|s| s.checks.is_empty()) && result.outcome == Outcome::Pass {
         result.outcome = Outcome::Error;
         result.reason = Some("the case evaluated no expectation".into());
     }
     result
+}
+
+/// Splits a case's ids into those it checked and those it did not. An id a
+/// step declares (`covers` on the step) is claimed only when that step ran
+/// and evaluated something; ids no step declares belong to the whole case.
+fn claimed(
+    scenario: &Scenario,
+    ids: Vec<String>,
+    steps: &[StepResult],
+) -> (Vec<String>, Vec<String>) {
+    let mut named = std::collections::BTreeSet::new();
+    let mut ran = std::collections::BTreeSet::new();
+    for (def, result) in scenario.def.steps.iter().zip(steps) {
+        let checked = result.not_run.is_none()
+            && result.outcome != Outcome::Skip
+            && !result.checks.is_empty();
+        for id in &def.get_ref().covers {
+            named.insert(id.get_ref().as_str());
+            if checked {
+                ran.insert(id.get_ref().as_str());
+            }
+        }
+    }
+    ids.into_iter()
+        .partition(|id| !named.contains(id.as_str()) || ran.contains(id.as_str()))
 }
 
 fn action_name(step: &StepDef) -> &'static str {

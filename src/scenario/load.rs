@@ -313,6 +313,7 @@ impl Validator<'_> {
                 }
             }
         }
+        self.step_covers_listed(&def);
         let level = def
             .level
             .as_ref()
@@ -327,6 +328,26 @@ impl Validator<'_> {
             case_requires,
             step_requires,
             def,
+        }
+    }
+
+    /// A step's `covers` narrows the scenario's: each id must be listed there
+    /// (or in a case's), so the coverage table stays the scenario's.
+    fn step_covers_listed(&mut self, def: &ScenarioFile) {
+        let mut listed: BTreeSet<&str> = def.covers.iter().map(|c| c.get_ref().as_str()).collect();
+        for c in &def.cases {
+            listed.extend(c.get_ref().covers.iter().map(String::as_str));
+        }
+        for step in &def.steps {
+            for id in &step.get_ref().covers {
+                if !listed.contains(id.get_ref().as_str()) {
+                    self.err(
+                        id.span(),
+                        format!("step covers `{}`, which the scenario does not list", id.get_ref()),
+                        Some("add it to the scenario's `covers` too".into()),
+                    );
+                }
+            }
         }
     }
 
@@ -391,6 +412,9 @@ impl Validator<'_> {
                         .into(),
                 ),
             );
+        }
+        for id in &s.covers {
+            self.requirement_id(id.get_ref(), id.span());
         }
         for tag in s.levels.keys() {
             if !POLICY_TAGS.contains(&tag.as_str()) {

@@ -84,6 +84,10 @@ pub struct StepDef {
     pub levels: BTreeMap<String, Level>,
     /// Why this step is there, for `explain` and reports.
     pub note: Option<String>,
+    /// Requirement ids (of the scenario's `covers`) that only this step
+    /// checks: a case claims them only when the step ran.
+    #[serde(default)]
+    pub covers: Vec<Text>,
     /// Run this step only if the issuer offers what it needs (an
     /// introspection endpoint, ...); otherwise it is skipped and the case
     /// goes on. Without it, what a step needs is the whole scenario's

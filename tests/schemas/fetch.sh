@@ -1,5 +1,5 @@
 #!/bin/sh
-# Downloads the schemas tests/report_formats.rs validates the reports against.
+# Downloads the schemas tests/integration/report_formats.rs validates the reports against.
 # Both come from package registries, pinned by SHA-256, and are never
 # committed (tests/schemas/.gitignore). Run it once before `cargo test`;
 # it does nothing when the files are already here (`--force` fetches again).

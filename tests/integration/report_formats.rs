@@ -9,7 +9,7 @@
 //! The schemas come from package registries: run `tests/schemas/fetch.sh`
 //! once (and install `xmllint`, Debian package libxml2-utils).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

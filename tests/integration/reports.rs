@@ -3,7 +3,7 @@
 //! rendering (a property test over random secrets), and a baseline hides
 //! exactly its case.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -58,7 +57,7 @@ pub fn stable() -> insta::Settings {
 /// access tokens (opt:jwt-at), refresh tokens from client_credentials (Bud's
 /// documented deviation), a resource API in the profile, `state` required
 /// (Busha), a registered but unapproved client d1. The dialect
-/// emulations run those scenarios (tests/dialects.rs).
+/// emulations run those scenarios (tests/integration/seed_emulation.rs).
 #[allow(dead_code)]
 pub fn optional_feature_skip(reason: Option<&str>) -> bool {
     let r = reason.unwrap_or("");

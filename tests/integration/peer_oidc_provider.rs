@@ -8,7 +8,7 @@
 //! Set GRANTCHECK_SKIP_PEERS=1 to leave the peers out explicitly; the test
 //! then says so on stderr.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::Command;

@@ -11,7 +11,7 @@
 //! (the test then says so on stderr and keeps its other checks). The page and
 //! the screenshot are left in `target/tmp/html_report/`.
 
-mod common;
+use crate::common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -33,7 +33,7 @@ fn default_run_passes_and_exits_0() {
     assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
     // The 6 skips are options the standard reference does not have (JWT
     // access tokens, refresh tokens from client_credentials): the dialect
-    // emulations run them (tests/dialects.rs).
+    // emulations run them (tests/integration/seed_emulation.rs).
     assert!(out.contains("0 fail, 0 warn, 6 skip, 0 error"), "{out}");
 }
 

@@ -4,7 +4,7 @@
 //! it declares. The matrix itself is a snapshot, so a change in what catches
 //! what shows up in review (and removing a fault changes it).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use grantcheck::selftest::{self, render};
 async fn every_fault_is_caught_and_every_case_kills_one() {
     let scenarios = Arc::new(common::suites());
     let plan = run::select(&scenarios, &Selection::default()).expect("the suites select");
-    // Faults only observable under another dialect are tests/dialects.rs's.
+    // Faults only observable under another dialect are tests/integration/seed_emulation.rs's.
     let faults = Fault::for_dialect(Dialect::Standard);
     let m = selftest::run(
         scenarios,
@@ -35,7 +35,7 @@ async fn every_fault_is_caught_and_every_case_kills_one() {
     assert_eq!(m.faults.len(), faults.len());
     // Everything passes but the cases of options the standard reference
     // lacks (JWT access tokens, refresh from client_credentials), which the
-    // dialect emulations check (tests/dialects.rs).
+    // dialect emulations check (tests/integration/seed_emulation.rs).
     assert_eq!(m.baseline.pass + m.baseline.skipped.len(), m.baseline.total);
     for n in &m.baseline.skipped {
         assert!(

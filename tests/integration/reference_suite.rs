@@ -2,7 +2,7 @@
 //! case passes, the required requirement ids are covered, and the reports
 //! are snapshot-checked.
 
-mod common;
+use crate::common;
 
 use grantcheck::report::{json, terminal, Outcome};
 

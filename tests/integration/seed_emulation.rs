@@ -6,7 +6,7 @@
 //! still bite through the dialect (envelope, X-Client-Id, JWT access
 //! tokens, other paths).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,0 +1,19 @@
+//! The integration tests, as modules of one test binary: the crate is linked
+//! once for all of them instead of once per file (ARCHITECTURE.md, "Tests").
+
+// Helpers some modules use and others do not.
+#[allow(dead_code)]
+mod common;
+
+mod cli;
+mod dialect_wiremock;
+mod fuzz_regressions;
+mod hostile;
+mod html_report;
+mod peer_oidc_provider;
+mod reference_suite;
+mod report_formats;
+mod reports;
+mod seed_emulation;
+mod selftest;
+mod verdicts;
