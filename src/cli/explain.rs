@@ -86,8 +86,9 @@ pub fn render(s: &crate::scenario::Scenario) -> String {
         if let Some(n) = &st.note {
             o.push_str(&format!("     why: {n}\n"));
         }
-        for e in expectations(&st.expect) {
-            o.push_str(&format!("     expect {e}\n"));
+        // The runner's own list: every assertion, both forms.
+        for e in s.expectations.get(i).into_iter().flatten() {
+            o.push_str(&format!("     expect {}\n", e.describe()));
         }
     }
     o
@@ -223,86 +224,39 @@ fn action(st: &StepDef) -> String {
     String::new()
 }
 
-fn expectations(e: &ExpectDef) -> Vec<String> {
-    let mut v = Vec::new();
-    if let Some(c) = &e.callback {
-        v.push(match c.get_ref() {
-            CallbackKind::Code => "a redirect to the redirect URI with a code".to_string(),
-            CallbackKind::Error => "an error redirect to the redirect URI".to_string(),
-            CallbackKind::NoRedirect => {
-                "no redirect at all (an error page on the issuer)".to_string()
-            }
-        });
-    }
-    if let Some(s) = &e.status {
-        v.push(format!("status {}", join(s.get_ref().as_slice())));
-    }
-    if let Some(er) = &e.error {
-        v.push(format!("error {}", join(er.get_ref().as_slice())));
-    }
-    for f in &e.present {
-        v.push(format!("`{}` present", f.get_ref()));
-    }
-    for f in &e.absent {
-        v.push(format!("`{}` absent", f.get_ref()));
-    }
-    for (k, x) in &e.json {
-        v.push(format!("`{k}` = {}", x.get_ref()));
-    }
-    for (k, x) in &e.params {
-        v.push(format!("parameter `{k}` = {}", x.get_ref()));
-    }
-    for (k, x) in &e.differs {
-        v.push(format!("`{k}` different from {}", x.get_ref()));
-    }
-    for (k, x) in &e.header_contains {
-        v.push(format!("header {k} containing \"{}\"", x.get_ref()));
-    }
-    for k in &e.header_absent {
-        v.push(format!("no header {}", k.get_ref()));
-    }
-    if let Some(c) = &e.challenge {
-        v.push(format!("a WWW-Authenticate {} challenge", c.get_ref()));
-    }
-    if let Some(c) = &e.challenge_error {
-        v.push(format!("WWW-Authenticate error=\"{}\"", c.get_ref()));
-    }
-    if let Some(n) = &e.successes {
-        v.push(format!("exactly {} success(es)", n.get_ref()));
-    }
-    for (k, r) in &e.between {
-        let [lo, hi] = r.get_ref();
-        v.push(format!("`{k}` between {lo} and {hi}"));
-    }
-    for (k, x) in &e.includes {
-        v.push(format!("`{k}` including \"{}\"", x.get_ref()));
-    }
-    for (k, x) in &e.excludes {
-        v.push(format!("`{k}` not including \"{}\"", x.get_ref()));
-    }
-    if e.public_keys_only {
-        v.push("only public keys (no private or symmetric members)".into());
-    }
-    if let Some(idt) = &e.id_token {
-        let mut what =
-            "an id_token signed with a key from the JWKS, iss = the issuer, live exp".to_string();
-        if let Some(a) = &idt.aud {
-            what.push_str(&format!(", aud including {}", a.get_ref()));
-        }
-        if let Some(n) = &idt.nonce {
-            what.push_str(&format!(", nonce = {}", n.get_ref()));
-        }
-        if idt.nonce_absent {
-            what.push_str(", no nonce");
-        }
-        v.push(what);
-    }
-    v
-}
+#[cfg(test)]
+mod tests {
+    use crate::scenario::assertion::Expectation;
 
-fn join<T: std::fmt::Display>(v: &[T]) -> String {
-    v.iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-        .join(" or ")
+    /// `explain` prints every assertion of every committed scenario, and no
+    /// member of a step's short form is lost on the way to the list.
+    #[test]
+    fn explain_prints_every_assertion_of_every_scenario() {
+        let scenarios = crate::scenario::load_dir(std::path::Path::new("suites")).unwrap();
+        let mut seen = 0;
+        for s in &scenarios {
+            let text = super::render(s);
+            for (step, list) in s.def.steps.iter().zip(&s.expectations) {
+                let e = &step.get_ref().expect;
+                // Each short-form member gives at least one assertion.
+                let members = usize::from(e.status.is_some())
+                    + usize::from(e.error.is_some())
+                    + usize::from(e.callback.is_some())
+                    + e.present.len()
+                    + e.absent.len()
+                    + e.json.len()
+                    + e.params.len()
+                    + e.header_contains.len()
+                    + e.header_absent.len()
+                    + e.between.len();
+                assert!(list.len() >= members, "{}: a member was dropped", s.id);
+                for a in list {
+                    let line = format!("expect {}", Expectation::describe(a));
+                    assert!(text.contains(&line), "{}: `{line}` not explained", s.id);
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 300, "only {seen} assertions in suites/");
+    }
 }

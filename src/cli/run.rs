@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Failure;
-use crate::report::Verdict;
 use crate::http::Http;
 use crate::issuer;
 use crate::profile::{self, Env, ProfileError};
 use crate::report::baseline::{self, Baseline};
 use crate::report::format::{self, Format};
+use crate::report::Verdict;
 use crate::report::{github, terminal, Outcome, RunReport};
 use crate::run::reference::{self, ReferenceError};
 use crate::run::{self, target::TargetError, Selection, Target};

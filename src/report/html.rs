@@ -431,7 +431,10 @@ fn case(out: &mut String, report: &RunReport, index: usize, c: &CaseResult, open
     }
     fact("Requirements", list(&c.covers));
     if !c.not_covered.is_empty() {
-        fact("Not checked", list(&c.not_covered) + " (their steps did not run)");
+        fact(
+            "Not checked",
+            list(&c.not_covered) + " (their steps did not run)",
+        );
     }
     fact("Spec", list(&c.spec));
     fact(
@@ -483,7 +486,11 @@ fn step(out: &mut String, s: &StepResult) {
         "<li class=\"step o-{}\"><div class=\"step-head\">{}<strong class=\"name\">{}</strong>\
          <span class=\"tag\">{}</span><span class=\"tag\">{}</span></div>\n\
          <p class=\"summary mono\">{}</p>\n",
-        if s.not_run.is_some() { "skip not-run" } else { s.outcome.as_str() },
+        if s.not_run.is_some() {
+            "skip not-run"
+        } else {
+            s.outcome.as_str()
+        },
         match s.not_run {
             Some(_) => "<span class=\"badge o-skip\">NOT RUN</span>".to_string(),
             None => badge(s.outcome),
@@ -925,18 +932,8 @@ mod tests {
             outcome: Outcome::Fail,
             summary: h.clone(),
             checks: vec![
-                Check {
-                    what: h.clone(),
-                    expected: h.clone(),
-                    actual: h.clone(),
-                    passed: false,
-                },
-                Check {
-                    what: "status".into(),
-                    expected: "400".into(),
-                    actual: "400".into(),
-                    passed: true,
-                },
+                Check::new(h.clone(), h.clone(), h.clone(), false),
+                Check::new("status", "400", "400", true),
             ],
             error: Some(h.clone()),
             exchanges: vec![ex],

@@ -344,12 +344,7 @@ pub(crate) mod fixture {
     }
 
     fn check(what: &str, expected: &str, actual: &str, passed: bool) -> Check {
-        Check {
-            what: what.into(),
-            expected: expected.into(),
-            actual: actual.into(),
-            passed,
-        }
+        Check::new(what, expected, actual, passed)
     }
 
     fn step(

@@ -312,7 +312,10 @@ mod tests {
         assert!(render(&r).starts_with("## grantcheck 1 case could not be run to a verdict\n"));
         r.cases.retain(|c| c.outcome != Outcome::Error);
         let md = render(&r);
-        assert!(md.starts_with("## grantcheck passed; 1 case with a warning\n"), "{md}");
+        assert!(
+            md.starts_with("## grantcheck passed; 1 case with a warning\n"),
+            "{md}"
+        );
         assert!(!md.contains("### Failures"));
     }
 

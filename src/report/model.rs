@@ -107,6 +107,35 @@ pub struct Check {
     pub expected: String,
     pub actual: String,
     pub passed: bool,
+    /// The line of the scenario file that asserts it (SARIF regions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The assertion's own level, when it has one over the step's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Requirement ids only this assertion checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<String>,
+}
+
+impl Check {
+    /// A check of no particular line, level or ids.
+    pub fn new(
+        what: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        passed: bool,
+    ) -> Check {
+        Check {
+            what: what.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+            passed,
+            line: None,
+            level: None,
+            covers: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

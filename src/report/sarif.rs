@@ -19,13 +19,13 @@
 //!   id is in the message and in `properties.requirements`. The message is
 //!   the title, the one-line reason (which says expected vs got), the other
 //!   failed checks and the ids. The location is the scenario file
-//!   (`case.source`) without a region, since scenarios carry no line numbers
-//!   into the report.
+//!   (`case.source`), with the region of the first broken assertion's line
+//!   (`Check::line`, from the assertion's span) when the case has one.
 //! - **Fingerprints**: `partialFingerprints` hold a hash of the case id, so
 //!   code scanning matches a finding across runs. It is also given as
 //!   `primaryLocationLineHash`: without it GitHub's uploader would hash the
-//!   (region-less, so first) line of the file, and every case of one
-//!   matrix scenario with the same rule would collapse into one alert.
+//!   line of the region, and every case of one matrix scenario failing at
+//!   the same assertion would collapse into one alert.
 //! - **Errors** (the harness could not decide) are not findings: they go to
 //!   `invocations[0].toolExecutionNotifications`, and
 //!   `executionSuccessful` is false when a case ended in an error that no
@@ -197,6 +197,14 @@ struct Location {
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
 }
 
 #[derive(Serialize)]
@@ -650,12 +658,21 @@ fn artifact_uri(source: &str) -> String {
     }
 }
 
+/// The scenario file, at the line of the first broken assertion when the
+/// case has one.
 fn location(c: &CaseResult) -> Location {
+    let line = c
+        .steps
+        .iter()
+        .flat_map(|s| &s.checks)
+        .find(|k| !k.passed)
+        .and_then(|k| k.line);
     Location {
         physical_location: PhysicalLocation {
             artifact_location: ArtifactLocation {
                 uri: artifact_uri(&c.source),
             },
+            region: line.map(|start_line| Region { start_line }),
         },
         logical_locations: vec![LogicalLocation {
             name: c.id.clone(),

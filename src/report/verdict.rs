@@ -110,10 +110,9 @@ pub fn headline(r: &RunReport) -> String {
         Verdict::NothingChecked => {
             "no check was executed (every selected case was skipped)".to_string()
         }
-        Verdict::PassedWithWarnings => format!(
-            "passed; {} with a warning",
-            cases(r.counted(Outcome::Warn))
-        ),
+        Verdict::PassedWithWarnings => {
+            format!("passed; {} with a warning", cases(r.counted(Outcome::Warn)))
+        }
         Verdict::Passed => "passed".to_string(),
     };
     let known = r.cases.iter().filter(|c| c.known.is_some()).count();
@@ -157,7 +156,10 @@ mod tests {
 
     #[test]
     fn a_known_failure_does_not_count() {
-        let mut r = report(vec![case("a", &[], Outcome::Pass), case("b", &[], Outcome::Fail)]);
+        let mut r = report(vec![
+            case("a", &[], Outcome::Pass),
+            case("b", &[], Outcome::Fail),
+        ]);
         r.summary.checks = 2;
         r.cases[1].known = Some("documented".into());
         assert_eq!(Verdict::of(&r), Verdict::Passed);
@@ -166,7 +168,10 @@ mod tests {
 
     #[test]
     fn a_failure_outweighs_an_error() {
-        let r = report(vec![case("a", &[], Outcome::Error), case("b", &[], Outcome::Fail)]);
+        let r = report(vec![
+            case("a", &[], Outcome::Error),
+            case("b", &[], Outcome::Fail),
+        ]);
         assert_eq!(Verdict::of(&r), Verdict::Failed);
         assert_eq!(headline(&r), "1 case failed");
     }

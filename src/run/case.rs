@@ -12,6 +12,7 @@ use crate::protocol::form::Params;
 use crate::protocol::token::Body;
 use crate::report::model::{CaseResult, Check, Exchange, Outcome, StepResult};
 use crate::report::redact::{Redactor, SECRET_FIELDS};
+use crate::scenario::assertion::Expectation;
 use crate::scenario::model::{CaseDef, Level, StepDef};
 use crate::scenario::Scenario;
 
@@ -111,7 +112,8 @@ pub async fn run_case(
             r.not_run = None;
             r
         } else {
-            run_step(step, name, level, &mut ctx, target, &mut redactor).await
+            let list = &scenario.expectations[i];
+            run_step(step, list, name, level, &mut ctx, target, &mut redactor).await
         };
         if stopped_by.is_none() && matches!(result.outcome, Outcome::Fail | Outcome::Error) {
             stopped_by = Some(result.name.clone());
@@ -163,6 +165,7 @@ fn not_run(step: &StepDef, name: String, level: Level, why: String) -> StepResul
 /// Sends one step and weighs its expectations at `level`.
 async fn run_step(
     step: &StepDef,
+    list: &[Expectation],
     name: String,
     level: Level,
     ctx: &mut CaseContext<'_>,
@@ -188,24 +191,27 @@ async fn run_step(
             };
         }
     };
-    let wants_keys = step.expect.id_token.is_some() || step.expect.access_token_jwt.is_some();
-    let keys = match wants_keys {
+    let keys = match expect::wants_keys(list) {
         true => Some(fetch_jwks(target, &mut out.exchanges).await),
         false => None,
     };
     for ex in &out.exchanges {
         learn(redactor, ex);
     }
-    let (checks, error) = match expect::evaluate(&step.expect, &out, ctx, keys.as_ref()) {
+    let (checks, error) = match expect::evaluate(list, &out, ctx, keys.as_ref()) {
         Ok(c) => (c, None),
         Err(e) => (Vec::new(), Some(e)),
     };
-    let outcome = if error.is_some() {
-        Outcome::Error
-    } else if checks.iter().all(|c| c.passed) {
-        Outcome::Pass
-    } else {
-        outcome_for(level)
+    // Each broken check weighs at its assertion's level, else the step's.
+    let broken = checks.iter().filter(|c| !c.passed).map(|c| {
+        c.level
+            .as_deref()
+            .and_then(Level::parse)
+            .map_or(outcome_for(level), outcome_for)
+    });
+    let outcome = match error {
+        Some(_) => Outcome::Error,
+        None => broken.max().unwrap_or(Outcome::Pass),
     };
     ctx.steps.insert(name.clone(), out.values);
     StepResult {
@@ -244,7 +250,10 @@ fn finish(
     let (covers, not_covered) = claimed(scenario, std::mem::take(&mut result.covers), &steps);
     result.covers = covers;
     result.not_covered = not_covered;
-    result.steps = steps.into_iter().map(|s| redact_step(redactor, s)).collect();
+    result.steps = steps
+        .into_iter()
+        .map(|s| redact_step(redactor, s))
+        .collect();
     if result.steps.iter().all(|s| s.checks.is_empty()) && result.outcome == Outcome::Pass {
         result.outcome = Outcome::Error;
         result.reason = Some("the case evaluated no expectation".into());
@@ -253,8 +262,9 @@ fn finish(
 }
 
 /// Splits a case's ids into those it checked and those it did not. An id a
-/// step declares (`covers` on the step) is claimed only when that step ran
-/// and evaluated something; ids no step declares belong to the whole case.
+/// step or an assertion declares (`covers` on it) is claimed only when that
+/// step ran and evaluated something, or that assertion was evaluated; ids
+/// nothing declares belong to the whole case.
 fn claimed(
     scenario: &Scenario,
     ids: Vec<String>,
@@ -262,7 +272,7 @@ fn claimed(
 ) -> (Vec<String>, Vec<String>) {
     let mut named = std::collections::BTreeSet::new();
     let mut ran = std::collections::BTreeSet::new();
-    for (def, result) in scenario.def.steps.iter().zip(steps) {
+    for (i, (def, result)) in scenario.def.steps.iter().zip(steps).enumerate() {
         let checked = result.not_run.is_none()
             && result.outcome != Outcome::Skip
             && !result.checks.is_empty();
@@ -271,6 +281,12 @@ fn claimed(
             if checked {
                 ran.insert(id.get_ref().as_str());
             }
+        }
+        for e in scenario.expectations.get(i).into_iter().flatten() {
+            named.extend(e.covers_ref().iter().map(String::as_str));
+        }
+        for c in &result.checks {
+            ran.extend(c.covers.iter().map(String::as_str));
         }
     }
     ids.into_iter()
@@ -353,10 +369,9 @@ fn redact_step(r: &Redactor, s: StepResult) -> StepResult {
             .checks
             .into_iter()
             .map(|c| Check {
-                what: c.what,
                 expected: r.redact(&c.expected),
                 actual: r.redact(&c.actual),
-                passed: c.passed,
+                ..c
             })
             .collect(),
         error: s.error.map(|e| r.redact(&e)),

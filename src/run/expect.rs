@@ -1,5 +1,9 @@
-//! Expectations against what a step observed, each one a [`Check`] that
-//! says what was expected and what came back.
+//! Expectations against what a step observed. Each entry of the step's list
+//! (`scenario::assertion`) becomes one or more [`Check`]s that say what was
+//! expected and what came back: a query reads a value from the step's
+//! output, a predicate decides, and `any` holds when one branch does.
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
@@ -9,7 +13,8 @@ use crate::protocol::jwt;
 use crate::protocol::token::{error_code, is_error_text_charset, Body};
 use crate::protocol::www_authenticate;
 use crate::report::model::Check;
-use crate::scenario::model::{AccessTokenExpect, CallbackKind, ExpectDef, IdTokenExpect};
+use crate::scenario::assertion::{Assertion, Expectation, Predicate, Query};
+use crate::scenario::model::{AccessTokenExpect, IdTokenExpect};
 
 fn check(
     what: impl Into<String>,
@@ -17,434 +22,469 @@ fn check(
     actual: impl Into<String>,
     passed: bool,
 ) -> Check {
-    Check {
-        what: what.into(),
-        expected: expected.into(),
-        actual: actual.into(),
-        passed,
-    }
-}
-
-fn one_of<T: std::fmt::Display>(v: &[T]) -> String {
-    match v {
-        [one] => one.to_string(),
-        many => format!(
-            "one of {}",
-            many.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    Check::new(what, expected, actual, passed)
 }
 
 /// The issuer's JWKS as fetched for an `id_token` expectation: the parsed
 /// set, or why there is none.
 pub type Keys = Result<jsonwebtoken::jwk::JwkSet, String>;
 
+/// Whether any assertion of the list needs the issuer's JWKS.
+pub fn wants_keys(list: &[Expectation]) -> bool {
+    list.iter()
+        .flat_map(Expectation::assertions)
+        .any(|a| matches!(a.query, Query::IdToken(_) | Query::AccessToken(_)))
+}
+
+/// Every check of a step's expectation list, each carrying the line, level
+/// and ids of the assertion it came from.
 pub fn evaluate(
-    e: &ExpectDef,
+    list: &[Expectation],
     out: &StepOutput,
     ctx: &mut CaseContext<'_>,
     keys: Option<&Keys>,
 ) -> Result<Vec<Check>, String> {
     let mut checks = Vec::new();
+    for e in list {
+        let got = match e {
+            Expectation::One(a) => assertion(a, out, ctx, keys)?,
+            Expectation::Any { branches, .. } => vec![any(e, branches, out, ctx, keys)?],
+        };
+        for mut c in got {
+            c.line = Some(e.line()).filter(|l| *l > 0);
+            c.level = e.level().map(|l| l.as_str().to_string());
+            c.covers = e.covers();
+            checks.push(c);
+        }
+    }
+    Ok(checks)
+}
+
+/// `any`: one check, held when every assertion of some branch holds.
+fn any(
+    e: &Expectation,
+    branches: &[Vec<Assertion>],
+    out: &StepOutput,
+    ctx: &mut CaseContext<'_>,
+    keys: Option<&Keys>,
+) -> Result<Check, String> {
+    let mut seen = Vec::new();
+    for (i, branch) in branches.iter().enumerate() {
+        let mut checks = Vec::new();
+        for a in branch {
+            checks.extend(assertion(a, out, ctx, keys)?);
+        }
+        match checks.iter().find(|c| !c.passed) {
+            None => {
+                let held: Vec<String> = checks.iter().map(|c| c.actual.clone()).collect();
+                return Ok(check(
+                    "one of several outcomes",
+                    e.describe(),
+                    format!("branch {} held: {}", i + 1, held.join("; ")),
+                    true,
+                ));
+            }
+            Some(c) => seen.push(format!("{}: got {}", c.what, c.actual)),
+        }
+    }
+    Ok(check(
+        "one of several outcomes",
+        e.describe(),
+        format!("no branch held ({})", seen.join("; ")),
+        false,
+    ))
+}
+
+fn assertion(
+    a: &Assertion,
+    out: &StepOutput,
+    ctx: &mut CaseContext<'_>,
+    keys: Option<&Keys>,
+) -> Result<Vec<Check>, String> {
+    let obj = out.body.as_ref().and_then(Body::object);
+    let mut checks = Vec::new();
+    match (&a.query, &a.predicate) {
+        (Query::IdToken(idt), _) => id_token_checks(idt, obj, ctx, keys, &mut checks)?,
+        (Query::AccessToken(at), _) => access_token_checks(at, obj, ctx, keys, &mut checks)?,
+        (Query::Body, Predicate::JsonObject) => checks.push(json_object(out.body.as_ref())),
+        (Query::Body, Predicate::PublicKeysOnly) => checks.push(public_keys_only(obj)),
+        (Query::Successes, p) => checks.push(successes(p, out)?),
+        _ => {
+            let seen = observe(&a.query, out, ctx)?;
+            checks.push(decide(a, seen, ctx)?);
+        }
+    }
+    Ok(checks)
+}
+
+/// What a query read: the value (absent when `None`) and how a check shows it.
+struct Seen {
+    value: Option<Value>,
+    shown: String,
+}
+
+impl Seen {
+    fn json(value: Option<&Value>) -> Seen {
+        Seen {
+            shown: value
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "absent".into()),
+            value: value.cloned(),
+        }
+    }
+
+    fn text(value: Option<String>) -> Seen {
+        Seen {
+            shown: value
+                .as_ref()
+                .map(|v| format!("\"{v}\""))
+                .unwrap_or_else(|| "absent".into()),
+            value: value.map(Value::String),
+        }
+    }
+}
+
+fn observe(q: &Query, out: &StepOutput, ctx: &mut CaseContext<'_>) -> Result<Seen, String> {
     let authz = out.authz.as_ref();
     let body = out.body.as_ref();
     let obj = body.and_then(Body::object);
-
-    if let Some(want) = &e.callback {
-        let want = *want.get_ref();
-        let a = authz.ok_or("`expect.callback` on a step that is not authorize")?;
-        let ok = match want {
-            CallbackKind::Code => a.kind == Observed::Code,
-            CallbackKind::Error => a.kind == Observed::Error,
-            CallbackKind::NoRedirect => a.kind == Observed::NoRedirect,
-        };
-        checks.push(check(
-            "authorization outcome",
-            want.as_str(),
-            a.described.clone(),
-            ok,
-        ));
-        if want == CallbackKind::Code && ok {
-            // The code travels in the query, never the fragment (AUTHZ-01).
+    let resp = out.response.as_ref();
+    let need_authz = || authz.ok_or(format!("`{}` on a step that is not authorize", q.label()));
+    Ok(match q {
+        Query::Status => {
+            let got = resp.map(|r| r.status).or(authz.map(|a| a.status));
+            Seen {
+                value: got.map(Value::from),
+                shown: got
+                    .map(|g| with_error(g, body))
+                    .unwrap_or_else(|| "no response".into()),
+            }
+        }
+        Query::Outcome => {
+            let a = need_authz()?;
+            let kind = match a.kind {
+                Observed::Code => "code",
+                Observed::Error => "error",
+                Observed::NoRedirect => "no_redirect",
+                Observed::Bare => "a redirect with neither code nor error",
+                Observed::Elsewhere => "a redirect elsewhere",
+            };
+            Seen {
+                value: Some(kind.into()),
+                shown: a.described.clone(),
+            }
+        }
+        Query::Fragment => {
+            let a = need_authz()?;
             let leaked: Vec<&str> = a
                 .fragment
                 .iter()
                 .map(|(k, _)| k)
                 .filter(|k| ["code", "access_token", "id_token"].contains(k))
                 .collect();
-            checks.push(check(
-                "nothing in the fragment",
-                "no code or token in the fragment",
-                if leaked.is_empty() {
-                    "none".to_string()
+            Seen {
+                value: Some(leaked.iter().map(|k| Value::from(*k)).collect()),
+                shown: if leaked.is_empty() {
+                    "none".into()
                 } else {
                     leaked.join(", ")
                 },
-                leaked.is_empty(),
-            ));
-        }
-        if want == CallbackKind::Error && ok {
-            checks.push(check(
-                "no code beside the error",
-                "no code parameter",
-                if a.params.get("code").is_some() {
-                    "code present"
-                } else {
-                    "none"
-                },
-                a.params.get("code").is_none(),
-            ));
-        }
-    }
-    if let Some(s) = &e.status {
-        let want = s.get_ref().as_slice();
-        let got = out
-            .response
-            .as_ref()
-            .map(|r| r.status)
-            .or(authz.map(|a| a.status));
-        let actual = match got {
-            Some(g) => with_error(g, body),
-            None => "no response".into(),
-        };
-        checks.push(check(
-            "status",
-            one_of(want),
-            actual,
-            got.is_some_and(|g| want.contains(&g)),
-        ));
-    }
-    if let Some(err) = &e.error {
-        let want = err.get_ref().as_slice();
-        let got = match authz {
-            Some(a) => a.params.get("error").map(str::to_string),
-            None => body.and_then(error_code),
-        };
-        let actual = match (&got, authz, out.response.as_ref()) {
-            (Some(g), _, _) => g.clone(),
-            (None, Some(a), _) => format!("no error parameter: {}", a.described),
-            (None, None, Some(r)) => format!("no error member: {}", describe_body(r.status, body)),
-            _ => "nothing".into(),
-        };
-        checks.push(check(
-            "error code",
-            one_of(want),
-            actual,
-            got.as_ref().is_some_and(|g| want.contains(g)),
-        ));
-    }
-    for f in &e.present {
-        let f = ctx.render(f)?;
-        let got = lookup_field(&f, authz, obj);
-        checks.push(check(
-            format!("`{f}` present"),
-            "present",
-            got.clone()
-                .map(|_| "present".to_string())
-                .unwrap_or_else(|| "absent".into()),
-            got.is_some(),
-        ));
-    }
-    for f in &e.absent {
-        let f = ctx.render(f)?;
-        let got = lookup_field(&f, authz, obj);
-        checks.push(check(
-            format!("`{f}` absent"),
-            "absent",
-            if got.is_some() {
-                "present".to_string()
-            } else {
-                "absent".to_string()
-            },
-            got.is_none(),
-        ));
-    }
-    for (k, v) in &e.json {
-        let got = obj.and_then(|m| m.get(k));
-        let (expected, passed) = match v.get_ref() {
-            toml::Value::String(s) => {
-                let want = ctx.render_str_value(s)?;
-                let ok = got.is_some_and(|g| g.as_str() == Some(want.as_str()));
-                (format!("\"{want}\""), ok)
             }
-            toml::Value::Boolean(b) => (b.to_string(), got == Some(&Value::Bool(*b))),
-            toml::Value::Integer(i) => (i.to_string(), got.and_then(Value::as_i64) == Some(*i)),
-            other => (other.to_string(), false),
-        };
-        let actual = got
-            .map(|g| g.to_string())
-            .unwrap_or_else(|| "absent".into());
-        checks.push(check(format!("json `{k}`"), expected, actual, passed));
+        }
+        Query::Error => error(authz, body, resp.map(|r| r.status)),
+        Query::Field(f) => {
+            let name = ctx.render(f)?;
+            let got = lookup_field(&name, authz, obj);
+            Seen::text(got)
+        }
+        Query::Json(k) => Seen::json(obj.and_then(|m| m.get(k))),
+        Query::Param(k) => Seen::text(need_authz()?.params.get(k).map(str::to_string)),
+        Query::Header(h) => {
+            let name = ctx.render(h)?;
+            let values: Vec<&str> = resp
+                .map(|r| r.headers_named(&name).collect())
+                .unwrap_or_default();
+            Seen::text((!values.is_empty()).then(|| values.join(", ")))
+        }
+        Query::Challenge | Query::ChallengeError => challenges(q, resp),
+        Query::ErrorText(member) => Seen::text(match authz {
+            Some(a) => a.params.get(member).map(str::to_string),
+            None => obj
+                .and_then(|m| m.get(*member))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }),
+        Query::Body | Query::IdToken(_) | Query::AccessToken(_) | Query::Successes => {
+            return Err(format!("`{}` has no single value", q.label()))
+        }
+    })
+}
+
+fn error(authz: Option<&super::exec::AuthzView>, body: Option<&Body>, status: Option<u16>) -> Seen {
+    let got = match authz {
+        Some(a) => a.params.get("error").map(str::to_string),
+        None => body.and_then(error_code),
+    };
+    let shown = match (&got, authz, status) {
+        (Some(g), _, _) => g.clone(),
+        (None, Some(a), _) => format!("no error parameter: {}", a.described),
+        (None, None, Some(s)) => format!("no error member: {}", describe_body(s, body)),
+        _ => "nothing".into(),
+    };
+    Seen {
+        value: got.map(Value::String),
+        shown,
     }
-    for (k, v) in &e.params {
-        let want = ctx.render(v)?;
-        let got = authz.and_then(|a| a.params.get(k).map(str::to_string));
-        let ok = got.as_deref() == Some(want.as_str());
-        checks.push(check(
-            format!("callback `{k}`"),
-            format!("\"{want}\""),
-            got.map(|g| format!("\"{g}\""))
-                .unwrap_or_else(|| "absent".into()),
-            ok,
-        ));
-    }
-    for (k, v) in &e.differs {
-        let other = ctx.render(v)?;
-        let got = lookup_field(k, authz, obj);
-        let ok = got.as_ref().is_some_and(|g| *g != other);
-        let actual = match &got {
-            None => "absent".to_string(),
-            Some(g) if *g == other => format!("the same value ({g})"),
-            Some(g) => format!("a different value ({g})"),
-        };
-        checks.push(check(
-            format!("`{k}` differs"),
-            format!("present and different from {other}"),
-            actual,
-            ok,
-        ));
-    }
-    let resp = out.response.as_ref();
-    for (name, sub) in &e.header_contains {
-        let want = ctx.render(sub)?;
-        let values: Vec<&str> = resp
-            .map(|r| r.headers_named(name).collect())
-            .unwrap_or_default();
-        let joined = values.join(", ");
-        let ok = joined
-            .to_ascii_lowercase()
-            .contains(&want.to_ascii_lowercase());
-        checks.push(check(
-            format!("header `{name}`"),
-            format!("contains \"{want}\""),
-            if values.is_empty() {
-                "absent".into()
-            } else {
-                format!("\"{joined}\"")
-            },
-            ok,
-        ));
-    }
-    for name in &e.header_absent {
-        let name = ctx.render(name)?;
-        let got = resp.and_then(|r| r.header(&name));
-        checks.push(check(
-            format!("header `{name}` absent"),
-            "absent",
-            got.map(|g| format!("\"{g}\""))
-                .unwrap_or_else(|| "absent".into()),
-            got.is_none(),
-        ));
-    }
-    if e.challenge.is_some() || e.challenge_error.is_some() {
-        let raw: Vec<&str> = resp
-            .map(|r| r.headers_named("www-authenticate").collect())
-            .unwrap_or_default();
-        let challenges: Vec<_> = raw
+}
+
+/// The challenge schemes (lower-cased: they compare case-insensitively) or
+/// their `error` attributes.
+fn challenges(q: &Query, resp: Option<&crate::report::model::HttpResponse>) -> Seen {
+    let raw: Vec<&str> = resp
+        .map(|r| r.headers_named("www-authenticate").collect())
+        .unwrap_or_default();
+    let parsed: Vec<_> = raw
+        .iter()
+        .flat_map(|h| www_authenticate::parse(h))
+        .collect();
+    let values: Vec<Value> = match q {
+        Query::Challenge => parsed
             .iter()
-            .flat_map(|h| www_authenticate::parse(h))
-            .collect();
-        let shown = if raw.is_empty() {
+            .map(|c| c.scheme.to_ascii_lowercase().into())
+            .collect(),
+        _ => parsed
+            .iter()
+            .filter_map(|c| c.param("error").map(Value::from))
+            .collect(),
+    };
+    Seen {
+        value: Some(Value::Array(values)),
+        shown: if raw.is_empty() {
             "no WWW-Authenticate header".to_string()
         } else {
             format!("WWW-Authenticate: {}", raw.join(", "))
-        };
-        if let Some(s) = &e.challenge {
-            let want = ctx.render(s)?;
-            let ok = challenges
-                .iter()
-                .any(|c| c.scheme.eq_ignore_ascii_case(&want));
-            checks.push(check("WWW-Authenticate scheme", want, shown.clone(), ok));
-        }
-        if let Some(s) = &e.challenge_error {
-            let want = ctx.render(s)?;
-            let ok = challenges
-                .iter()
-                .any(|c| c.param("error") == Some(want.as_str()));
-            checks.push(check(
-                "WWW-Authenticate error",
-                format!("error=\"{want}\""),
-                shown,
-                ok,
-            ));
-        }
+        },
     }
-    if e.error_charset {
-        for member in ["error", "error_description"] {
-            let got = match authz {
-                Some(a) => a.params.get(member).map(str::to_string),
-                None => obj
-                    .and_then(|m| m.get(member))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string),
+}
+
+/// A TOML value of the scenario, its strings rendered as templates.
+fn rendered(v: &toml::Value, ctx: &mut CaseContext<'_>) -> Result<Value, String> {
+    Ok(match v {
+        toml::Value::String(s) => Value::String(ctx.render_str_value(s)?),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Float(f) => Value::from(*f),
+        other => Value::String(other.to_string()),
+    })
+}
+
+/// How an expected value is written: bare for codes and statuses, quoted
+/// for strings elsewhere.
+fn shown_value(q: &Query, v: &Value) -> String {
+    match (q, v) {
+        (Query::Status | Query::Error | Query::Outcome, Value::String(s)) => s.clone(),
+        (_, Value::String(s)) => format!("\"{s}\""),
+        (_, other) => other.to_string(),
+    }
+}
+
+fn scope_set(s: &str) -> BTreeSet<&str> {
+    s.split(' ').filter(|t| !t.is_empty()).collect()
+}
+
+/// Applies the assertion's predicate to what its query read.
+fn decide(a: &Assertion, seen: Seen, ctx: &mut CaseContext<'_>) -> Result<Check, String> {
+    let what = a.what();
+    let got = seen.value.as_ref();
+    let text = got.and_then(Value::as_str);
+    let list: Vec<&str> = got
+        .and_then(Value::as_array)
+        .map(|xs| xs.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut actual = seen.shown.clone();
+    let (expected, passed) = match &a.predicate {
+        Predicate::Equals(v) => {
+            let want = rendered(v, ctx)?;
+            (shown_value(&a.query, &want), got == Some(&want))
+        }
+        Predicate::OneOf(vs) => {
+            let wants = vs
+                .iter()
+                .map(|v| rendered(v, ctx))
+                .collect::<Result<Vec<_>, _>>()?;
+            let all: Vec<String> = wants.iter().map(|w| shown_value(&a.query, w)).collect();
+            let expected = match all.as_slice() {
+                [one] => one.clone(),
+                many => format!("one of {}", many.join(", ")),
             };
-            if let Some(text) = got {
-                let ok = is_error_text_charset(&text);
-                let actual = if ok {
+            (expected, got.is_some_and(|g| wants.contains(g)))
+        }
+        Predicate::EqualsCi(t) => {
+            let want = ctx.render(t)?;
+            let ok = text.is_some_and(|g| g.eq_ignore_ascii_case(&want));
+            (format!("\"{want}\""), ok)
+        }
+        Predicate::Present | Predicate::Absent => {
+            let want = matches!(a.predicate, Predicate::Present);
+            if !matches!(a.query, Query::Header(_)) {
+                actual = if got.is_some() { "present" } else { "absent" }.into();
+            }
+            let label = if want { "present" } else { "absent" };
+            (label.to_string(), got.is_some() == want)
+        }
+        Predicate::Contains(t) => {
+            let want = ctx.render(t)?;
+            let ok =
+                text.is_some_and(|g| g.to_ascii_lowercase().contains(&want.to_ascii_lowercase()));
+            (format!("contains \"{want}\""), ok)
+        }
+        Predicate::Differs(t) => {
+            let other = ctx.render(t)?;
+            let value = lookup_text(got);
+            actual = match &value {
+                None => "absent".to_string(),
+                Some(g) if *g == other => format!("the same value ({g})"),
+                Some(g) => format!("a different value ({g})"),
+            };
+            let ok = value.is_some_and(|g| g != other);
+            (format!("present and different from {other}"), ok)
+        }
+        Predicate::Between(lo, hi) => {
+            let n = got.and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
+            let ok = n.is_some_and(|n| (*lo..=*hi).contains(&n));
+            (format!("a number from {lo} to {hi}"), ok)
+        }
+        Predicate::PositiveInteger => {
+            let ok = got.is_some_and(|g| g.as_u64().is_some_and(|n| n > 0));
+            ("a positive JSON integer".to_string(), ok)
+        }
+        Predicate::ScopeSet(t) => {
+            let want = ctx.render(t)?;
+            let shown: Vec<&str> = scope_set(&want).into_iter().collect();
+            let ok = text.is_some_and(|g| scope_set(g) == scope_set(&want));
+            (
+                format!("\"{}\" as a space-separated string", shown.join(" ")),
+                ok,
+            )
+        }
+        Predicate::Charset => {
+            let ok = text.is_some_and(is_error_text_charset);
+            if let Some(t) = text {
+                actual = if ok {
                     "only allowed characters".to_string()
                 } else {
-                    format!("\"{}\"", text.escape_default())
+                    format!("\"{}\"", t.escape_default())
                 };
-                checks.push(check(
-                    format!("`{member}` charset"),
-                    "%x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.7, A.8)",
-                    actual,
-                    ok,
-                ));
-            } else if member == "error" {
-                checks.push(check(
-                    "`error` charset",
-                    "an error to check",
-                    "no error",
-                    false,
-                ));
             }
+            (
+                "%x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.7, A.8)".to_string(),
+                ok,
+            )
         }
-    }
-    if e.json_object {
-        checks.push(check(
-            "body",
-            "a JSON object",
-            match body {
-                Some(Body::Object(_)) => "a JSON object".to_string(),
-                Some(Body::OtherJson(_)) => "JSON that is not an object".to_string(),
-                Some(Body::NotJson) => "not JSON".to_string(),
-                None => "no body".to_string(),
-            },
-            obj.is_some(),
-        ));
-    }
-    for (k, v) in &e.json_ci {
-        let want = ctx.render(v)?;
-        let got = obj.and_then(|m| m.get(k));
-        checks.push(check(
-            format!("json `{k}` (case-insensitive)"),
-            format!("\"{want}\""),
-            got.map(|g| g.to_string())
-                .unwrap_or_else(|| "absent".into()),
-            got.and_then(Value::as_str)
-                .is_some_and(|g| g.eq_ignore_ascii_case(&want)),
-        ));
-    }
-    if let Some(want) = &e.scope_granted {
-        let want = ctx.render(want)?;
-        let set = |s: &str| {
-            s.split(' ')
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect::<std::collections::BTreeSet<_>>()
-        };
-        let got = obj.and_then(|m| m.get("scope"));
-        let ok = match got {
-            None => true,
-            Some(Value::String(s)) => set(s) == set(&want),
-            Some(_) => false,
-        };
-        let shown = set(&want).into_iter().collect::<Vec<_>>().join(" ");
-        checks.push(check(
-            "json `scope`",
-            format!("\"{shown}\" as a space-separated string (or absent: as requested)"),
-            got.map(|g| g.to_string())
-                .unwrap_or_else(|| "absent".into()),
-            ok,
-        ));
-    }
-    // Optional members (RFC 6749 §5.1 only recommends expires_in): the
-    // type is checked when the member is there.
-    for k in &e.positive_integer {
-        let k = k.get_ref();
-        let got = obj.and_then(|m| m.get(k.as_str()));
-        checks.push(check(
-            format!("json `{k}` type"),
-            "a positive JSON integer, when present",
-            got.map(|g| g.to_string())
-                .unwrap_or_else(|| "absent".into()),
-            got.is_none_or(|g| g.as_u64().is_some_and(|n| n > 0)),
-        ));
-    }
-    for (k, r) in &e.between {
-        let [lo, hi] = *r.get_ref();
-        let got = obj.and_then(|m| m.get(k));
-        let n = got.and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
-        checks.push(check(
-            format!("json `{k}` range"),
-            format!("a number from {lo} to {hi}"),
-            got.map(|g| g.to_string())
-                .unwrap_or_else(|| "absent".into()),
-            n.is_some_and(|n| (lo..=hi).contains(&n)),
-        ));
-    }
-    // A JSON array member that must (includes) or must not (excludes) hold a value.
-    let listed = [(&e.includes, true), (&e.excludes, false)];
-    for (members, wanted) in listed {
-        for (k, v) in members {
-            let want = ctx.render(v)?;
-            let got = obj.and_then(|m| m.get(k));
-            let holds = got
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(want.as_str())));
-            let (what, expected) = if wanted {
-                ("includes", format!("a list including \"{want}\""))
-            } else {
-                ("excludes", format!("no \"{want}\""))
+        Predicate::Includes(t) | Predicate::Excludes(t) => {
+            let want = ctx.render(t)?;
+            // Schemes were read lower-cased: they compare case-insensitively.
+            let key = match a.query {
+                Query::Challenge => want.to_ascii_lowercase(),
+                _ => want.clone(),
             };
-            checks.push(check(
-                format!("json `{k}` {what}"),
-                expected,
-                got.map(|g| g.to_string())
-                    .unwrap_or_else(|| "absent".into()),
-                holds == wanted,
-            ));
+            let holds = list.contains(&key.as_str());
+            let include = matches!(a.predicate, Predicate::Includes(_));
+            let expected = match (&a.query, include) {
+                (Query::Challenge, _) => want.clone(),
+                (Query::ChallengeError, _) => format!("error=\"{want}\""),
+                (_, true) => format!("a list including \"{want}\""),
+                (_, false) => format!("no \"{want}\""),
+            };
+            (expected, got.is_some() && holds == include)
         }
+        Predicate::Empty => (
+            "no code or token in the fragment".to_string(),
+            list.is_empty(),
+        ),
+        Predicate::JsonObject | Predicate::PublicKeysOnly | Predicate::Verifies => {
+            return Err(format!("`{}` cannot be checked that way", a.query.label()))
+        }
+    };
+    // An optional member that is absent holds; when present it is checked.
+    if a.optional && got.is_none() {
+        return Ok(check(
+            what,
+            format!("{expected}, when present"),
+            "absent",
+            true,
+        ));
     }
-    if e.public_keys_only {
-        let actual = match obj {
-            None => ("not a JSON object".to_string(), false),
-            Some(m) => {
-                let v = Value::Object(m.clone());
-                let leaked = jwt::leaked_private_members(&v);
-                let n = v.get("keys").and_then(Value::as_array).map(Vec::len);
-                match (n, leaked.is_empty()) {
-                    (None, _) => ("no `keys` array".to_string(), false),
-                    (Some(n), true) => (format!("{n} key(s), all public"), true),
-                    (Some(_), false) => (
-                        leaked
-                            .iter()
-                            .map(|(kid, m)| format!("key {kid}: {}", m.join(", ")))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        false,
-                    ),
-                }
+    let expected = if a.optional {
+        format!("{expected}, when present")
+    } else {
+        expected
+    };
+    Ok(check(what, expected, actual, passed))
+}
+
+/// A JSON value as the text a template would compare it with.
+fn lookup_text(v: Option<&Value>) -> Option<String> {
+    v.map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+fn json_object(body: Option<&Body>) -> Check {
+    check(
+        "body",
+        "a JSON object",
+        match body {
+            Some(Body::Object(_)) => "a JSON object".to_string(),
+            Some(Body::OtherJson(_)) => "JSON that is not an object".to_string(),
+            Some(Body::NotJson) => "not JSON".to_string(),
+            None => "no body".to_string(),
+        },
+        body.and_then(Body::object).is_some(),
+    )
+}
+
+fn public_keys_only(obj: Option<&serde_json::Map<String, Value>>) -> Check {
+    let (actual, ok) = match obj {
+        None => ("not a JSON object".to_string(), false),
+        Some(m) => {
+            let v = Value::Object(m.clone());
+            let leaked = jwt::leaked_private_members(&v);
+            let n = v.get("keys").and_then(Value::as_array).map(Vec::len);
+            match (n, leaked.is_empty()) {
+                (None, _) => ("no `keys` array".to_string(), false),
+                (Some(n), true) => (format!("{n} key(s), all public"), true),
+                (Some(_), false) => (
+                    leaked
+                        .iter()
+                        .map(|(kid, m)| format!("key {kid}: {}", m.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    false,
+                ),
             }
-        };
-        checks.push(check(
-            "JWKS keys",
-            "public keys only (no d, p, q, dp, dq, qi, oth, k)",
-            actual.0,
-            actual.1,
-        ));
-    }
-    if let Some(idt) = &e.id_token {
-        id_token_checks(idt, obj, ctx, keys, &mut checks)?;
-    }
-    if let Some(at) = &e.access_token_jwt {
-        access_token_checks(at, obj, ctx, keys, &mut checks)?;
-    }
-    if let Some(n) = &e.successes {
-        let want = *n.get_ref() as usize;
-        let got = out.statuses.iter().filter(|s| **s == 200).count();
-        checks.push(check(
-            "concurrent successes",
-            format!("exactly {want} of {} answered 200", out.statuses.len()),
-            format!("{got} answered 200 ({})", super::exec::tally(&out.statuses)),
-            got == want,
-        ));
-    }
-    Ok(checks)
+        }
+    };
+    check(
+        "JWKS keys",
+        "public keys only (no d, p, q, dp, dq, qi, oth, k)",
+        actual,
+        ok,
+    )
+}
+
+fn successes(p: &Predicate, out: &StepOutput) -> Result<Check, String> {
+    let Predicate::Equals(toml::Value::Integer(want)) = p else {
+        return Err("`successes` takes `equals = N`".into());
+    };
+    let got = out.statuses.iter().filter(|s| **s == 200).count();
+    Ok(check(
+        "concurrent successes",
+        format!("exactly {want} of {} answered 200", out.statuses.len()),
+        format!("{got} answered 200 ({})", super::exec::tally(&out.statuses)),
+        i64::try_from(got).ok() == Some(*want),
+    ))
 }
 
 /// The ID token checks: a JWS whose header names an advertised algorithm

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use super::assertion::{self, Assertion, Expectation, Query};
 use super::diag::{self, did_you_mean, Diagnostic};
 use super::model::*;
 use super::template::Template;
@@ -31,6 +32,9 @@ pub struct Scenario {
     /// What each `if_offered` step needs, in step order (empty for others):
     /// a target without it skips that step only.
     pub step_requires: Vec<BTreeSet<String>>,
+    /// Each step's expectations as one list of assertions, short and long
+    /// forms together, in step order.
+    pub expectations: Vec<Vec<Expectation>>,
 }
 
 impl Scenario {
@@ -261,6 +265,7 @@ impl Validator<'_> {
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut authorize_steps: BTreeSet<String> = BTreeSet::new();
         let mut step_requires: Vec<BTreeSet<String>> = Vec::new();
+        let mut expectations: Vec<Vec<Expectation>> = Vec::new();
         for (i, step) in def.steps.iter().enumerate() {
             let mut own = BTreeSet::new();
             let scope = Scope {
@@ -277,6 +282,7 @@ impl Validator<'_> {
                 &mut own,
                 &mut case_requires,
             );
+            expectations.push(self.expectations(step, &scope, &mut own));
             // An `if_offered` step keeps its capability to itself; the roles
             // and scopes it names are still the scenario's.
             let (mine, shared): (BTreeSet<String>, BTreeSet<String>) =
@@ -313,7 +319,7 @@ impl Validator<'_> {
                 }
             }
         }
-        self.step_covers_listed(&def);
+        self.step_covers_listed(&def, &expectations);
         let level = def
             .level
             .as_ref()
@@ -327,27 +333,124 @@ impl Validator<'_> {
             requires,
             case_requires,
             step_requires,
+            expectations,
             def,
         }
     }
 
     /// A step's `covers` narrows the scenario's: each id must be listed there
     /// (or in a case's), so the coverage table stays the scenario's.
-    fn step_covers_listed(&mut self, def: &ScenarioFile) {
+    fn step_covers_listed(&mut self, def: &ScenarioFile, expectations: &[Vec<Expectation>]) {
         let mut listed: BTreeSet<&str> = def.covers.iter().map(|c| c.get_ref().as_str()).collect();
         for c in &def.cases {
             listed.extend(c.get_ref().covers.iter().map(String::as_str));
         }
+        let mut named: Vec<(String, std::ops::Range<usize>)> = Vec::new();
         for step in &def.steps {
             for id in &step.get_ref().covers {
-                if !listed.contains(id.get_ref().as_str()) {
-                    self.err(
-                        id.span(),
-                        format!("step covers `{}`, which the scenario does not list", id.get_ref()),
-                        Some("add it to the scenario's `covers` too".into()),
-                    );
+                named.push((id.get_ref().clone(), id.span()));
+            }
+        }
+        for e in expectations.iter().flatten() {
+            for id in e.covers_ref() {
+                named.push((id.clone(), e.span()));
+            }
+        }
+        for (id, span) in named {
+            self.requirement_id(&id, span.clone());
+            if !listed.contains(id.as_str()) {
+                self.err(
+                    span,
+                    format!("covers `{id}`, which the scenario does not list"),
+                    Some("add it to the scenario's `covers` too".into()),
+                );
+            }
+        }
+    }
+
+    /// A step's expectations, short form then long form, as one list: each
+    /// assertion checked for its step kind and every template in it
+    /// validated (no hand-kept list of fields: `Assertion::texts`).
+    fn expectations(
+        &mut self,
+        step: &Spanned<StepDef>,
+        scope: &Scope,
+        requires: &mut BTreeSet<String>,
+    ) -> Vec<Expectation> {
+        let s = step.get_ref();
+        let mut list = assertion::from_short_form(&s.expect, step.span());
+        for a in &s.asserts {
+            match a.get_ref().expectation(a.span()) {
+                Ok(e) => list.push(e),
+                Err(p) => self.err(a.span(), p.message, p.help),
+            }
+        }
+        let authorize = s.authorize.is_some();
+        let concurrent = s
+            .token
+            .as_ref()
+            .is_some_and(|t| t.get_ref().concurrent.is_some());
+        for e in &list {
+            for a in e.assertions() {
+                self.fits_step(a, authorize, concurrent);
+                for t in a.texts() {
+                    self.template(t.get_ref(), t.span(), scope, requires);
+                }
+                for t in a.value_texts() {
+                    self.template(t, a.span.clone(), scope, requires);
                 }
             }
+        }
+        if let Some(idt) = &s.expect.id_token {
+            if let (Some(n), true) = (&idt.nonce, idt.nonce_absent) {
+                self.err(
+                    n.span(),
+                    "`nonce` and `nonce_absent` contradict each other",
+                    None,
+                );
+            }
+        }
+        for r in s.expect.between.values() {
+            let [lo, hi] = *r.get_ref();
+            if lo > hi {
+                self.err(
+                    r.span(),
+                    "`between` needs [low, high] with low <= high",
+                    None,
+                );
+            }
+        }
+        let src = self.src;
+        let line_of = |offset: usize| src[..offset.min(src.len())].matches('\n').count() + 1;
+        for e in &mut list {
+            e.set_lines(&line_of);
+        }
+        list
+    }
+
+    /// Queries that only mean something on some step kinds.
+    fn fits_step(&mut self, a: &Assertion, authorize: bool, concurrent: bool) {
+        let span = a.span.clone();
+        if a.query.authorize_only() && !authorize {
+            let help = matches!(a.query, Query::Param(_))
+                .then(|| "use `expect.json` for response bodies".to_string());
+            self.err(
+                span,
+                format!("`{}` only applies to an authorize step", a.query.label()),
+                help,
+            );
+        } else if authorize && matches!(a.query, Query::Json(_)) {
+            self.err(
+                span,
+                format!("`{}` does not apply to an authorize step", a.query.label()),
+                Some("use `expect.params` for callback parameters".into()),
+            );
+        } else if matches!(a.query, Query::Successes) && !concurrent {
+            self.err(
+                span,
+                "`expect.successes` needs `concurrent = N` on the token step",
+                None,
+            );
         }
     }
 
@@ -428,7 +531,6 @@ impl Validator<'_> {
         }
         let mut texts: Vec<&Text> = Vec::new();
         let mut roles: Vec<(&Text, &str)> = Vec::new();
-        let is_authorize = s.authorize.is_some();
         if let Some(a) = &s.authorize {
             let a = a.get_ref();
             texts.extend(
@@ -555,83 +657,6 @@ impl Validator<'_> {
                             .into(),
                     ),
                 );
-            }
-        }
-        // Expectations.
-        let e = &s.expect;
-        if !is_authorize {
-            if let Some(c) = &e.callback {
-                self.err(
-                    c.span(),
-                    "`expect.callback` only applies to an authorize step",
-                    None,
-                );
-            }
-            if let Some((k, v)) = e.params.iter().next() {
-                self.err(
-                    v.span(),
-                    format!("`expect.params.{k}` only applies to an authorize step"),
-                    Some("use `expect.json` for response bodies".into()),
-                );
-            }
-        } else if let Some((k, v)) = e.json.iter().next() {
-            self.err(
-                v.span(),
-                format!("`expect.json.{k}` does not apply to an authorize step"),
-                Some("use `expect.params` for callback parameters".into()),
-            );
-        }
-        if let Some(n) = &e.successes {
-            if s.token
-                .as_ref()
-                .and_then(|t| t.get_ref().concurrent.as_ref())
-                .is_none()
-            {
-                self.err(
-                    n.span(),
-                    "`expect.successes` needs `concurrent = N` on the token step",
-                    None,
-                );
-            }
-        }
-        texts.extend(e.present.iter().chain(&e.absent).chain(&e.header_absent));
-        texts.extend(
-            e.params
-                .values()
-                .chain(e.differs.values())
-                .chain(e.header_contains.values())
-                .chain(e.includes.values())
-                .chain(e.excludes.values()),
-        );
-        if let Some(at) = &e.access_token_jwt {
-            texts.extend(at.client_id.iter());
-        }
-        if let Some(idt) = &e.id_token {
-            texts.extend([&idt.aud, &idt.nonce].into_iter().flatten());
-            if idt.nonce.is_some() && idt.nonce_absent {
-                self.err(
-                    idt.nonce.as_ref().map(|n| n.span()).unwrap_or_default(),
-                    "`nonce` and `nonce_absent` contradict each other",
-                    None,
-                );
-            }
-        }
-        texts.extend(e.json_ci.values());
-        texts.extend(e.scope_granted.iter());
-        for r in e.between.values() {
-            let [lo, hi] = *r.get_ref();
-            if lo > hi {
-                self.err(
-                    r.span(),
-                    "`between` needs [low, high] with low <= high",
-                    None,
-                );
-            }
-        }
-        texts.extend([&e.challenge, &e.challenge_error].into_iter().flatten());
-        for v in e.json.values() {
-            if let toml::Value::String(st) = v.get_ref() {
-                self.template(st, v.span(), scope, requires);
             }
         }
         for t in texts {

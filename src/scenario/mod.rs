@@ -1,5 +1,6 @@
 //! The scenario language: model, loader with spans, templates, validation.
 
+pub mod assertion;
 pub mod diag;
 pub mod load;
 pub mod model;

@@ -26,6 +26,12 @@ pub enum Level {
 }
 
 impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        [Level::Setup, Level::Must, Level::Profile, Level::Should]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Level::Setup => "setup",
@@ -103,8 +109,13 @@ pub struct StepDef {
     pub api: Option<Spanned<ApiDef>>,
     pub discovery: Option<Spanned<DiscoveryDef>>,
     pub http: Option<Spanned<HttpDef>>,
+    /// The short form: `expect = { status = 400, error = "invalid_grant" }`.
     #[serde(default)]
     pub expect: ExpectDef,
+    /// The long form, one table per assertion (`[[step.assert]]`); both
+    /// forms become one list (`scenario::assertion`).
+    #[serde(default, rename = "assert")]
+    pub asserts: Vec<Spanned<super::assertion::AssertDef>>,
 }
 
 impl StepDef {
@@ -374,7 +385,7 @@ pub struct ExpectDef {
 /// What a JWT access token must say, beyond `typ` at+jwt, a valid signature
 /// from the issuer, `iss`, live `exp` / `iat`, `jti`, `exp - iat` equal to
 /// `expires_in`, and `scope` equal to the response's `scope`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessTokenExpect {
     /// The `client_id` claim equals this (usually `{{ clients.c1.id }}`).
@@ -383,7 +394,7 @@ pub struct AccessTokenExpect {
 
 /// What an ID token must say, beyond a valid signature from the issuer,
 /// `iss` equal to the issuer, and live `exp` / `iat`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdTokenExpect {
     /// Must be among the audiences (usually `{{ clients.c1.id }}`).

@@ -134,7 +134,7 @@ fn list_coverage_and_explain() {
     let (code, out, _) = output(grantcheck().args(["explain", "code.reuse"]));
     assert_eq!(code, 0);
     assert!(
-        out.contains("CODE-01") && out.contains("expect error invalid_grant"),
+        out.contains("CODE-01") && out.contains("expect error code = invalid_grant"),
         "{out}"
     );
     let (code, _, err) = output(grantcheck().args(["explain", "code.reuze"]));

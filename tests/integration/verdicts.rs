@@ -70,13 +70,19 @@ fn run(args: &[&str], suites: Option<&Path>) -> Run {
 /// `name="grantcheck.exit_code" value="1"` in the JUnit suite's properties.
 fn junit_property(xml: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
-    let at = xml.find(&key).unwrap_or_else(|| panic!("no {name} in JUnit")) + key.len();
+    let at = xml
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in JUnit"))
+        + key.len();
     xml[at..].split('"').next().unwrap().to_string()
 }
 
 fn html_attr(html: &str, attr: &str) -> String {
     let key = format!("{attr}=\"");
-    let at = html.find(&key).unwrap_or_else(|| panic!("no {attr} in HTML")) + key.len();
+    let at = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {attr} in HTML"))
+        + key.len();
     html[at..].split('"').next().unwrap().to_string()
 }
 
@@ -90,7 +96,10 @@ fn assert_agree(r: &Run, code: i32, result: &str) {
     let headline = v["headline"].as_str().unwrap().to_string();
 
     let xml = r.read("r.xml");
-    assert_eq!(junit_property(&xml, "grantcheck.exit_code"), code.to_string());
+    assert_eq!(
+        junit_property(&xml, "grantcheck.exit_code"),
+        code.to_string()
+    );
     assert_eq!(junit_property(&xml, "grantcheck.verdict"), result);
 
     let sarif: Value = serde_json::from_str(&r.read("r.sarif")).unwrap();
@@ -153,7 +162,10 @@ fn steps_after_a_failure_are_listed_as_not_run_and_not_claimed() {
     assert_eq!(case["outcome"], "fail");
     let steps = case["steps"].as_array().unwrap();
     let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["login", "first", "second", "first-at-dead", "first-rt-dead"]);
+    assert_eq!(
+        names,
+        ["login", "first", "second", "first-at-dead", "first-rt-dead"]
+    );
     for s in &steps[3..] {
         assert_eq!(s["outcome"], "skip");
         assert_eq!(s["not_run"], "step `second` failed");
@@ -162,7 +174,13 @@ fn steps_after_a_failure_are_listed_as_not_run_and_not_claimed() {
     assert_eq!(case["covers"], serde_json::json!(["CODE-01"]));
     assert_eq!(case["not_covered"], serde_json::json!(["CODE-02"]));
 
-    assert!(r.stdout.contains("NOT RUN step `first-rt-dead`"), "{}", r.stdout);
-    assert!(r.read("r.html").contains(">NOT RUN</span><strong class=\"name\">first-at-dead"));
+    assert!(
+        r.stdout.contains("NOT RUN step `first-rt-dead`"),
+        "{}",
+        r.stdout
+    );
+    assert!(r
+        .read("r.html")
+        .contains(">NOT RUN</span><strong class=\"name\">first-at-dead"));
     assert!(r.read("r.xml").contains("NOT RUN step `first-at-dead`"));
 }
