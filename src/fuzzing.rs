@@ -43,7 +43,10 @@ pub const SEP: u8 = 0xFF;
 
 /// Every fuzz target: its name (the file `fuzz/fuzz_targets/<name>.rs`, the
 /// folders `fuzz/seeds/<name>/` and `fuzz/regressions/<name>/`) and its check.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A fuzz target's invariant check over one input.
+pub type Invariant = fn(&[u8]);
+
+pub const TARGETS: &[(&str, Invariant)] = &[
     ("scenario_file", check_scenario_file),
     ("profile_file", check_profile_file),
     ("token_response", check_token_response),

@@ -270,7 +270,7 @@ fn check_request(
     let confidential_optional =
         fault(Fault::PkcePublicOnly) || config.dialect.wire().pkce_optional_for_confidential;
     let pkce_required =
-        !fault(Fault::PkceOptional) && !(confidential_optional && !client.is_public());
+        !fault(Fault::PkceOptional) && (client.is_public() || !confidential_optional);
     let challenge = match params.get("code_challenge", lw) {
         None if pkce_required => {
             return Err(("invalid_request", "code_challenge is required (PKCE)"))

@@ -71,7 +71,7 @@ impl Params {
             .iter()
             .filter(|(n, _)| n == name)
             .map(|(_, v)| v.as_str());
-        let v = if last_wins { it.last() } else { it.next() };
+        let v = if last_wins { it.next_back() } else { it.next() };
         v.filter(|v| !v.is_empty())
     }
 

@@ -44,10 +44,7 @@ impl Resp {
 fn dechunk(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut rest = body;
-    loop {
-        let Some(i) = rest.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
         let size =
             usize::from_str_radix(std::str::from_utf8(&rest[..i]).unwrap().trim(), 16).unwrap_or(0);
         if size == 0 {

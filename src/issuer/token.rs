@@ -325,15 +325,13 @@ fn check_code(
     }
     if app.fault(Fault::TokenRedirectUriRegistered) {
         match redirect_uri {
-            Some(r) => {
-                if find_match(&client.redirect_uris, r, MatchMode::default()).is_none() {
-                    return Err(invalid_grant("redirect_uri does not match"));
-                }
+            Some(r) if find_match(&client.redirect_uris, r, MatchMode::default()).is_none() => {
+                return Err(invalid_grant("redirect_uri does not match"));
             }
             None if rec.redirect_sent.is_some() => {
                 return Err(invalid_grant("redirect_uri is required"))
             }
-            None => {}
+            Some(_) | None => {}
         }
     } else {
         match (&rec.redirect_sent, redirect_uri) {

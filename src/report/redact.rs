@@ -69,7 +69,7 @@ impl Redactor {
                 self.needles.push((f, replacement.clone()));
             }
         }
-        self.needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.needles.sort_by_key(|n| std::cmp::Reverse(n.0.len()));
     }
 
     pub fn fingerprint(&self, value: &str) -> String {

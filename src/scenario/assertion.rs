@@ -596,7 +596,7 @@ pub struct AssertDef {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Branch {
-    One(AssertDef),
+    One(Box<AssertDef>),
     All(Vec<AssertDef>),
 }
 
@@ -758,7 +758,7 @@ impl AssertDef {
         let mut branches = Vec::new();
         for b in any {
             let defs: Vec<&AssertDef> = match b {
-                Branch::One(d) => vec![d],
+                Branch::One(d) => vec![d.as_ref()],
                 Branch::All(ds) => ds.iter().collect(),
             };
             let mut branch = Vec::new();

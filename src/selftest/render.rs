@@ -59,11 +59,7 @@ pub fn terminal(m: &Matrix, color: bool, verbose: bool, elapsed_ms: u64) -> Stri
         .max()
         .unwrap_or(5)
         .max(5);
-    let _ = writeln!(
-        out,
-        "\n      {:<width$} {:>5}  {}",
-        "fault", "kills", "declares"
-    );
+    let _ = writeln!(out, "\n      {:<width$} {:>5}  declares", "fault", "kills");
     for f in &m.faults {
         let ok = f.caught() && f.ids_not_failed.is_empty() && f.errors.is_empty();
         let ids: Vec<String> = f

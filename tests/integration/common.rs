@@ -9,6 +9,12 @@ use grantcheck::report::RunReport;
 use grantcheck::run::{self, reference, Selection};
 use grantcheck::scenario;
 
+/// Held by the heaviest tests (the oidc-provider peer, the self-test, the
+/// browser), which now share one test process: run together on 2 cores they
+/// starve each other into timeouts, so they take turns. A tokio mutex, so
+/// async tests can hold it across awaits and sync ones can block on it.
+pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub fn suites() -> Vec<scenario::Scenario> {
     // cargo runs integration tests from the package root, so the path stays
     // relative, as it is for a user, and reports name `suites/...`.

@@ -168,6 +168,7 @@ fn planted(report: &RunReport) -> RunReport {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_html_report_shows_the_failing_case_in_a_browser() {
+    let _turn = common::HEAVY.lock().await;
     let report = common::run_reference(&[], &[Fault::CodeReusable]).await;
     let failing = report
         .cases

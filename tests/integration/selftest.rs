@@ -14,6 +14,7 @@ use grantcheck::selftest::{self, render};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_is_caught_and_every_case_kills_one() {
+    let _turn = common::HEAVY.lock().await;
     let scenarios = Arc::new(common::suites());
     let plan = run::select(&scenarios, &Selection::default()).expect("the suites select");
     // Faults only observable under another dialect are tests/integration/seed_emulation.rs's.
