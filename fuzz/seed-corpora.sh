@@ -2,7 +2,7 @@
 # Builds seed corpora for every fuzz target from real material:
 #   suites/**/*.toml, issuers/*.toml, the README's minimal profile,
 #   docs/requirements.md, the example of src/report/baseline.rs, constants of
-#   src/issuer/ and fuzz/samples/ (issuer responses written after src/issuer/,
+#   crates/issuer/src/ and fuzz/samples/ (issuer responses written after crates/issuer/src/,
 #   see fuzz/samples/README.md).
 #
 #   fuzz/seed-corpora.sh            full corpora into fuzz/corpus/<target>/ (git-ignored;
@@ -137,7 +137,7 @@ printf '%s.%s.' "$(b64url <"$samples/jwt/none.header.json")" "$(b64url <"$sample
 for f in "$samples"/html/*; do put html_form <"$f"; done
 
 # --- www_authenticate: the reference issuer's challenges and other servers'.
-realm=$(grep -oE 'REALM: &str = "[^"]+"' src/issuer/respond.rs | sed -E 's/.*"([^"]+)"/\1/')
+realm=$(grep -oE 'REALM: &str = "[^"]+"' crates/issuer/src/respond.rs | sed -E 's/.*"([^"]+)"/\1/')
 printf 'Basic realm="%s"' "$realm" | put www_authenticate
 put_lines www_authenticate "$samples/www-authenticate.txt"
 

@@ -21,7 +21,8 @@ pub mod agent;
 pub mod cli;
 #[cfg(feature = "runtime")]
 pub mod http;
+/// The reference issuer, its own crate (crates/issuer).
 #[cfg(feature = "runtime")]
-pub mod issuer;
+pub use grantcheck_issuer as issuer;
 #[cfg(feature = "runtime")]
 pub mod run;

@@ -8,10 +8,29 @@ pub enum Method {
     Plain,
 }
 
-// The syntax and the transform are the client side's too: one definition.
-pub use crate::protocol::pkce::{
-    is_s256_challenge_shape as is_valid_s256_challenge, is_valid_verifier, s256_challenge as s256,
-};
+// Written here again on purpose: the oracle must not share the client
+// side's code (a bug in one shared S256 would hide itself from the suite).
+
+/// RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))), no padding.
+pub fn s256(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// RFC 7636 §4.1: 43 to 128 characters of `[A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"`.
+pub fn is_valid_verifier(v: &str) -> bool {
+    (43..=128).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+/// An S256 challenge: 43 base64url characters, no padding.
+pub fn is_valid_s256_challenge(c: &str) -> bool {
+    c.len() == 43
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 /// A plain challenge is the verifier itself.
 pub fn is_valid_plain_challenge(c: &str) -> bool {

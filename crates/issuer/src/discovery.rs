@@ -92,7 +92,7 @@ pub async fn jwks(State(app): State<Shared>) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::issuer::config::{IssuerConfig, ReferenceSecrets};
+    use crate::config::{IssuerConfig, ReferenceSecrets};
 
     #[test]
     fn metadata_shape() {

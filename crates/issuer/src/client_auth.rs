@@ -207,7 +207,7 @@ pub fn authenticate<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::issuer::config::ReferenceSecrets;
+    use crate::config::ReferenceSecrets;
     use base64::engine::general_purpose::STANDARD;
     use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 

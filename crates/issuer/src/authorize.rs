@@ -732,7 +732,7 @@ pub async fn consent_submit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::issuer::config::ReferenceSecrets;
+    use crate::config::ReferenceSecrets;
 
     const CH: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
