@@ -334,12 +334,19 @@ pub fn check_profile_file(data: &[u8]) {
             let _ = e.to_string();
             match &e {
                 ProfileError::Invalid(d) => check_diagnostic(d, path, &src),
-                ProfileError::MissingSecret { var, path: p, .. } => {
+                ProfileError::MissingSecrets { missing, path: p } => {
                     assert_eq!(p, path);
-                    assert!(env.get(var).is_none_or(|v| v.is_empty()), "{var} is set");
-                    assert!(e.hint().is_some_and(|h| h.contains(var.as_str())));
+                    assert!(!missing.is_empty());
+                    for m in missing {
+                        let var = &m.var;
+                        assert!(env.get(var).is_none_or(|v| v.is_empty()), "{var} is set");
+                        assert_eq!(m.empty, env.get(var).is_some(), "{var}: unset vs empty");
+                        assert!(e.hint().is_some_and(|h| h.contains(var.as_str())));
+                    }
                 }
-                ProfileError::Semantic { message, .. } => assert!(!message.is_empty()),
+                ProfileError::Semantic { problems, .. } => {
+                    assert!(!problems.is_empty() && problems.iter().all(|m| !m.is_empty()))
+                }
                 ProfileError::Io { .. } => panic!("load_str did I/O"),
             }
         }

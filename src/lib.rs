@@ -7,6 +7,7 @@
 //! reference issuer and the CLI. See ARCHITECTURE.md.
 
 #[doc(hidden)]
+pub mod files;
 pub mod fuzzing;
 pub mod profile;
 pub mod protocol;

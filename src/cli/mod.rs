@@ -99,7 +99,12 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            // A rendered diagnostic already starts with `error:`.
+            let message = f.message.trim_end();
+            match message.starts_with("error: ") {
+                true => eprintln!("{message}"),
+                false => eprintln!("error: {message}"),
+            }
             if let Some(h) = f.hint {
                 eprintln!("hint: {h}");
             }

@@ -46,9 +46,9 @@ pub struct RunArgs {
     /// Write a baseline accepting every case that did not pass in this run (reasons to fill in).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Scenario cases run at once (default: the profile's http.concurrency).
-    #[arg(long, value_name = "N")]
-    pub concurrency: Option<usize>,
+    /// Scenario cases run at once, 1 to 256 (default: the profile's http.concurrency).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
     /// Break the embedded reference issuer with a named fault (repeatable; see `grantcheck issuer --list-faults`).
     /// With --profile, only together with --emulate.
     #[arg(long = "reference-fault", value_name = "NAME")]
@@ -256,6 +256,7 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
         };
         let concurrency = a
             .concurrency
+            .map(usize::from)
             .unwrap_or(prepared.target.profile.http.concurrency);
         let bar = progress_bar(plan.len() as u64, a.quiet);
         let report = run::execute(

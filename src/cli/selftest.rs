@@ -24,11 +24,13 @@ pub struct SelftestArgs {
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
     /// Fault runs at once, each against its own issuer.
-    #[arg(long, value_name = "N", default_value_t = selftest::Options::default().jobs)]
-    pub jobs: usize,
+    #[arg(long, value_name = "N", default_value_t = selftest::Options::default().jobs as u16,
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub jobs: u16,
     /// Scenario cases at once within each run.
-    #[arg(long, value_name = "N", default_value_t = selftest::Options::default().concurrency)]
-    pub concurrency: usize,
+    #[arg(long, value_name = "N", default_value_t = selftest::Options::default().concurrency as u16,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
     /// Write the matrix as Markdown here.
     #[arg(long, value_name = "PATH")]
     pub report_md: Option<PathBuf>,
@@ -66,8 +68,8 @@ pub fn selftest(a: SelftestArgs) -> Result<u8, Failure> {
         super::parse_faults(&a.faults)?.into_iter().collect()
     };
     let opts = selftest::Options {
-        jobs: a.jobs,
-        concurrency: a.concurrency,
+        jobs: usize::from(a.jobs),
+        concurrency: usize::from(a.concurrency),
     };
     let total = faults.len();
     let progress = std::io::stderr().is_terminal();

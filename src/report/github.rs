@@ -16,6 +16,7 @@ fn escape_property(s: &str) -> String {
 }
 
 pub fn annotations(report: &RunReport) -> String {
+    let report = &super::sanitize::for_text(report);
     let mut out = String::new();
     for c in &report.cases {
         let level = match (c.outcome, &c.known) {

@@ -50,6 +50,7 @@ use super::replay;
 const BODY_PREVIEW: usize = 2000;
 
 pub fn render(report: &RunReport) -> String {
+    let report = &super::sanitize::for_text(report);
     let mut junit = Report::new(format!(
         "grantcheck {} {}",
         report.target.profile, report.target.issuer

@@ -28,6 +28,7 @@ pub const MAX_LISTED: usize = 50;
 const REASON_MAX: usize = 300;
 
 pub fn render(report: &RunReport) -> String {
+    let report = &super::sanitize::for_text(report);
     let mut out = String::new();
     let t = &report.target;
     let _ = writeln!(

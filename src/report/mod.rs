@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod model;
 pub mod redact;
 pub mod replay;
+pub mod sanitize;
 pub mod sarif;
 #[cfg(feature = "runtime")]
 pub mod terminal;

@@ -66,22 +66,25 @@ pub fn case_line(c: &CaseResult, opts: Options, width: usize) -> String {
         c.id,
         p.dim(&c.covers.join(" "))
     );
+    let clean = |s: &str| super::sanitize::escape_controls(s, false).into_owned();
     if c.outcome == Outcome::Skip {
         if let Some(r) = &c.reason {
-            let _ = write!(line, "\n       {}", p.dim(r));
+            let _ = write!(line, "\n       {}", p.dim(&clean(r)));
         }
     }
     if let Some(k) = &c.known {
         let _ = write!(
             line,
             "\n       {}",
-            p.dim(&format!("known deviation (baseline): {k}"))
+            p.dim(&format!("known deviation (baseline): {}", clean(k)))
         );
     }
     line
 }
 
 pub fn render(report: &RunReport, opts: Options) -> String {
+    // Issuer bytes never reach the terminal raw (report::sanitize).
+    let report = &super::sanitize::for_text(report);
     let p = Paint { on: opts.color };
     let mut out = String::new();
     let target = if report.target.reference {

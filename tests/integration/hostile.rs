@@ -205,3 +205,56 @@ async fn a_redirect_loop_is_cut_at_the_hop_cap() {
         "the hops are the evidence"
     );
 }
+
+/// ESC, BEL and bidi bytes from an issuer never reach the terminal or a
+/// text report raw: clear-screen, a window title and a forged green PASS
+/// are printed as visible escapes.
+#[tokio::test]
+async fn control_characters_from_the_issuer_are_escaped_in_text_formats() {
+    let evil = "\u{1b}[2J\u{1b}]0;owned\u{7}\u{1b}[32mPASS\u{1b}[0m \u{202e}gnp.exe";
+    let body = serde_json::json!({ "error": "invalid_client", "error_description": evil });
+    let server = issuer_with(
+        ResponseTemplate::new(400).set_body_string(body.to_string().replace("\\u001b", "\u{1b}")),
+    )
+    .await;
+    let case = run_one(&server.uri()).await;
+    assert_eq!(case.outcome, Outcome::Fail, "{case:?}");
+    let mut report = grantcheck::report::model::RunReport {
+        schema: grantcheck::report::model::SCHEMA.into(),
+        tool_version: "0".into(),
+        target: grantcheck::report::model::Target {
+            profile: "hostile".into(),
+            issuer: server.uri(),
+            reference: false,
+            faults: vec![],
+            dialect: None,
+        },
+        duration_ms: 1,
+        summary: grantcheck::report::Summary::of(std::slice::from_ref(&case)),
+        cases: vec![case],
+        replay_vars: Default::default(),
+        baseline: None,
+    };
+    report.summary.checks = 1;
+    let opts = grantcheck::report::terminal::Options {
+        color: false,
+        verbose: true,
+        quiet: false,
+    };
+    use grantcheck::report::{github, junit, markdown, terminal};
+    for (format, text) in [
+        ("terminal", terminal::render(&report, opts)),
+        ("junit", junit::render(&report)),
+        ("markdown", markdown::render(&report)),
+        ("github", github::annotations(&report)),
+    ] {
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!text.contains(bad), "{format} prints {bad:?} raw:\n{text}");
+        }
+    }
+    let text = terminal::render(&report, opts);
+    assert!(
+        text.contains("\\x1b[2J"),
+        "the escape stays visible:\n{text}"
+    );
+}

@@ -46,16 +46,21 @@ fn missing_or_empty_secret_is_an_error() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, ProfileError::MissingSecret { var, .. } if var == "T_C1_SECRET"),
+        matches!(&e, ProfileError::MissingSecrets { missing, .. }
+            if missing == &[Missing { what: "secret of client c1".into(), var: "T_C1_SECRET".into(), empty: false }]),
         "{e}"
     );
+    assert!(e.to_string().ends_with("T_C1_SECRET is not set"), "{e}");
     let e = load_str(
         Path::new("t.toml"),
         MINIMAL,
         &env(&[("T_C1_SECRET", ""), ("T_U1_PASSWORD", "pw")]),
     )
     .unwrap_err();
-    assert!(matches!(e, ProfileError::MissingSecret { .. }));
+    assert!(
+        e.to_string().ends_with("T_C1_SECRET is set but empty"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -67,4 +72,64 @@ fn unknown_key_points_at_the_line() {
     };
     assert_eq!(d.line, 7);
     assert_eq!(d.help.as_deref(), Some("did you mean `auth_method`?"));
+}
+
+#[test]
+fn every_missing_secret_is_named_at_once() {
+    let e = load_str(Path::new("t.toml"), MINIMAL, &env(&[])).unwrap_err();
+    let ProfileError::MissingSecrets { missing, .. } = &e else {
+        panic!("{e}")
+    };
+    let vars: Vec<&str> = missing.iter().map(|m| m.var.as_str()).collect();
+    assert_eq!(vars, ["T_C1_SECRET", "T_U1_PASSWORD"]);
+    let hint = e.hint().unwrap();
+    assert!(hint.contains("T_C1_SECRET=... T_U1_PASSWORD=..."), "{hint}");
+}
+
+#[test]
+fn settings_out_of_range_are_refused_all_at_once() {
+    for (setting, wrong) in [
+        ("rate_limit = nan", "rate_limit = NaN"),
+        ("rate_limit = -5.0", "rate_limit = -5"),
+        ("rate_limit = inf", "rate_limit = inf"),
+        ("rate_limit = 1e-300", "rate_limit = 0.000"),
+        ("timeout_ms = 0", "timeout_ms = 0"),
+        (
+            "timeout_ms = 18446744073709551615",
+            "timeout_ms = 18446744073709551615",
+        ),
+        ("max_redirects = 18446744073709551615", "max_redirects"),
+        ("max_body_bytes = 0", "max_body_bytes = 0"),
+        ("concurrency = 100000000", "concurrency = 100000000"),
+    ] {
+        let src = format!("{MINIMAL}\n[http]\n{setting}\n");
+        let all = env(&[("T_C1_SECRET", "s"), ("T_U1_PASSWORD", "pw")]);
+        let e = load_str(Path::new("t.toml"), &src, &all).unwrap_err();
+        assert!(matches!(e, ProfileError::Semantic { .. }), "{setting}: {e}");
+        assert!(e.to_string().contains(wrong), "{setting}: {e}");
+    }
+    let src = format!("{MINIMAL}\n[http]\ntimeout_ms = 0\nconcurrency = 0\n");
+    let e = load_str(Path::new("t.toml"), &src, &env(&[])).unwrap_err();
+    let ProfileError::Semantic { problems, .. } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(problems.len(), 4, "two settings and two secrets: {e}");
+}
+
+#[test]
+fn the_issuer_must_be_an_http_url() {
+    let all = env(&[("T_C1_SECRET", "s"), ("T_U1_PASSWORD", "pw")]);
+    for issuer in ["not a url", "ftp://x.example", "file:///etc/passwd"] {
+        let src = MINIMAL.replacen(&issuer_line(), &format!("issuer = \"{issuer}\""), 1);
+        let e = load_str(Path::new("t.toml"), &src, &all).unwrap_err();
+        assert!(e.to_string().contains("issuer"), "{issuer}: {e}");
+    }
+}
+
+fn issuer_line() -> String {
+    MINIMAL
+        .lines()
+        .find(|l| l.starts_with("issuer ="))
+        .unwrap()
+        .to_string()
 }
