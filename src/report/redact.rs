@@ -7,6 +7,7 @@
 //! hash, stable within one run, so two mentions of one token can be matched
 //! without revealing it.
 
+use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::model::{Exchange, HttpRequest, HttpResponse};
@@ -25,6 +26,34 @@ pub const SECRET_FIELDS: &[&str] = &[
     "client_assertion",
     "device_code",
 ];
+
+/// The shortest prefix of a secret that counts as the secret when a text
+/// ends with it: long enough that ordinary text does not end that way.
+pub const MIN_PREFIX: usize = 12;
+
+/// Every form of `value` that an issuer could echo back.
+pub fn encodings(value: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let html = value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;");
+    vec![
+        value.to_string(),
+        encode_component(value),
+        encode_component(value).replace('+', "%20"),
+        STANDARD.encode(value),
+        STANDARD_NO_PAD.encode(value),
+        URL_SAFE.encode(value),
+        URL_SAFE_NO_PAD.encode(value),
+        json.trim_matches('"').to_string(),
+        html.clone(),
+        html.replace("&#x27;", "&#39;"),
+    ]
+}
 
 #[derive(Clone, Debug)]
 pub struct Redactor {
@@ -55,18 +84,41 @@ impl Redactor {
         }
     }
 
-    /// Registers a secret and its encoded forms. Values shorter than 4
-    /// characters are not secrets worth hiding and would mangle the evidence.
+    /// Registers a secret and every encoding an issuer might echo it in
+    /// (raw, form- and percent-encoded, base64 and base64url with and without
+    /// padding, JSON- and HTML-escaped). Values shorter than 4 characters are
+    /// not secrets worth hiding and would mangle the evidence.
     pub fn add(&mut self, kind: &str, value: &str) {
         if value.chars().count() < 4 {
             return;
         }
         let replacement = format!("[redacted {kind} #{}]", self.fingerprint(value));
-        let mut forms = vec![value.to_string(), encode_component(value)];
-        forms.push(encode_component(value).replace('+', "%20"));
+        self.push_forms(encodings(value), &replacement);
+    }
+
+    /// Registers HTTP Basic credentials as RFC 6749 §2.3.1 builds them
+    /// (form-encoded id and secret) and as clients commonly do (raw), in
+    /// every base64 variant: an issuer that echoes the header's value or
+    /// decodes it into a page must not leak the pair.
+    pub fn add_basic(&mut self, id: &str, secret: &str) {
+        if secret.chars().count() < 4 {
+            return;
+        }
+        let pairs = [
+            format!("{}:{}", encode_component(id), encode_component(secret)),
+            format!("{id}:{secret}"),
+        ];
+        for pair in pairs {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&pair);
+            let replacement = format!("[redacted credentials #{}]", self.fingerprint(&b64));
+            self.push_forms(encodings(&pair), &replacement);
+        }
+    }
+
+    fn push_forms(&mut self, forms: Vec<String>, replacement: &str) {
         for f in forms {
-            if !self.needles.iter().any(|(n, _)| *n == f) {
-                self.needles.push((f, replacement.clone()));
+            if f.chars().count() >= 4 && !self.needles.iter().any(|(n, _)| *n == f) {
+                self.needles.push((f, replacement.to_string()));
             }
         }
         self.needles.sort_by_key(|n| std::cmp::Reverse(n.0.len()));
@@ -82,14 +134,60 @@ impl Redactor {
             .collect()
     }
 
+    /// `text` with every registered form replaced, in one left-to-right
+    /// pass that takes the longest form at each position and never looks
+    /// inside a replacement it wrote (a secret spelled `secret` must not
+    /// rewrite the word in `[redacted secret #…]`).
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (needle, rep) in &self.needles {
-            if out.contains(needle.as_str()) {
-                out = out.replace(needle.as_str(), rep);
+        let mut by_first: Vec<Vec<usize>> = vec![Vec::new(); 256];
+        for (k, (needle, _)) in self.needles.iter().enumerate() {
+            by_first[usize::from(needle.as_bytes()[0])].push(k);
+        }
+        let bytes = text.as_bytes();
+        let (mut out, mut copied, mut i) = (String::with_capacity(text.len()), 0, 0);
+        while i < bytes.len() {
+            // Longest first (needles are sorted so); a match starts with a
+            // lead byte, so `i` is on a character boundary.
+            let hit = by_first[usize::from(bytes[i])]
+                .iter()
+                .map(|&k| &self.needles[k])
+                .find(|(n, _)| bytes[i..].starts_with(n.as_bytes()));
+            match hit {
+                Some((needle, rep)) => {
+                    out.push_str(&text[copied..i]);
+                    out.push_str(rep);
+                    i += needle.len();
+                    copied = i;
+                }
+                None => i += 1,
             }
         }
+        let tail = &text[copied..];
+        match self.cut_secret(tail) {
+            Some((k, rep)) => {
+                out.push_str(&tail[..tail.len() - k]);
+                out.push_str(rep);
+                out.push('…');
+            }
+            None => out.push_str(tail),
+        }
         out
+    }
+
+    /// A body cut at the evidence cap may end inside a secret: the length
+    /// of the longest prefix of a form (at least [`MIN_PREFIX`] bytes) that
+    /// `tail` ends with, and that form's replacement.
+    fn cut_secret(&self, tail: &str) -> Option<(usize, &str)> {
+        self.needles
+            .iter()
+            .filter_map(|(needle, rep)| {
+                let longest = needle.len().saturating_sub(1).min(tail.len());
+                (MIN_PREFIX..=longest)
+                    .rev()
+                    .find(|&k| needle.is_char_boundary(k) && tail.ends_with(&needle[..k]))
+                    .map(|k| (k, rep.as_str()))
+            })
+            .max_by_key(|(k, _)| *k)
     }
 
     fn header(&self, name: &str, value: &str) -> String {
@@ -190,7 +288,54 @@ mod tests {
         );
     }
 
+    #[test]
+    fn basic_pairs_and_cut_tails_are_redacted() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let mut r = Redactor::with_salt([0; 16]);
+        r.add_basic("client one", "s3cr3t/+value");
+        for echoed in [
+            STANDARD.encode("client+one:s3cr3t%2F%2Bvalue"),
+            STANDARD.encode("client one:s3cr3t/+value"),
+            URL_SAFE_NO_PAD.encode("client one:s3cr3t/+value"),
+        ] {
+            let t = r.redact(&format!("you sent Basic {echoed} ok"));
+            assert!(!t.contains(&echoed), "{t}");
+            assert!(t.contains("[redacted credentials #"), "{t}");
+        }
+        let token = "eyJhbGciOiJSUzI1NiJ9.payload-that-goes-on-and-on";
+        r.add("access_token", token);
+        let cut = format!("{{\"access_token\":\"{}", &token[..30]);
+        let t = r.redact(&cut);
+        assert!(!t.contains(&token[..12]), "{t}");
+        assert!(
+            t.contains("[redacted access_token #") && t.ends_with("]…"),
+            "{t}"
+        );
+        // Ordinary text that happens to end like nothing registered is untouched.
+        assert_eq!(r.redact("plain text"), "plain text");
+    }
+
     proptest! {
+        /// An issuer that echoes a secret in any encoding leaks none of them.
+        #[test]
+        fn no_encoding_of_a_secret_survives(
+            secret in "[A-Za-z0-9 !#$%&'()*+,./:;<=>?@^_`{|}~-]{8,40}",
+            id in "[a-z0-9]{1,10}",
+            before in "[ -~]{0,20}",
+        ) {
+            prop_assume!(!secret.contains("redacted") && !secret.contains("credentials"));
+            let mut r = Redactor::new();
+            r.add("secret", &secret);
+            r.add_basic(&id, &secret);
+            let mut forms = encodings(&secret);
+            forms.extend(encodings(&format!("{id}:{secret}")));
+            for form in forms.iter().filter(|f| f.len() >= 8) {
+                let text = format!("{before}<{form}> and again {form}");
+                let out = r.redact(&text);
+                prop_assert!(!out.contains(form.as_str()), "{} survives in {}", form, out);
+            }
+        }
+
         /// `[` and `]` are outside the secret alphabet, so a secret can neither
         /// hide in nor straddle a replacement: none may survive.
         #[test]

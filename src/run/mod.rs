@@ -147,6 +147,8 @@ pub async fn execute(
             replay_vars.insert(marker, format!("${}", src.var));
         }
         if let Some(id) = &src.client_id {
+            // An issuer may echo the Basic pair in any base64 form.
+            base.add_basic(id, &src.value);
             // Basic credentials as exec::authenticate builds them (RFC 6749
             // §2.3.1); the replay rebuilds them from the variable.
             use base64::Engine;
