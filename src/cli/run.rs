@@ -165,14 +165,29 @@ async fn resolve(
     let http = Http::new(&p.http)
         .map_err(|e| Failure::harness(e.to_string(), None))?
         .with_guard(p.guard.clone());
-    Target::resolve(p, http, reference, faults).await.map_err(|e| {
-        let hint = match &e {
-            TargetError::Unreachable { .. } => Some("is the issuer running, and is `issuer` in the profile right?".to_string()),
-            TargetError::BadDiscovery { .. } => Some("set `discovery = false` and give [endpoints] explicitly if the issuer has no discovery".to_string()),
-            TargetError::NoEndpoint(_) => Some("add the endpoint under [endpoints] in the profile".to_string()),
-        };
-        Failure::harness(e.to_string(), hint)
-    })
+    Target::resolve(p, http, reference, faults)
+        .await
+        .map_err(target_failure)
+}
+
+/// A target that cannot be resolved: a message, a hint, and the exit code
+/// of what it means (an issuer that lies about itself is a finding).
+fn target_failure(e: TargetError) -> Failure {
+    let message = e.to_string();
+    match &e {
+        TargetError::Unreachable { .. } => Failure::harness(message, Some("is the issuer running, and is `issuer` in the profile right?".into())),
+        TargetError::BadDiscovery { .. } => Failure::harness(message, Some("set `discovery = false` and give [endpoints] explicitly if the issuer has no discovery".into())),
+        TargetError::NoEndpoint(_) => Failure::harness(message, Some("add the endpoint under [endpoints] in the profile".into())),
+        TargetError::IssuerMismatch { .. } => Failure {
+            code: super::EXIT_FAILED,
+            message,
+            hint: Some("the profile's `issuer` must be exactly the identifier the issuer publishes; if it is, the issuer's metadata is wrong (DISC-01, RFC 8414 §3.3)".into()),
+        },
+        TargetError::ForeignEndpoint { url, .. } => {
+            let o = crate::protocol::discovery::origin(url).unwrap_or_default();
+            Failure::usage(message, Some(format!("if that origin is the issuer's, add `trusted_origins = [\"{o}\"]` under [http], or name the endpoint under [endpoints]")))
+        }
+    }
 }
 
 pub fn run(a: RunArgs) -> Result<u8, Failure> {

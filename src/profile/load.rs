@@ -244,6 +244,13 @@ fn http_limits(h: &HttpDef, p: &mut Problems<'_>) {
             ));
         }
     }
+    for o in &h.trusted_origins {
+        if crate::protocol::discovery::origin(o).as_deref() != Some(o.trim_end_matches('/')) {
+            p.add(format!(
+                "[http] trusted_origins: `{o}` is not an origin (write `https://host[:port]`, lower case, no path)"
+            ));
+        }
+    }
     let r = h.rate_limit;
     if !(r == 0.0 || (0.01..=10_000.0).contains(&r)) {
         p.add(format!(

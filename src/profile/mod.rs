@@ -332,6 +332,10 @@ pub struct HttpDef {
     pub concurrency: usize,
     /// Requests per second to this issuer; 0 means no limit.
     pub rate_limit: f64,
+    /// Origins other than the issuer's (`https://login.example`) whose
+    /// endpoints discovery may name. Any other foreign endpoint stops the
+    /// run before a credential is sent (RFC 9700 §4.4, mix-up).
+    pub trusted_origins: Vec<String>,
 }
 
 impl Default for HttpDef {
@@ -343,7 +347,31 @@ impl Default for HttpDef {
             max_redirects: 10,
             concurrency: 8,
             rate_limit: 0.0,
+            trusted_origins: Vec::new(),
         }
+    }
+}
+
+/// An `[endpoints]` value as a URL. A path is joined to the issuer, so that
+/// `issuer_env` and `--emulate` move it; for an issuer under a path
+/// (`https://h/o`), a path that already starts with that path (`/o/token`)
+/// is taken as written on the issuer's host, not doubled (`/o/o/token`).
+pub fn join_endpoint(issuer: &str, configured: &str) -> String {
+    if !configured.starts_with('/') {
+        return configured.to_string();
+    }
+    let base = issuer.trim_end_matches('/');
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_at = base[after_scheme..]
+        .find('/')
+        .map(|i| after_scheme + i)
+        .unwrap_or(base.len());
+    let (origin, path) = base.split_at(path_at);
+    let under_path =
+        !path.is_empty() && (configured == path || configured.starts_with(&format!("{path}/")));
+    match under_path {
+        true => format!("{origin}{configured}"),
+        false => format!("{base}{configured}"),
     }
 }
 
@@ -400,11 +428,7 @@ impl Profile {
     /// An endpoint as configured: absolute, or a path (`/oauth/token`)
     /// joined to the issuer, so that `issuer_env` and `--emulate` move it.
     pub fn endpoint_url(&self, configured: &str) -> String {
-        if configured.starts_with('/') {
-            format!("{}{configured}", self.issuer.trim_end_matches('/'))
-        } else {
-            configured.to_string()
-        }
+        join_endpoint(&self.issuer, configured)
     }
 
     /// Policy tags that are on (see `scenario::POLICY_TAGS`).

@@ -40,6 +40,21 @@ impl Metadata {
         let Value::Object(raw) = v else {
             return Err(DiscoveryError::NotObject);
         };
+        Ok(Self::from_map(raw))
+    }
+
+    /// Two documents of one issuer as one: `first` wins member by member,
+    /// `second` fills what it lacks (an OIDC document without
+    /// `revocation_endpoint`, which only the RFC 8414 one lists).
+    pub fn merge(first: &Metadata, second: &Metadata) -> Metadata {
+        let mut raw = first.raw.clone();
+        for (k, v) in &second.raw {
+            raw.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        Self::from_map(raw)
+    }
+
+    fn from_map(raw: Map<String, Value>) -> Self {
         let s = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_string);
         let list = |k: &str| {
             raw.get(k).and_then(Value::as_array).map(|a| {
@@ -49,7 +64,7 @@ impl Metadata {
                     .collect()
             })
         };
-        Ok(Self {
+        Self {
             issuer: s("issuer"),
             authorization_endpoint: s("authorization_endpoint"),
             token_endpoint: s("token_endpoint"),
@@ -68,7 +83,7 @@ impl Metadata {
                 .get("authorization_response_iss_parameter_supported")
                 .and_then(Value::as_bool),
             raw,
-        })
+        }
     }
 
     /// Grant types, with RFC 8414's default when the member is absent.
@@ -95,6 +110,47 @@ impl Metadata {
     }
 }
 
+/// The RFC 8414 §3.1 metadata URL: the well-known segment goes between the
+/// host and the issuer's path (`https://h/o` -> `https://h/.well-known/oauth-authorization-server/o`).
+pub fn oauth_server_metadata_url(issuer: &str) -> String {
+    let issuer = issuer.strip_suffix('/').unwrap_or(issuer);
+    let after_scheme = issuer.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_at = issuer[after_scheme..]
+        .find('/')
+        .map(|i| after_scheme + i)
+        .unwrap_or(issuer.len());
+    format!(
+        "{}/.well-known/oauth-authorization-server{}",
+        &issuer[..path_at],
+        &issuer[path_at..]
+    )
+}
+
+/// Why a metadata document may not be used for `issuer`, if it may not:
+/// its `issuer` must be identical to the one it was fetched for (OIDC
+/// Discovery §4.3, RFC 8414 §3.3), or a mix-up attacker's document could
+/// pass for the real one (RFC 9700 §4.4).
+pub fn identity_problem(issuer: &str, metadata: &Metadata) -> Option<String> {
+    match metadata.issuer.as_deref() {
+        Some(got) if got == issuer => None,
+        Some(got) => Some(format!(
+            "the metadata names issuer `{got}`, not `{issuer}` (they must be identical)"
+        )),
+        None => Some("the metadata has no `issuer`".to_string()),
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL, lower-cased, default ports
+/// dropped: what the same-origin rule compares.
+pub fn origin(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?;
+    Some(match u.port() {
+        Some(p) => format!("{}://{host}:{p}", u.scheme()),
+        None => format!("{}://{host}", u.scheme()),
+    })
+}
+
 /// The discovery URL for an issuer identifier (OIDC Discovery §4.1): the
 /// well-known suffix appended after removing one trailing slash.
 pub fn openid_configuration_url(issuer: &str) -> String {
@@ -108,6 +164,64 @@ pub fn openid_configuration_url(issuer: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn rfc8414_puts_the_well_known_segment_before_the_path() {
+        assert_eq!(
+            oauth_server_metadata_url("https://h.example"),
+            "https://h.example/.well-known/oauth-authorization-server"
+        );
+        assert_eq!(
+            oauth_server_metadata_url("https://h.example:8443/o/"),
+            "https://h.example:8443/.well-known/oauth-authorization-server/o"
+        );
+        assert_eq!(
+            openid_configuration_url("https://h.example/o/"),
+            "https://h.example/o/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn identity_is_exact_and_origins_compare_normalised() {
+        let m =
+            |iss: &str| Metadata::parse(format!("{{\"issuer\":\"{iss}\"}}").as_bytes()).unwrap();
+        assert_eq!(
+            identity_problem("https://a.example", &m("https://a.example")),
+            None
+        );
+        for other in [
+            "https://a.example/",
+            "https://A.example",
+            "https://evil.example",
+        ] {
+            assert!(
+                identity_problem("https://a.example", &m(other)).is_some(),
+                "{other}"
+            );
+        }
+        assert_eq!(
+            origin("HTTPS://A.example:443/x").as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080/t").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin("not a url"), None);
+    }
+
+    #[test]
+    fn merged_documents_fill_gaps_and_keep_the_first() {
+        let a = Metadata::parse(br#"{"issuer":"i","token_endpoint":"https://i/t"}"#).unwrap();
+        let b = Metadata::parse(
+            br#"{"issuer":"x","token_endpoint":"https://x/t","revocation_endpoint":"https://i/r"}"#,
+        )
+        .unwrap();
+        let m = Metadata::merge(&a, &b);
+        assert_eq!(m.issuer.as_deref(), Some("i"));
+        assert_eq!(m.token_endpoint.as_deref(), Some("https://i/t"));
+        assert_eq!(m.revocation_endpoint.as_deref(), Some("https://i/r"));
+    }
 
     #[test]
     fn parses_and_defaults() {

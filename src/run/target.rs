@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::http::{Http, Request};
 use crate::profile::Profile;
-use crate::protocol::discovery::{openid_configuration_url, Metadata};
+use crate::protocol::discovery::{
+    identity_problem, oauth_server_metadata_url, openid_configuration_url, origin, Metadata,
+};
 use crate::report::model::Exchange;
 
 #[derive(Clone, Debug, Default)]
@@ -33,6 +35,8 @@ pub struct Target {
     pub faults: Vec<String>,
     /// The reference issuer's dialect when it emulates the profile's issuer.
     pub dialect: Option<String>,
+    /// The metadata documents read, in the order merged (OIDC, then RFC 8414).
+    pub metadata_sources: Sources,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +55,133 @@ pub enum TargetError {
     },
     #[error("the profile gives no {0} endpoint and discovery has none")]
     NoEndpoint(&'static str),
+    /// DISC-01..03: the document speaks for another issuer. Nothing more is
+    /// sent: every later request would carry credentials.
+    #[error("DISC-01: {url}: {message}; no credential was sent")]
+    IssuerMismatch {
+        url: String,
+        message: String,
+        exchange: Box<Exchange>,
+    },
+    /// An endpoint from discovery on an origin the profile does not trust.
+    #[error("the {name} endpoint {url} is not on the issuer's origin {issuer_origin}; no credential was sent")]
+    ForeignEndpoint {
+        name: &'static str,
+        url: String,
+        issuer_origin: String,
+    },
+}
+
+/// Where the metadata came from: each document's URL, in the order merged.
+pub type Sources = Vec<String>;
+
+/// Reads the OIDC document and the RFC 8414 one, refuses either when it
+/// names another issuer, and merges what is left (OIDC first). Only when
+/// neither is usable does discovery fail, with the OIDC document's reason.
+async fn discover(issuer: &str, http: &Http) -> Result<(Option<Metadata>, Sources), TargetError> {
+    let oidc = fetch_metadata(http, openid_configuration_url(issuer)).await;
+    let oauth = fetch_metadata(http, oauth_server_metadata_url(issuer)).await;
+    let mut usable: Vec<(String, Metadata)> = Vec::new();
+    let mut first_error = None;
+    for doc in [oidc, oauth] {
+        match doc {
+            Ok((url, m, ex)) => {
+                if let Some(message) = identity_problem(issuer, &m) {
+                    return Err(TargetError::IssuerMismatch {
+                        url,
+                        message,
+                        exchange: Box::new(ex),
+                    });
+                }
+                usable.push((url, m));
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let Some((url, first)) = usable.first().cloned() else {
+        return Err(first_error.expect("no document means an error"));
+    };
+    let mut merged = first;
+    let mut sources = vec![url];
+    for (url, m) in usable.iter().skip(1) {
+        merged = Metadata::merge(&merged, m);
+        sources.push(url.clone());
+    }
+    Ok((Some(merged), sources))
+}
+
+async fn fetch_metadata(
+    http: &Http,
+    url: String,
+) -> Result<(String, Metadata, Exchange), TargetError> {
+    let ex = http
+        .send(Request::get(&url).header("Accept", "application/json"))
+        .await;
+    if let Some((_, message)) = &ex.error {
+        return Err(TargetError::Unreachable {
+            url,
+            message: message.clone(),
+            exchange: Box::new(ex),
+        });
+    }
+    let resp = ex.response.as_ref().expect("no error means a response");
+    if resp.status != 200 {
+        let message = format!("status {}", resp.status);
+        return Err(TargetError::BadDiscovery {
+            url,
+            message,
+            exchange: Box::new(ex),
+        });
+    }
+    match Metadata::parse(resp.body.as_bytes()) {
+        Ok(m) => Ok((url, m, ex)),
+        Err(e) => Err(TargetError::BadDiscovery {
+            url,
+            message: e.to_string(),
+            exchange: Box::new(ex),
+        }),
+    }
+}
+
+/// Endpoints that discovery named on another origin than the issuer's are
+/// used only when the profile trusts that origin: a lying document must not
+/// collect client secrets and passwords. Endpoints the profile names itself
+/// are the user's choice.
+fn foreign_endpoints(profile: &Profile, e: &Endpoints) -> Result<(), TargetError> {
+    let issuer_origin = origin(&profile.issuer).unwrap_or_default();
+    let explicit = &profile.endpoints;
+    let named = [
+        ("authorization", &e.authorization, &explicit.authorization),
+        ("token", &e.token, &explicit.token),
+        ("userinfo", &e.userinfo, &explicit.userinfo),
+        ("introspection", &e.introspection, &explicit.introspection),
+        ("revocation", &e.revocation, &explicit.revocation),
+        ("jwks", &e.jwks, &explicit.jwks),
+    ];
+    for (name, url, from_profile) in named {
+        let (Some(url), None) = (url, from_profile) else {
+            continue;
+        };
+        let o = origin(url);
+        let trusted = o.as_deref() == Some(issuer_origin.as_str())
+            || o.as_ref().is_some_and(|o| {
+                profile
+                    .http
+                    .trusted_origins
+                    .iter()
+                    .any(|t| t.trim_end_matches('/') == o)
+            });
+        if !trusted {
+            return Err(TargetError::ForeignEndpoint {
+                name,
+                url: url.clone(),
+                issuer_origin,
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Target {
@@ -62,38 +193,9 @@ impl Target {
         reference: bool,
         faults: Vec<String>,
     ) -> Result<Self, TargetError> {
-        let metadata = if profile.discovery {
-            let url = openid_configuration_url(&profile.issuer);
-            let ex = http
-                .send(Request::get(&url).header("Accept", "application/json"))
-                .await;
-            if let Some((_, message)) = &ex.error {
-                return Err(TargetError::Unreachable {
-                    url,
-                    message: message.clone(),
-                    exchange: Box::new(ex),
-                });
-            }
-            let resp = ex.response.as_ref().expect("no error means a response");
-            if resp.status != 200 {
-                return Err(TargetError::BadDiscovery {
-                    url,
-                    message: format!("status {}", resp.status),
-                    exchange: Box::new(ex),
-                });
-            }
-            match Metadata::parse(resp.body.as_bytes()) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    return Err(TargetError::BadDiscovery {
-                        url,
-                        message: e.to_string(),
-                        exchange: Box::new(ex),
-                    })
-                }
-            }
-        } else {
-            None
+        let (metadata, metadata_sources) = match profile.discovery {
+            true => discover(&profile.issuer, &http).await?,
+            false => (None, Vec::new()),
         };
         let pick = |explicit: &Option<String>, discovered: Option<&Option<String>>| {
             explicit
@@ -127,6 +229,7 @@ impl Target {
         if endpoints.token.is_none() {
             return Err(TargetError::NoEndpoint("token"));
         }
+        foreign_endpoints(&profile, &endpoints)?;
         let capabilities = capabilities(&profile, metadata.as_ref(), &endpoints);
         let policy_tags = profile.policy_tags();
         Ok(Self {
@@ -139,6 +242,7 @@ impl Target {
             reference,
             faults,
             dialect: None,
+            metadata_sources,
         })
     }
 
@@ -220,12 +324,11 @@ impl Target {
         }
     }
 
-    /// The issuer identifier: discovery's `issuer`, else the profile's.
+    /// The issuer identifier: the profile's, which every metadata document
+    /// was checked to repeat exactly (`iss` checks compare with what the
+    /// user configured, never with what the issuer claims).
     pub fn issuer_id(&self) -> String {
-        self.metadata
-            .as_ref()
-            .and_then(|m| m.issuer.clone())
-            .unwrap_or_else(|| self.profile.issuer.clone())
+        self.profile.issuer.clone()
     }
 }
 

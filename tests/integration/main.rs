@@ -10,6 +10,7 @@ mod dialect_wiremock;
 mod fuzz_regressions;
 mod hostile;
 mod html_report;
+mod identity;
 mod peer_oidc_provider;
 mod reference_suite;
 mod report_formats;

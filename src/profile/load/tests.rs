@@ -133,3 +133,32 @@ fn issuer_line() -> String {
         .unwrap()
         .to_string()
 }
+
+#[test]
+fn endpoint_paths_join_the_issuer_without_doubling_its_path() {
+    use crate::profile::join_endpoint;
+    assert_eq!(
+        join_endpoint("https://h.example", "/token"),
+        "https://h.example/token"
+    );
+    assert_eq!(
+        join_endpoint("https://h.example/", "/token"),
+        "https://h.example/token"
+    );
+    assert_eq!(
+        join_endpoint("http://h:8000/o", "/token/"),
+        "http://h:8000/o/token/"
+    );
+    assert_eq!(
+        join_endpoint("http://h:8000/o", "/o/revoke_token/"),
+        "http://h:8000/o/revoke_token/"
+    );
+    assert_eq!(
+        join_endpoint("http://h:8000/o", "/oauth/x"),
+        "http://h:8000/o/oauth/x"
+    );
+    assert_eq!(
+        join_endpoint("http://h/o", "https://other/x"),
+        "https://other/x"
+    );
+}
