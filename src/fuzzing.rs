@@ -36,7 +36,8 @@ use crate::report::model::{Exchange, HttpRequest, HttpResponse, RunReport, Trans
 use crate::report::redact::{self, Redactor, SECRET_FIELDS};
 use crate::requirements;
 use crate::scenario::template::{Filter, Part, Template};
-use crate::scenario::{self, Diagnostic, Scenario, CAPABILITIES, NAMESPACES, POLICY_TAGS};
+use crate::scenario::uri_op;
+use crate::scenario::{self, Diagnostic, Scenario, NAMESPACES, POLICY_TAGS};
 
 /// Separates the strings of a multi-string input. Not valid anywhere in UTF-8.
 pub const SEP: u8 = 0xFF;
@@ -110,18 +111,6 @@ fn is_role(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-fn is_known_capability(c: &str) -> bool {
-    CAPABILITIES.contains(&c)
-        || c.strip_prefix("client:").is_some_and(is_role)
-        || c.strip_prefix("user:").is_some_and(is_role)
-        || c.strip_prefix("grant:")
-            .is_some_and(scenario::load::is_role_grant)
-        || c.strip_prefix("scope:")
-            .is_some_and(scenario::load::is_scope_purpose)
-        || c.strip_prefix("policy:")
-            .is_some_and(|t| POLICY_TAGS.contains(&t))
-}
-
 /// What two loads of one scenario must agree on.
 type ScenarioSummary = (
     String,
@@ -177,7 +166,10 @@ pub fn check_scenario_file(data: &[u8]) {
                 );
             }
             for r in &s.requires {
-                assert!(is_known_capability(r), "unknown capability {r:?} required");
+                assert!(
+                    scenario::load::is_known_capability(r),
+                    "unknown capability {r:?} required"
+                );
             }
             let want_level = s.def.level.as_ref().map(|l| *l.get_ref());
             assert_eq!(s.level, want_level.unwrap_or(scenario::Level::Must));
@@ -856,6 +848,8 @@ fn filter_name(f: &Filter) -> String {
         Filter::Take(n) => format!("take({n})"),
         Filter::UrlEncode => "urlencode".into(),
         Filter::Base64Url => "base64url".into(),
+        Filter::Uri(op) => op.name().into(),
+        Filter::Port(n) => format!("port({n})"),
     }
 }
 
@@ -883,6 +877,12 @@ fn check_filter(f: &Filter, v: &str) {
         Filter::S256 => assert!(pkce::is_s256_challenge_shape(&out)),
         Filter::UrlEncode => assert_eq!(decode_component(&out), v),
         Filter::Base64Url => assert_eq!(URL_SAFE_NO_PAD.decode(&out).ok(), Some(v.into())),
+        // A URI operation leaves what does not split as a URI alone, and
+        // what does split still splits.
+        Filter::Uri(_) | Filter::Port(_) => match uri_op::Parts::split(v) {
+            None => assert_eq!(out, v),
+            Some(_) => assert!(uri_op::Parts::split(&out).is_some(), "{v:?} -> {out:?}"),
+        },
     }
 }
 

@@ -97,15 +97,17 @@ pub async fn run_case(
     let mut ctx = CaseContext::new(target, case);
     let mut redactor = base.clone();
     let mut steps: Vec<StepResult> = Vec::new();
-    // The step that failed or broke: later steps lose their premise and are
-    // listed as not run, because of it.
+    // Why later steps lose their premise (a step failed, broke or probed
+    // nothing): they are listed as not run, because of it.
     let mut stopped_by: Option<String> = None;
+    // A step whose probe equals a registered value: the case is a skip.
+    let mut void: Option<String> = None;
     for (i, def) in scenario.def.steps.iter().enumerate() {
         let step = def.get_ref();
         let name = step_name(step, i);
         let level = step_level(step, scenario, target);
-        let result = if let Some(failed) = &stopped_by {
-            not_run(step, name, level, format!("step `{failed}` failed"))
+        let result = if let Some(why) = &stopped_by {
+            not_run(step, name, level, why.clone())
         } else if let Some(why) = missing_capability(scenario, i, target) {
             let mut r = not_run(step, name, level, String::new());
             r.summary = format!("skipped ({why})");
@@ -116,11 +118,20 @@ pub async fn run_case(
             run_step(step, list, name, level, &mut ctx, target, &mut redactor).await
         };
         if stopped_by.is_none() && matches!(result.outcome, Outcome::Fail | Outcome::Error) {
-            stopped_by = Some(result.name.clone());
+            stopped_by = Some(format!("step `{}` failed", result.name));
+        } else if stopped_by.is_none() && result.outcome == Outcome::Skip {
+            if let Some(why) = result.not_run.clone() {
+                stopped_by = Some(format!("step `{}` probed nothing", result.name));
+                void = Some(format!("step `{}`: {why}", result.name));
+            }
         }
         steps.push(result);
     }
     let mut result = finish(scenario, case, steps, &redactor);
+    if let Some(why) = void {
+        result.outcome = Outcome::Skip;
+        result.reason = Some(redactor.redact(&why));
+    }
     result.duration_ms = start.elapsed().as_millis() as u64;
     result
 }
@@ -174,6 +185,12 @@ async fn run_step(
 ) -> StepResult {
     let mut out = match exec::execute(step, ctx).await {
         Ok(out) => out,
+        Err(e) if e.void => {
+            return StepResult {
+                summary: format!("not sent: {}", e.message),
+                ..not_run(step, name, level, e.message)
+            };
+        }
         Err(e) => {
             for ex in &e.exchanges {
                 learn(redactor, ex);

@@ -18,6 +18,7 @@ use crate::protocol::pkce;
 use crate::protocol::token::{value_text, Body};
 use crate::report::model::{Exchange, HttpResponse};
 use crate::scenario::model::*;
+use crate::scenario::uri_op::same_but_port;
 
 /// What an authorization walk came to, as the checks see it.
 #[derive(Clone, Debug)]
@@ -57,10 +58,13 @@ pub struct StepOutput {
     pub statuses: Vec<u16>,
 }
 
-/// The harness could not do the step: a missing value, an unreachable issuer, a failed login.
+/// The harness could not do the step: a missing value, an unreachable
+/// issuer, a failed login. Or, with `void`, the step would probe nothing
+/// (its probe equals a registered value): the case is then a skip.
 pub struct StepError {
     pub message: String,
     pub exchanges: Vec<Exchange>,
+    pub void: bool,
 }
 
 impl From<String> for StepError {
@@ -68,7 +72,48 @@ impl From<String> for StepError {
         Self {
             message,
             exchanges: Vec::new(),
+            void: false,
         }
+    }
+}
+
+impl StepError {
+    /// Nothing was sent: the probe is equal to what the profile registered.
+    fn void(message: String) -> Self {
+        Self {
+            void: true,
+            ..Self::from(message)
+        }
+    }
+}
+
+/// `sent` is the loopback `registered` URI on another port.
+fn loopback_port_of(registered: &str, sent: &str) -> bool {
+    super::target::is_loopback_ip_uri(registered) && same_but_port(registered, sent)
+}
+
+/// A probe that is one of the client's registered URIs tests nothing: an
+/// operation that changed nothing (no case in an IP literal), or two
+/// clients sharing a URI. Checked before anything is sent.
+fn check_probe(a: &AuthorizeDef, c: &Client, sent: Option<&str>) -> Result<(), StepError> {
+    let Some(Probe::RedirectUri) = a.probe.as_ref().map(|p| *p.get_ref()) else {
+        return Ok(());
+    };
+    match sent {
+        None => Err(StepError::void(
+            "the probe sends no redirect_uri at all".into(),
+        )),
+        Some(uri) if c.redirect_uris.iter().any(|r| r == uri) => Err(StepError::void(format!(
+            "the probed redirect_uri {uri:?} is registered for client `{}`, so it probes nothing",
+            c.role
+        ))),
+        Some(uri) if c.redirect_uris.iter().any(|r| loopback_port_of(r, uri)) => {
+            Err(StepError::void(format!(
+                "the probed redirect_uri {uri:?} is a registered loopback URI of client `{}` on another port, which RFC 8252 §7.3 allows",
+                c.role
+            )))
+        }
+        Some(_) => Ok(()),
     }
 }
 
@@ -225,6 +270,7 @@ async fn authorize(a: &AuthorizeDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
     };
     // Where a callback is expected: the redirect URI actually sent, else the registered one.
     let sent_redirect = p.get("redirect_uri").map(str::to_string);
+    check_probe(a, c, sent_redirect.as_deref())?;
     // A response type that returns a token from the authorization endpoint
     // defaults to the fragment response mode, errors included (OAuth 2.0
     // Multiple Response Type Encoding Practices §5).
@@ -255,6 +301,7 @@ async fn authorize(a: &AuthorizeDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
     let result = agent::authorize(walk, req).await.map_err(|e| StepError {
         message: e.to_string(),
         exchanges: e.exchanges().to_vec(),
+        void: false,
     })?;
     if consent == Consent::Deny
         && result.consent.is_none()
@@ -265,6 +312,7 @@ async fn authorize(a: &AuthorizeDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
                 "consent could not be refused: the issuer showed no consent page before redirecting"
                     .into(),
             exchanges: result.exchanges,
+            void: false,
         });
     }
     let view = classify(&result.end, expected_redirect.as_deref(), fragment_mode);
@@ -575,6 +623,7 @@ async fn concurrent(
         return Err(StepError {
             message: format!("a concurrent request failed: {m}"),
             exchanges,
+            void: false,
         });
     }
     let statuses: Vec<u16> = exchanges
@@ -777,6 +826,7 @@ async fn api(
             return Err(StepError {
                 message: format!("the 401 retry could not fetch a new token: {}", e.message),
                 exchanges,
+                void: false,
             });
         }
     };
@@ -785,6 +835,7 @@ async fn api(
         return Err(StepError {
             message: format!("the 401 retry got no new access token ({})", fresh.summary),
             exchanges,
+            void: false,
         });
     };
     let mut second = match send_http_labelled("api", &label, request(Some(&new_token)), ctx).await {
@@ -794,6 +845,7 @@ async fn api(
             return Err(StepError {
                 message: format!("the retry after a 401 failed: {}", e.message),
                 exchanges,
+                void: false,
             });
         }
     };
@@ -890,6 +942,7 @@ async fn follow_http(mut req: Request, ctx: &mut CaseContext<'_>) -> Result<Step
             return Err(StepError {
                 message: format!("{label}: {kind:?}: {m}"),
                 exchanges,
+                void: false,
             });
         }
         let resp = ex.response.expect("no error means a response");
@@ -933,6 +986,7 @@ async fn send_http_labelled(
         return Err(StepError {
             message: format!("{label}: {kind:?}: {m}"),
             exchanges: vec![ex],
+            void: false,
         });
     }
     let envelope = ctx.target.profile.dialect.token_envelope.as_deref();

@@ -60,8 +60,39 @@ pub async fn start_with(
     faults: &BTreeSet<Fault>,
     secrets: ReferenceSecrets,
 ) -> Result<Reference, ReferenceError> {
+    start_shaped(faults, secrets, &Shape::default()).await
+}
+
+/// A registration shape of the reference fixtures: other redirect URIs for
+/// some roles, some roles left out of the profile. The issuer and the
+/// profile get the same URIs, as a user's profile mirrors its issuer; the
+/// metamorphic self-test runs the suite under many such shapes.
+#[derive(Clone, Debug, Default)]
+pub struct Shape {
+    /// Redirect URIs by profile role (`c1`, `p1`, `n1`...).
+    pub redirect_uris: std::collections::BTreeMap<String, Vec<String>>,
+    /// Roles the profile does not have (the issuer still registers them).
+    pub without: BTreeSet<String>,
+}
+
+/// Like [`start_with`], with the fixtures in `shape`.
+pub async fn start_shaped(
+    faults: &BTreeSet<Fault>,
+    secrets: ReferenceSecrets,
+    shape: &Shape,
+) -> Result<Reference, ReferenceError> {
     let mut config = IssuerConfig::reference(&secrets);
     config.faults = faults.clone();
+    for (role, uris) in &shape.redirect_uris {
+        let id = config.role(role).map(str::to_string);
+        if let Some(c) = config
+            .clients
+            .iter_mut()
+            .find(|c| Some(&c.id) == id.as_ref())
+        {
+            c.redirect_uris = uris.clone();
+        }
+    }
     let running = issuer::start(config, ([127, 0, 0, 1], 0).into())
         .await
         .map_err(ReferenceError::Start)?;
@@ -73,6 +104,13 @@ pub async fn start_with(
     );
     let mut p = profile::load_str(Path::new("issuers/reference.toml"), PROFILE, &env)?;
     p.issuer = running.base_url.clone();
+    for (role, uris) in &shape.redirect_uris {
+        if let Some(c) = p.clients.get_mut(role) {
+            c.redirect_uris = uris.clone();
+        }
+    }
+    p.clients.retain(|role, _| !shape.without.contains(role));
+    p.users.retain(|role, _| !shape.without.contains(role));
     let http = Http::new_loopback(&p.http)
         .map_err(|e| ReferenceError::Http(e.to_string()))?
         .with_guard(p.guard.clone());

@@ -247,6 +247,13 @@ impl Target {
     }
 
     /// Whether `cap` (as a scenario writes it in `requires`) is offered, and why not.
+    fn client(&self, role: &str) -> Result<&crate::profile::Client, String> {
+        self.profile
+            .clients
+            .get(role)
+            .ok_or_else(|| format!("the profile has no client `{role}`"))
+    }
+
     pub fn offers(&self, cap: &str) -> Result<(), String> {
         if let Some(role) = cap.strip_prefix("client:") {
             return self
@@ -278,6 +285,30 @@ impl Target {
                 Some(not) => (!lists(not))
                     .then_some(())
                     .ok_or_else(|| format!("the profile's client `{role}` lists the {not} grant")),
+            };
+        }
+        if let Some((role, n)) = cap.strip_prefix("uris:").and_then(|g| g.split_once(':')) {
+            let have = self.client(role)?.redirect_uris.len();
+            let want: usize = n.parse().unwrap_or(usize::MAX);
+            return (have >= want).then_some(()).ok_or_else(|| {
+                format!("the profile's client `{role}` has {have} redirect_uris, this needs {want}")
+            });
+        }
+        if let Some((role, shape)) = cap
+            .strip_prefix("redirect:")
+            .and_then(|g| g.split_once(':'))
+        {
+            let first = self.client(role)?.redirect_uris.first().map(String::as_str);
+            let loopback = first.is_some_and(is_loopback_ip_uri);
+            let uri = first.unwrap_or("none");
+            return match (shape, loopback) {
+                ("loopback", true) | ("!loopback", false) => Ok(()),
+                ("loopback", false) => Err(format!(
+                    "the profile's client `{role}` redirects to {uri}, not to an http loopback IP"
+                )),
+                _ => Err(format!(
+                    "the profile's client `{role}` redirects to the loopback {uri}, whose port RFC 8252 §7.3 leaves free"
+                )),
             };
         }
         if let Some(purpose) = cap.strip_prefix("scope:") {
@@ -467,4 +498,18 @@ fn capabilities(
         );
     }
     c
+}
+
+/// An `http` URI whose host is a loopback IP literal (RFC 8252 §7.3: the
+/// issuer must accept any port there, so a port change is no probe).
+pub fn is_loopback_ip_uri(uri: &str) -> bool {
+    let Ok(u) = url::Url::parse(uri) else {
+        return false;
+    };
+    u.scheme() == "http"
+        && match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            _ => false,
+        }
 }

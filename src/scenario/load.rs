@@ -250,18 +250,20 @@ impl Validator<'_> {
         // Roles named inside case values (`uri = "{{ clients.c2.redirect_uri }}"`)
         // are requirements of that case: a profile without c2 skips it
         // instead of erroring.
+        // A case's own `requires` joins them.
         let mut case_requires: Vec<BTreeSet<String>> = def
             .cases
             .iter()
             .map(|c| {
-                c.get_ref()
-                    .vars
-                    .values()
-                    .filter_map(|v| v.as_str())
-                    .flat_map(referenced_roles)
-                    .collect()
+                let c = c.get_ref();
+                let named = c.vars.values().filter_map(|v| v.as_str());
+                let own = c.requires.iter().map(|r| r.get_ref().clone());
+                named.flat_map(referenced_roles).chain(own).collect()
             })
             .collect();
+        for r in def.cases.iter().flat_map(|c| &c.get_ref().requires) {
+            self.capability(r);
+        }
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut authorize_steps: BTreeSet<String> = BTreeSet::new();
         let mut step_requires: Vec<BTreeSet<String>> = Vec::new();
@@ -471,21 +473,14 @@ impl Validator<'_> {
 
     fn capability(&mut self, r: &Text) {
         let c = r.get_ref();
-        let ok = CAPABILITIES.contains(&c.as_str())
-            || c.strip_prefix("client:").is_some_and(is_role)
-            || c.strip_prefix("user:").is_some_and(is_role)
-            || c.strip_prefix("scope:").is_some_and(is_scope_purpose)
-            || c.strip_prefix("grant:").is_some_and(is_role_grant)
-            || c.strip_prefix("policy:")
-                .is_some_and(|t| POLICY_TAGS.contains(&t));
-        if !ok {
+        if !is_known_capability(c) {
             let mut all: Vec<String> = CAPABILITIES.iter().map(|s| s.to_string()).collect();
             all.extend(POLICY_TAGS.iter().map(|t| format!("policy:{t}")));
             let help = did_you_mean(c, &all)
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| {
                     format!(
-                        "known: {}, client:<role>, user:<role>, grant:<role>:<grant>, scope:<purpose>, policy:<tag>",
+                        "known: {}, client:<role>, user:<role>, grant:<role>:<grant>, scope:<purpose>, policy:<tag>, uris:<role>:<n>, redirect:<role>:[!]loopback",
                         CAPABILITIES.join(", ")
                     )
                 });
@@ -800,6 +795,36 @@ impl Validator<'_> {
     }
 }
 
+/// Whether `c` is a capability a scenario, a step or a case may require:
+/// a named one, or a profile premise (`client:c2`, `uris:p1:2`, ...).
+pub fn is_known_capability(c: &str) -> bool {
+    CAPABILITIES.contains(&c)
+        || c.strip_prefix("client:").is_some_and(is_role)
+        || c.strip_prefix("user:").is_some_and(is_role)
+        || c.strip_prefix("scope:").is_some_and(is_scope_purpose)
+        || c.strip_prefix("grant:").is_some_and(is_role_grant)
+        || c.strip_prefix("uris:").is_some_and(is_role_count)
+        || c.strip_prefix("redirect:").is_some_and(is_role_shape)
+        || c.strip_prefix("policy:")
+            .is_some_and(|t| POLICY_TAGS.contains(&t))
+}
+
+/// `<role>:<n>` of a `uris:` requirement: the client has at least n
+/// registered redirect URIs (`uris:p1:2`).
+fn is_role_count(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(role, n)| {
+        is_role(role) && n.parse::<u8>().is_ok_and(|n| (1..=9).contains(&n))
+    })
+}
+
+/// `<role>:loopback` or `<role>:!loopback` of a `redirect:` requirement:
+/// whether the client's first registered URI is an `http` loopback IP one,
+/// whose port RFC 8252 §7.3 lets the client choose freely.
+fn is_role_shape(s: &str) -> bool {
+    s.split_once(':')
+        .is_some_and(|(role, shape)| is_role(role) && matches!(shape, "loopback" | "!loopback"))
+}
+
 /// `<role>:<grant>` of a `grant:` requirement: the profile's client `role`
 /// lists `grant` (e.g. `grant:s1:refresh_token`); with `!`, it does not.
 /// `grant:c1:!client_credentials` requires that c1 does NOT list the grant.
@@ -831,7 +856,8 @@ fn edit_texts<'a>(e: Edits<'a>, texts: &mut Vec<&'a Text>) {
 }
 
 /// `client:<role>` / `user:<role>` for every `{{ clients.<role>.x }}` or
-/// `{{ users.<role>.x }}` in a template text (syntax errors are reported elsewhere).
+/// `{{ users.<role>.x }}` in a template text, and `uris:<role>:2` for a
+/// `redirect_uri_2` (syntax errors are reported elsewhere).
 fn referenced_roles(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
@@ -841,9 +867,14 @@ fn referenced_roles(text: &str) -> Vec<String> {
         let expr = after[..end].split('|').next().unwrap_or("").trim();
         let parts: Vec<&str> = expr.split('.').collect();
         match parts.as_slice() {
-            [head @ ("clients" | "users"), role, _] if is_role(role) => {
+            [head @ ("clients" | "users"), role, field] if is_role(role) => {
                 let kind = if *head == "clients" { "client" } else { "user" };
                 out.push(format!("{kind}:{role}"));
+                // A second URI is a premise of the profile's shape, not of
+                // the issuer: without it the case is a skip, not an error.
+                if *field == "redirect_uri_2" {
+                    out.push(format!("uris:{role}:2"));
+                }
             }
             ["scopes", purpose] if is_scope_purpose(purpose) => {
                 out.push(format!("scope:{purpose}"));

@@ -5,6 +5,7 @@ pub mod diag;
 pub mod load;
 pub mod model;
 pub mod template;
+pub mod uri_op;
 
 pub use diag::Diagnostic;
 pub use load::{load_dir, load_str, LoadError, Scenario};

@@ -67,7 +67,7 @@ pub struct ScenarioFile {
     pub steps: Vec<Spanned<StepDef>>,
 }
 
-/// One matrix case. Keys other than `name`, `covers` and `note` are variables,
+/// One matrix case. Keys other than `name`, `covers`, `note` and `requires` are variables,
 /// reachable in templates as `{{ case.<key> }}`.
 #[derive(Debug, Deserialize)]
 pub struct CaseDef {
@@ -76,6 +76,10 @@ pub struct CaseDef {
     pub covers: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// What this case alone needs of the profile (`uris:p1:2`,
+    /// `redirect:c1:!loopback`): unmet, the case is skipped with the reason.
+    #[serde(default)]
+    pub requires: Vec<Text>,
     #[serde(flatten)]
     pub vars: BTreeMap<String, toml::Value>,
 }
@@ -164,6 +168,18 @@ pub struct AuthorizeDef {
     /// Add pairs at the end, even when the name is already there (duplicates).
     #[serde(default)]
     pub append: Vec<[Text; 2]>,
+    /// The parameter this step probes: before anything is sent the runner
+    /// checks that the value really differs from what the profile
+    /// registered, and skips the case with the reason when it does not.
+    pub probe: Option<Spanned<Probe>>,
+}
+
+/// A parameter whose sent value must differ from every registered one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Probe {
+    /// The redirect_uri is none of the client's registered URIs, byte for byte.
+    RedirectUri,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -5,6 +5,7 @@
 //! against the values the case has gathered so far.
 
 use crate::protocol::pkce;
+use crate::scenario::uri_op::UriOp;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -43,6 +44,11 @@ pub enum Filter {
     UrlEncode,
     /// Base64url (no padding) of the value's bytes.
     Base64Url,
+    /// One part of a URI changed and nothing else (`upper_host`,
+    /// `other_port`, ...): probes derived from the profile's own URIs.
+    Uri(UriOp),
+    /// The URI with its port set to N (`port(49152)`).
+    Port(u16),
 }
 
 pub const FILTERS: &[&str] = &[
@@ -53,7 +59,13 @@ pub const FILTERS: &[&str] = &[
     "take",
     "urlencode",
     "base64url",
+    "port",
 ];
+
+/// Every filter name: the value filters, then the URI operations.
+pub fn filter_names() -> Vec<&'static str> {
+    FILTERS.iter().chain(UriOp::NAMES).copied().collect()
+}
 
 impl Filter {
     pub fn apply(&self, v: &str) -> String {
@@ -72,6 +84,8 @@ impl Filter {
                 use base64::Engine;
                 base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.as_bytes())
             }
+            Filter::Uri(op) => op.apply(v),
+            Filter::Port(n) => crate::scenario::uri_op::with_port(v, *n),
         }
     }
 }
@@ -213,6 +227,10 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
             }
             None => (f, None),
         };
+        if let (Some(op), None) = (UriOp::from_name(name), arg) {
+            filters.push(Filter::Uri(op));
+            continue;
+        }
         let filter = match (name, arg) {
             ("upper", None) => Filter::Upper,
             ("lower", None) => Filter::Lower,
@@ -225,16 +243,23 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
                 Err(_) => return Err(err(format!("`take` wants a whole number, got `{a}`"), None)),
             },
             ("take", None) => return Err(err("`take` needs a length: `take(43)`".into(), None)),
-            (n, Some(_)) if FILTERS.contains(&n) => {
+            ("port", Some(a)) => match a.parse() {
+                Ok(n) => Filter::Port(n),
+                Err(_) => return Err(err(format!("`port` wants a port number, got `{a}`"), None)),
+            },
+            ("port", None) => return Err(err("`port` needs a number: `port(49152)`".into(), None)),
+            (n, Some(_)) if FILTERS.contains(&n) || UriOp::from_name(n).is_some() => {
                 return Err(err(format!("filter `{n}` takes no argument"), None))
             }
             (n, _) => {
                 return Err(err(
                     format!("unknown filter `{n}`"),
-                    Some(match crate::scenario::diag::did_you_mean(n, FILTERS) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("filters are: {}", FILTERS.join(", ")),
-                    }),
+                    Some(
+                        match crate::scenario::diag::did_you_mean(n, &filter_names()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("filters are: {}", filter_names().join(", ")),
+                        },
+                    ),
                 ))
             }
         };

@@ -17,4 +17,5 @@ mod report_formats;
 mod reports;
 mod seed_emulation;
 mod selftest;
+mod shapes;
 mod verdicts;

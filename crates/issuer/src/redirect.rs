@@ -105,16 +105,17 @@ fn origin_of(registered: &str) -> Option<&str> {
     Some(origin)
 }
 
-/// `sent` is `registered` with `:<port>` inserted right after `origin`,
-/// and everything else byte-identical.
+/// `sent` is `registered` with `:<port>` right after `origin` (in place of
+/// the registered port, if any), and everything else byte-identical.
 fn port_variant(registered: &str, origin: &str, sent: &str) -> bool {
     let Some(reg_rest) = registered.strip_prefix(origin) else {
         return false;
     };
-    // The registration must not already carry a port for the relaxation.
-    if reg_rest.starts_with(':') {
-        return false;
-    }
+    // RFC 8252 §7.3: any port, whether the registration names one or not.
+    let reg_rest = match reg_rest.strip_prefix(':') {
+        Some(p) => p.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => reg_rest,
+    };
     let Some(sent_rest) = sent.strip_prefix(origin) else {
         return false;
     };
@@ -373,6 +374,11 @@ mod tests {
         assert!(strict(v6, "http://[::1]:5000/cb"));
         assert!(!strict(v6, "http://[::1]@evil.example/cb"));
         assert!(!strict(v6, "http://[::1]:5000/cb2"));
+        // A registration that names a port gets the allowance too.
+        let with_port = "http://[::1]:13151/cb";
+        assert!(strict(with_port, "http://[::1]:49152/cb"));
+        assert!(!strict(with_port, "http://[::1]:49152/cb2"));
+        assert!(!strict(with_port, "http://[::1]:49152:1/cb"));
     }
 
     #[test]

@@ -1,0 +1,179 @@
+//! The metamorphic self-test (issue 13): the suite against the conformant
+//! reference issuer under many registration shapes (redirect URIs of every
+//! kind, one or two per client, two clients sharing one, roles missing).
+//! Under each shape every case passes or skips with a reason: no fail and no
+//! error, so nothing in the suite depends on the fixtures' shape. The
+//! redirect-matcher faults are still caught wherever the shape lets a probe
+//! reach them. The shapes come from a fixed seed; `benches/shapes.rs` runs
+//! a longer sweep with the same generator.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use grantcheck::issuer::{Fault, ReferenceSecrets};
+use grantcheck::report::model::Outcome;
+use grantcheck::report::RunReport;
+use grantcheck::run::reference::{self, Shape};
+use grantcheck::run::{self, Selection};
+use grantcheck::scenario::Scenario;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+/// A web client's URI: https (sometimes http), any host, maybe a port, a
+/// path of one to three segments, sometimes a query.
+fn web_uri() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![4 => Just("https"), 1 => Just("http")],
+        "[a-z][a-z0-9]{1,7}(\\.[a-z]{2,5}){1,2}",
+        proptest::option::of(1024u16..65000),
+        "(/[a-z][a-z0-9_-]{0,6}){1,3}",
+        proptest::option::of("[a-z]{1,4}=[a-z0-9]{1,4}"),
+    )
+        .prop_map(|(scheme, host, port, path, query)| {
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+            format!("{scheme}://{host}{port}{path}{query}")
+        })
+}
+
+/// A native client's loopback URI (RFC 8252 §7.3), with or without a port.
+fn loopback_uri() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![Just("127.0.0.1"), Just("[::1]")],
+        proptest::option::of(1024u16..65000),
+        "(/[a-z][a-z0-9]{0,8}){1,2}",
+    )
+        .prop_map(|(host, port, path)| {
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            format!("http://{host}{port}{path}")
+        })
+}
+
+/// A native app's private-use scheme (RFC 8252 §7.1): no authority at all.
+fn custom_scheme_uri() -> impl Strategy<Value = String> {
+    "[a-z]{2,6}\\.[a-z]{2,6}\\.app:/[a-z]{1,8}"
+}
+
+fn any_uri() -> impl Strategy<Value = String> {
+    prop_oneof![6 => web_uri(), 2 => loopback_uri(), 1 => custom_scheme_uri()]
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    (
+        any_uri(),
+        proptest::option::of(web_uri()),
+        prop::collection::vec(web_uri(), 1..=2),
+        prop_oneof![loopback_uri(), web_uri()],
+        web_uri(),
+        proptest::sample::subsequence(vec!["c2", "p2", "n1"], 0..=1),
+    )
+        .prop_map(|(c1, c2, p1, n1, p2, without)| {
+            // c2 without a URI of its own shares c1's: the match is per client.
+            let c2 = c2.unwrap_or_else(|| c1.clone());
+            let uris = [
+                ("c1", vec![c1]),
+                ("c2", vec![c2]),
+                ("p1", p1),
+                ("n1", vec![n1]),
+            ];
+            Shape {
+                redirect_uris: uris
+                    .into_iter()
+                    .chain([("p2", vec![p2])])
+                    .map(|(r, u)| (r.to_string(), u))
+                    .collect(),
+                without: without.into_iter().map(str::to_string).collect(),
+            }
+        })
+}
+
+/// `n` shapes from a fixed seed: the same ones on every run.
+pub fn shapes(n: usize, seed: u8) -> Vec<Shape> {
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    let strategy = shape();
+    (0..n)
+        .map(|_| strategy.new_tree(&mut runner).expect("a shape").current())
+        .collect()
+}
+
+async fn run_shaped(scenarios: &Arc<Vec<Scenario>>, shape: &Shape, faults: &[Fault]) -> RunReport {
+    let plan = run::select(scenarios, &Selection::default()).expect("everything");
+    let faults: BTreeSet<Fault> = faults.iter().copied().collect();
+    let r = reference::start_shaped(&faults, ReferenceSecrets::random(), shape)
+        .await
+        .expect("the reference starts under any shape");
+    run::execute(scenarios.clone(), plan, Arc::new(r.target), 8, |_| {}).await
+}
+
+/// What a conformant run under `shape` may not contain: a fail, a warn or
+/// an error, or a skip without a reason.
+fn unearned(report: &RunReport) -> Vec<String> {
+    report
+        .cases
+        .iter()
+        .filter(|c| match c.outcome {
+            Outcome::Pass => false,
+            Outcome::Skip => c.reason.as_deref().is_none_or(str::is_empty),
+            _ => true,
+        })
+        .map(|c| {
+            format!(
+                "{} {:?}: {}",
+                c.id,
+                c.outcome,
+                c.reason.as_deref().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+fn detected(report: &RunReport) -> bool {
+    report
+        .cases
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::Fail | Outcome::Warn))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_shape_gives_only_pass_or_skip_and_the_matcher_faults_are_caught() {
+    let _turn = crate::common::HEAVY.lock().await;
+    let scenarios = Arc::new(crate::common::suites());
+    // Caught under every shape: a case change of any URI, and http for https
+    // or the reverse, are probes no registration can make void.
+    let always = [Fault::RedirectCaseInsensitive, Fault::RedirectPrefixMatch];
+    for shape in shapes(8, 13) {
+        let clean = run_shaped(&scenarios, &shape, &[]).await;
+        let bad = unearned(&clean);
+        assert!(bad.is_empty(), "under {shape:?}:\n{}", bad.join("\n"));
+        let passed = clean
+            .cases
+            .iter()
+            .filter(|c| c.outcome == Outcome::Pass)
+            .count();
+        assert!(passed > 100, "under {shape:?} only {passed} cases passed");
+        for fault in always {
+            let report = run_shaped(&scenarios, &shape, &[fault]).await;
+            assert!(detected(&report), "{fault:?} not caught under {shape:?}");
+        }
+    }
+}
+
+#[test]
+fn the_generator_makes_every_kind_of_shape() {
+    let all = shapes(40, 13);
+    let uris: Vec<&String> = all
+        .iter()
+        .flat_map(|s| s.redirect_uris.values().flatten())
+        .collect();
+    assert!(uris.iter().any(|u| u.starts_with("https://")));
+    assert!(uris.iter().any(|u| u.starts_with("http://127.0.0.1")));
+    assert!(uris.iter().any(|u| u.starts_with("http://[::1]")));
+    assert!(uris.iter().any(|u| u.contains(".app:/")));
+    assert!(all.iter().any(|s| s.redirect_uris["p1"].len() == 1));
+    assert!(all
+        .iter()
+        .any(|s| s.redirect_uris["c1"] == s.redirect_uris["c2"]));
+    assert!(all.iter().any(|s| !s.without.is_empty()));
+}
