@@ -2,15 +2,15 @@
 //! HTML pages, the way a browser with a patient user would, and stops at the
 //! first navigation that leaves the issuer, without contacting the client.
 
-use url::Url;
+use url::{Origin, Url};
 
 use super::cookies::Jar;
 use super::page::{decide, Credentials, Decision, SubmitKind};
 use crate::http::{Http, Request};
 use crate::profile::LoginDef;
 use crate::protocol::form::Params;
-use crate::protocol::html::parse_page;
-use crate::report::model::{Exchange, TransportError};
+use crate::protocol::html::{parse_page, Page};
+use crate::report::model::{Exchange, HttpResponse, TransportError};
 use crate::scenario::model::Consent;
 
 /// How the walk ended.
@@ -79,194 +79,287 @@ pub struct Walk<'a> {
 
 /// Sends `first` and follows the issuer's pages until something leaves it.
 pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, AgentError> {
-    let mut jar = Jar::default();
-    let mut exchanges = Vec::new();
+    let max_pages = w.login.max_pages;
+    let max_redirects = w.max_redirects;
+    let mut walker = Walker {
+        issuer_origin: Url::parse(&first.url).ok().map(|u| u.origin()),
+        w,
+        jar: Jar::default(),
+        exchanges: Vec::new(),
+        logins: 0,
+        consent: None,
+    };
     let mut req = first;
-    let issuer_origin = Url::parse(&req.url).ok().map(|u| u.origin());
-    let mut logins = 0usize;
-    let mut consent = None;
     let mut hops = 0usize;
     // Pages bound the walk; redirect hops do not count as pages, so bound them apart.
     let mut pages = 0usize;
     let end = loop {
-        if pages >= w.login.max_pages.max(1) {
-            return Err(AgentError::TooManyPages(w.login.max_pages, exchanges));
+        if pages >= max_pages.max(1) {
+            return Err(AgentError::TooManyPages(max_pages, walker.exchanges));
         }
         let url = Url::parse(&req.url).ok();
+        let resp = walker.send(req, url.as_ref()).await?;
+        if (300..400).contains(&resp.status) {
+            match walker.redirect_step(&resp, url.as_ref()) {
+                Step::End(end) => break end,
+                Step::Next(next) => {
+                    hops += 1;
+                    if hops > max_redirects {
+                        return Err(AgentError::TooManyRedirects(
+                            max_redirects,
+                            walker.exchanges,
+                        ));
+                    }
+                    req = next;
+                    continue;
+                }
+            }
+        }
+        hops = 0;
+        pages += 1;
+        match walker.page_step(&resp, url.as_ref())? {
+            Step::End(end) => break end,
+            Step::Next(next) => req = next,
+        }
+    };
+    Ok(AuthzResult {
+        end,
+        exchanges: walker.exchanges,
+        logged_in: walker.logins > 0,
+        consent: walker.consent,
+    })
+}
+
+/// What the walk does after one response.
+enum Step {
+    /// Send this request next.
+    Next(Request),
+    /// The walk is over.
+    End(AuthzEnd),
+}
+
+/// One walk in progress: its settings, the issuer it started at, and what it
+/// has gathered so far.
+struct Walker<'a> {
+    w: Walk<'a>,
+    issuer_origin: Option<Origin>,
+    jar: Jar,
+    exchanges: Vec<Exchange>,
+    logins: usize,
+    consent: Option<Consent>,
+}
+
+impl Walker<'_> {
+    /// Whether a navigation to `target` leaves the issuer: it goes to the
+    /// redirect URI, to another origin, or to something that is not a URL.
+    fn leaves(&self, target: &str) -> bool {
+        if self
+            .w
+            .redirect_uri
+            .is_some_and(|r| !r.is_empty() && target.starts_with(r.split('?').next().unwrap_or(r)))
+        {
+            return true;
+        }
+        match Url::parse(target) {
+            Ok(t) => Some(t.origin()) != self.issuer_origin,
+            Err(_) => true,
+        }
+    }
+
+    /// Sends `req` with the jar's cookies (unless it carries its own), records
+    /// the exchange and keeps the cookies the response sets.
+    async fn send(
+        &mut self,
+        mut req: Request,
+        url: Option<&Url>,
+    ) -> Result<HttpResponse, AgentError> {
         if let (Some(u), false) = (
-            &url,
+            url,
             req.headers
                 .iter()
                 .any(|(n, _)| n.eq_ignore_ascii_case("cookie")),
         ) {
-            if let Some(c) = jar.header_for(u) {
+            if let Some(c) = self.jar.header_for(u) {
                 req.headers.push(("Cookie".into(), c));
             }
         }
-        let ex = w.http.send(req.clone()).await;
-        exchanges.push(ex.clone());
+        let ex = self.w.http.send(req).await;
+        self.exchanges.push(ex.clone());
         if let Some((kind, message)) = ex.error.clone() {
             return Err(AgentError::Transport {
                 kind,
                 message,
-                exchanges,
+                exchanges: std::mem::take(&mut self.exchanges),
             });
         }
         let Some(resp) = ex.response else {
             unreachable!("an exchange without error has a response")
         };
-        if let Some(u) = &url {
-            jar.store(u, resp.headers_named("set-cookie"));
+        if let Some(u) = url {
+            self.jar.store(u, resp.headers_named("set-cookie"));
         }
-        let leaves = |target: &str| -> bool {
-            if w.redirect_uri.is_some_and(|r| {
-                !r.is_empty() && target.starts_with(r.split('?').next().unwrap_or(r))
-            }) {
-                return true;
-            }
-            match Url::parse(target) {
-                Ok(t) => Some(t.origin()) != issuer_origin,
-                Err(_) => true,
-            }
+        Ok(resp)
+    }
+
+    /// A 3xx: the end of the walk when it has no Location or leaves the
+    /// issuer, else the request that follows it.
+    fn redirect_step(&self, resp: &HttpResponse, url: Option<&Url>) -> Step {
+        let Some(loc) = resp.header("location") else {
+            return Step::End(AuthzEnd::NoRedirect {
+                status: resp.status,
+                reason: format!("a {} without a Location header", resp.status),
+            });
         };
-        if (300..400).contains(&resp.status) {
-            let Some(loc) = resp.header("location") else {
-                break AuthzEnd::NoRedirect {
-                    status: resp.status,
-                    reason: format!("a {} without a Location header", resp.status),
-                };
-            };
-            let target = resolve(url.as_ref(), loc);
-            if leaves(&target) {
-                break AuthzEnd::Redirect {
-                    location: target,
-                    status: resp.status,
-                    via: "Location",
-                };
-            }
-            hops += 1;
-            if hops > w.max_redirects {
-                return Err(AgentError::TooManyRedirects(w.max_redirects, exchanges));
-            }
-            req = Request::get(target);
-            continue;
+        let target = resolve(url, loc);
+        if self.leaves(&target) {
+            return Step::End(AuthzEnd::Redirect {
+                location: target,
+                status: resp.status,
+                via: "Location",
+            });
         }
-        hops = 0;
-        pages += 1;
+        Step::Next(Request::get(target))
+    }
+
+    /// Any other response: the end of the walk unless it is an HTML page that
+    /// stays on the issuer, else the request its form or link leads to.
+    fn page_step(&mut self, resp: &HttpResponse, url: Option<&Url>) -> Result<Step, AgentError> {
         let is_html = resp
             .header("content-type")
             .is_some_and(|c| c.to_ascii_lowercase().contains("html"));
         if !(200..300).contains(&resp.status) || !is_html {
-            break AuthzEnd::NoRedirect {
+            return Ok(Step::End(AuthzEnd::NoRedirect {
                 status: resp.status,
                 reason: format!("status {} with no redirect", resp.status),
-            };
+            }));
         }
         let page = parse_page(&resp.body);
+        if let Some(end) = self.body_navigation(&page, &resp.body, resp.status, url) {
+            return Ok(Step::End(end));
+        }
+        let creds = self.w.user.map(|(_, u, p)| Credentials {
+            username: u,
+            password: p,
+        });
+        let decision = decide(&page, self.w.login, creds.as_ref(), self.w.consent);
+        self.act(&page, decision, resp.status, url)
+    }
+
+    /// A navigation the page body makes by itself that leaves the issuer: a
+    /// meta refresh or an auto-submitted form.
+    fn body_navigation(
+        &self,
+        page: &Page,
+        body: &str,
+        status: u16,
+        url: Option<&Url>,
+    ) -> Option<AuthzEnd> {
         // Navigation by the body counts as a redirect (requirements.md NO-REDIRECT).
-        if let Some(t) = page
-            .meta_refresh
-            .as_deref()
-            .map(|t| resolve(url.as_ref(), t))
-        {
-            if leaves(&t) {
-                break AuthzEnd::Redirect {
+        if let Some(t) = page.meta_refresh.as_deref().map(|t| resolve(url, t)) {
+            if self.leaves(&t) {
+                return Some(AuthzEnd::Redirect {
                     location: t,
-                    status: resp.status,
+                    status,
                     via: "meta refresh",
-                };
+                });
             }
         }
-        if resp.body.contains(".submit()") {
+        if body.contains(".submit()") {
             if let Some(f) = page
                 .forms
                 .iter()
-                .find(|f| leaves(&resolve(url.as_ref(), &f.action)))
+                .find(|f| self.leaves(&resolve(url, &f.action)))
             {
                 let params: Params = f
                     .fields
                     .iter()
                     .map(|x| (x.name.clone(), x.value.clone()))
                     .collect();
-                let location = crate::protocol::callback::build_url(
-                    &resolve(url.as_ref(), &f.action),
-                    &params,
-                );
-                break AuthzEnd::Redirect {
+                let location =
+                    crate::protocol::callback::build_url(&resolve(url, &f.action), &params);
+                return Some(AuthzEnd::Redirect {
                     location,
-                    status: resp.status,
+                    status,
                     via: "auto-submitted form",
-                };
+                });
             }
         }
-        let creds = w.user.map(|(_, u, p)| Credentials {
-            username: u,
-            password: p,
-        });
-        match decide(&page, w.login, creds.as_ref(), w.consent) {
-            Decision::Stop { reason } => {
-                break AuthzEnd::NoRedirect {
-                    status: resp.status,
-                    reason,
-                };
-            }
+        None
+    }
+
+    /// Carries out what `decide` chose for the page: the end of the walk, or
+    /// the request the link or form leads to.
+    fn act(
+        &mut self,
+        page: &Page,
+        decision: Decision,
+        status: u16,
+        url: Option<&Url>,
+    ) -> Result<Step, AgentError> {
+        match decision {
+            Decision::Stop { reason } => Ok(Step::End(AuthzEnd::NoRedirect { status, reason })),
             Decision::Follow { link, kind } => {
                 if let SubmitKind::Consent(c) = kind {
-                    consent = Some(c);
+                    self.consent = Some(c);
                 }
-                let target = resolve(url.as_ref(), &page.links[link].href);
-                if leaves(&target) {
+                let target = resolve(url, &page.links[link].href);
+                if self.leaves(&target) {
                     // The link itself goes back to the client: a navigation
                     // like a redirect, and never fetched from here.
-                    break AuthzEnd::Redirect {
+                    return Ok(Step::End(AuthzEnd::Redirect {
                         location: target,
-                        status: resp.status,
+                        status,
                         via: "link",
-                    };
+                    }));
                 }
-                req = Request::get(target);
+                Ok(Step::Next(Request::get(target)))
             }
             Decision::Submit { form, fields, kind } => {
-                match kind {
-                    SubmitKind::Login => {
-                        logins += 1;
-                        if logins > 1 {
-                            let user = w
-                                .user
-                                .map(|(role, _, _)| role.to_string())
-                                .unwrap_or_default();
-                            return Err(AgentError::LoginFailed { user, exchanges });
-                        }
-                    }
-                    SubmitKind::Consent(c) => consent = Some(c),
-                    SubmitKind::Username | SubmitKind::Continue => {}
-                }
+                self.note_submit(kind)?;
                 let f = &page.forms[form];
-                let action = resolve(url.as_ref(), &f.action);
+                let action = resolve(url, &f.action);
                 let params: Params = fields.into_iter().collect();
-                if leaves(&action) {
+                if self.leaves(&action) {
                     // A form that posts straight to the client: the browser
                     // would navigate there; grantcheck records it, never sends it.
-                    break AuthzEnd::Redirect {
+                    return Ok(Step::End(AuthzEnd::Redirect {
                         location: crate::protocol::callback::build_url(&action, &params),
-                        status: resp.status,
+                        status,
                         via: "form submission",
-                    };
+                    }));
                 }
-                req = if f.method == "POST" {
+                Ok(Step::Next(if f.method == "POST" {
                     Request::form(action, params.encode())
                 } else {
                     Request::get(crate::protocol::callback::build_url(&action, &params))
-                };
+                }))
             }
         }
-    };
-    Ok(AuthzResult {
-        end,
-        exchanges,
-        logged_in: logins > 0,
-        consent,
-    })
+    }
+
+    /// Counts a login submission (a second one means the first failed) and
+    /// keeps a consent answer.
+    fn note_submit(&mut self, kind: SubmitKind) -> Result<(), AgentError> {
+        match kind {
+            SubmitKind::Login => {
+                self.logins += 1;
+                if self.logins > 1 {
+                    let user = self
+                        .w
+                        .user
+                        .map(|(role, _, _)| role.to_string())
+                        .unwrap_or_default();
+                    return Err(AgentError::LoginFailed {
+                        user,
+                        exchanges: std::mem::take(&mut self.exchanges),
+                    });
+                }
+            }
+            SubmitKind::Consent(c) => self.consent = Some(c),
+            SubmitKind::Username | SubmitKind::Continue => {}
+        }
+        Ok(())
+    }
 }
 
 /// Resolves a possibly relative reference against the page URL, keeping an

@@ -50,68 +50,88 @@ pub fn decide(
     creds: Option<&Credentials>,
     consent: Consent,
 ) -> Decision {
-    // A login form: one with a password field.
-    if let Some((i, f)) = page
+    if let Some(d) = login_form(page, login, creds) {
+        return d;
+    }
+    if let Some(d) = consent_form(page, login, consent) {
+        return d;
+    }
+    if let Some(d) = username_form(page, login, creds) {
+        return d;
+    }
+    if let Some(d) = interstitial(page, login) {
+        return d;
+    }
+    let title = page.title.clone().unwrap_or_else(|| "untitled page".into());
+    Decision::Stop {
+        reason: format!("the issuer shows a page with nothing to fill or approve (\"{title}\")"),
+    }
+}
+
+/// A login form (one with a password field) filled with the credentials, or a
+/// stop when there are none.
+fn login_form(page: &Page, login: &LoginDef, creds: Option<&Credentials>) -> Option<Decision> {
+    let (i, f) = page
         .forms
         .iter()
         .enumerate()
-        .find(|(_, f)| f.has_password())
-    {
-        let Some(c) = creds else {
-            return Decision::Stop {
-                reason: "the issuer asks for a login but the profile has no user for this step"
-                    .into(),
-            };
-        };
-        let mut fields = base_fields(f, login);
-        let user_field = login.username_field.clone().or_else(|| username_field(f));
-        let pass_field = login.password_field.clone().or_else(|| {
-            f.fields
-                .iter()
-                .find(|x| x.kind == "password")
-                .map(|x| x.name.clone())
+        .find(|(_, f)| f.has_password())?;
+    let Some(c) = creds else {
+        return Some(Decision::Stop {
+            reason: "the issuer asks for a login but the profile has no user for this step".into(),
         });
-        if let Some(u) = user_field {
-            set(&mut fields, &u, c.username);
-        }
-        if let Some(p) = pass_field {
-            set(&mut fields, &p, c.password);
-        }
-        add_button(
-            &mut fields,
-            pick_button(&f.buttons, &login.approve, &login.deny, Consent::Approve),
-        );
-        return Decision::Submit {
-            form: i,
-            fields,
-            kind: SubmitKind::Login,
-        };
+    };
+    let mut fields = base_fields(f, login);
+    let user_field = login.username_field.clone().or_else(|| username_field(f));
+    let pass_field = login.password_field.clone().or_else(|| {
+        f.fields
+            .iter()
+            .find(|x| x.kind == "password")
+            .map(|x| x.name.clone())
+    });
+    if let Some(u) = user_field {
+        set(&mut fields, &u, c.username);
     }
+    if let Some(p) = pass_field {
+        set(&mut fields, &p, c.password);
+    }
+    add_button(
+        &mut fields,
+        pick_button(&f.buttons, &login.approve, &login.deny, Consent::Approve),
+    );
+    Some(Decision::Submit {
+        form: i,
+        fields,
+        kind: SubmitKind::Login,
+    })
+}
+
+/// A consent form answered with `consent`: buttons that read as approve or
+/// deny, or one button and a deny link on the page.
+fn consent_form(page: &Page, login: &LoginDef, consent: Consent) -> Option<Decision> {
     // A refusal offered as a link ("[ Cancel ]") beside the approving form.
     let deny_link = page
         .links
         .iter()
         .position(|l| words_match(&l.text, &login.deny));
-    // A consent form: buttons that read as approve or deny (or one button
-    // and a deny link on the page).
     for (i, f) in page.forms.iter().enumerate() {
         let has_approve = f.buttons.iter().any(|b| matches_any(b, &login.approve));
         let has_deny = f.buttons.iter().any(|b| matches_any(b, &login.deny));
         let lone_button = f.buttons.len() == 1 && !has_deny;
         if let (Some(link), true) = (deny_link, (has_approve || lone_button) && !has_deny) {
             if consent == Consent::Deny {
-                return Decision::Follow {
+                return Some(Decision::Follow {
                     link,
                     kind: SubmitKind::Consent(Consent::Deny),
-                };
+                });
             }
             let mut fields = base_fields(f, login);
             add_button(&mut fields, f.buttons.first());
-            return Decision::Submit {
+            return Some(Decision::Submit {
                 form: i,
                 fields,
                 kind: SubmitKind::Consent(Consent::Approve),
-            };
+            });
         }
         if has_approve && has_deny {
             let mut fields = base_fields(f, login);
@@ -119,54 +139,56 @@ pub fn decide(
                 &mut fields,
                 pick_button(&f.buttons, &login.approve, &login.deny, consent),
             );
-            return Decision::Submit {
+            return Some(Decision::Submit {
                 form: i,
                 fields,
                 kind: SubmitKind::Consent(consent),
-            };
+            });
         }
     }
-    // A first step of a two-step login: a username field and no password yet.
-    if let Some((i, f)) = page.forms.iter().enumerate().find(|(_, f)| {
+    None
+}
+
+/// The first step of a two-step login (a username field and no password
+/// yet) filled with the username, when there are credentials.
+fn username_form(page: &Page, login: &LoginDef, creds: Option<&Credentials>) -> Option<Decision> {
+    let (i, f) = page.forms.iter().enumerate().find(|(_, f)| {
         username_field(f).is_some()
             || login
                 .username_field
                 .as_ref()
                 .is_some_and(|n| f.fields.iter().any(|x| &x.name == n))
-    }) {
-        if let Some(c) = creds {
-            let mut fields = base_fields(f, login);
-            if let Some(u) = login.username_field.clone().or_else(|| username_field(f)) {
-                set(&mut fields, &u, c.username);
-            }
-            add_button(&mut fields, f.buttons.first());
-            return Decision::Submit {
-                form: i,
-                fields,
-                kind: SubmitKind::Username,
-            };
-        }
+    })?;
+    let c = creds?;
+    let mut fields = base_fields(f, login);
+    if let Some(u) = login.username_field.clone().or_else(|| username_field(f)) {
+        set(&mut fields, &u, c.username);
     }
-    // An interstitial: one form of hidden fields with at most one button ("Continue").
-    if page.forms.len() == 1 {
-        let f = &page.forms[0];
-        if f.buttons.len() <= 1
-            && f.fields.iter().all(|x| x.kind == "hidden")
-            && !f.fields.is_empty()
-        {
-            let mut fields = base_fields(f, login);
-            add_button(&mut fields, f.buttons.first());
-            return Decision::Submit {
-                form: 0,
-                fields,
-                kind: SubmitKind::Continue,
-            };
-        }
+    add_button(&mut fields, f.buttons.first());
+    Some(Decision::Submit {
+        form: i,
+        fields,
+        kind: SubmitKind::Username,
+    })
+}
+
+/// An interstitial: one form of hidden fields with at most one button
+/// ("Continue"), submitted as it is.
+fn interstitial(page: &Page, login: &LoginDef) -> Option<Decision> {
+    if page.forms.len() != 1 {
+        return None;
     }
-    let title = page.title.clone().unwrap_or_else(|| "untitled page".into());
-    Decision::Stop {
-        reason: format!("the issuer shows a page with nothing to fill or approve (\"{title}\")"),
+    let f = &page.forms[0];
+    if f.buttons.len() <= 1 && f.fields.iter().all(|x| x.kind == "hidden") && !f.fields.is_empty() {
+        let mut fields = base_fields(f, login);
+        add_button(&mut fields, f.buttons.first());
+        return Some(Decision::Submit {
+            form: 0,
+            fields,
+            kind: SubmitKind::Continue,
+        });
     }
+    None
 }
 
 fn base_fields(f: &Form, login: &LoginDef) -> Vec<(String, String)> {

@@ -190,35 +190,12 @@ fn target_failure(e: TargetError) -> Failure {
     }
 }
 
+/// `grantcheck run`: checks every argument, runs the selected cases against
+/// the target, and prints and writes the report; returns the exit code.
 pub fn run(a: RunArgs) -> Result<u8, Failure> {
     // Everything the user asked for is checked before anything runs.
-    let mut outputs: Vec<(Format, String)> = Vec::new();
-    for spec in &a.reports {
-        outputs.push(format::parse_spec(spec).map_err(|e| {
-            Failure::usage(e, Some("e.g. --report junit=reports/junit.xml".into()))
-        })?);
-    }
-    if let Some(p) = &a.report_json {
-        outputs.push((Format::Json, p.display().to_string()));
-    }
-    let baseline = match &a.baseline {
-        None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::usage(
-                    format!("cannot read the baseline {}: {e}", path.display()),
-                    None,
-                )
-            })?;
-            let b = Baseline::parse(&text).map_err(|e| {
-                Failure::usage(
-                    format!("invalid baseline {}: {e}", path.display()),
-                    Some("`grantcheck run --write-baseline FILE` writes one to start from".into()),
-                )
-            })?;
-            Some((path.display().to_string(), b))
-        }
-    };
+    let outputs = report_outputs(&a)?;
+    let baseline = read_baseline(a.baseline.as_deref())?;
     let scenarios = load_scenarios(&a.suites)?;
     let selection = Selection {
         only: a.only.clone(),
@@ -245,29 +222,10 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
     let report: RunReport = rt.block_on(async {
         let prepared = match (&a.profile, &a.emulate) {
             (None, _) => prepare_reference(&a.reference_faults).await?,
-            (Some(path), Some(dialect)) => prepare_emulated(path, dialect, &a.reference_faults).await?,
-            (Some(path), None) => {
-                // Decided before anything else (secrets included) is looked at.
-                let production = std::fs::read_to_string(path)
-                    .ok()
-                    .and_then(|t| t.parse::<toml::Table>().ok())
-                    .and_then(|t| t.get("environment")?.as_str().map(|e| e == "production"))
-                    .unwrap_or(false);
-                if production && !a.allow_production {
-                    return Err(Failure::usage(
-                        format!(
-                            "{} is a production profile: grantcheck sends adversarial requests and creates real grants",
-                            path.display()
-                        ),
-                        Some("use a sandbox profile, or pass --allow-production if this is intended".into()),
-                    ));
-                }
-                let p = profile::load(path, &Env::default()).map_err(profile_failure)?;
-                Prepared {
-                    target: Arc::new(resolve(p, false, Vec::new()).await?),
-                    _issuer: None,
-                }
+            (Some(path), Some(dialect)) => {
+                prepare_emulated(path, dialect, &a.reference_faults).await?
             }
+            (Some(path), None) => prepare_profile(path, a.allow_production).await?,
         };
         let concurrency = a
             .concurrency
@@ -292,18 +250,89 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
     if let Some((path, b)) = &baseline {
         report.baseline = Some(baseline::apply(&mut report, b, path, &today()));
     }
-    print!("{}", terminal::render(&report, opts));
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        print!("{}", github::annotations(&report));
+    publish(&report, opts, &outputs, &a)?;
+    Ok(exit_code(&report))
+}
+
+/// The reports to write, from `--report` and `--report-json`.
+fn report_outputs(a: &RunArgs) -> Result<Vec<(Format, String)>, Failure> {
+    let mut outputs: Vec<(Format, String)> = Vec::new();
+    for spec in &a.reports {
+        outputs.push(format::parse_spec(spec).map_err(|e| {
+            Failure::usage(e, Some("e.g. --report junit=reports/junit.xml".into()))
+        })?);
     }
-    for (f, path) in &outputs {
-        write_report(Path::new(path), &f.render(&report))?;
+    if let Some(p) = &a.report_json {
+        outputs.push((Format::Json, p.display().to_string()));
+    }
+    Ok(outputs)
+}
+
+/// The `--baseline` file, read and parsed, with its path as the report shows it.
+fn read_baseline(path: Option<&Path>) -> Result<Option<(String, Baseline)>, Failure> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::usage(
+            format!("cannot read the baseline {}: {e}", path.display()),
+            None,
+        )
+    })?;
+    let b = Baseline::parse(&text).map_err(|e| {
+        Failure::usage(
+            format!("invalid baseline {}: {e}", path.display()),
+            Some("`grantcheck run --write-baseline FILE` writes one to start from".into()),
+        )
+    })?;
+    Ok(Some((path.display().to_string(), b)))
+}
+
+/// Loads the profile at `path` and resolves its issuer, refusing a
+/// production profile without `--allow-production`.
+async fn prepare_profile(path: &Path, allow_production: bool) -> Result<Prepared, Failure> {
+    // Decided before anything else (secrets included) is looked at.
+    let production = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("environment")?.as_str().map(|e| e == "production"))
+        .unwrap_or(false);
+    if production && !allow_production {
+        return Err(Failure::usage(
+            format!(
+                "{} is a production profile: grantcheck sends adversarial requests and creates real grants",
+                path.display()
+            ),
+            Some("use a sandbox profile, or pass --allow-production if this is intended".into()),
+        ));
+    }
+    let p = profile::load(path, &Env::default()).map_err(profile_failure)?;
+    Ok(Prepared {
+        target: Arc::new(resolve(p, false, Vec::new()).await?),
+        _issuer: None,
+    })
+}
+
+/// Prints the report (and GitHub annotations under GitHub Actions), then
+/// writes the requested reports and baseline.
+fn publish(
+    report: &RunReport,
+    opts: terminal::Options,
+    outputs: &[(Format, String)],
+    a: &RunArgs,
+) -> Result<(), Failure> {
+    print!("{}", terminal::render(report, opts));
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        print!("{}", github::annotations(report));
+    }
+    for (f, path) in outputs {
+        write_report(Path::new(path), &f.render(report))?;
         if !a.quiet {
             eprintln!("wrote the {} report to {path}", f.name());
         }
     }
     if let Some(path) = &a.write_baseline {
-        write_report(path, &Baseline::from_report(&report))?;
+        write_report(path, &Baseline::from_report(report))?;
         eprintln!(
             "wrote a baseline of {} case(s) to {}: fill in the reasons",
             report
@@ -314,7 +343,7 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
             path.display()
         );
     }
-    Ok(exit_code(&report))
+    Ok(())
 }
 
 /// A progress bar on stderr for runs that take more than a moment; hidden

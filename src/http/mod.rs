@@ -164,25 +164,11 @@ impl Http {
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned()),
         };
-        if self.loopback_only && !is_loopback_url(&req.url) {
+        if let Some(why) = self.not_sent_because(&req) {
             return Exchange {
                 request: recorded,
                 response: None,
-                error: Some((
-                    TransportError::Guarded,
-                    "not sent: this run talks only to the local reference issuer, and the URL is not loopback".into(),
-                )),
-                elapsed_ms: 0,
-            };
-        }
-        if let Some(scope) = self.refused(&req) {
-            return Exchange {
-                request: recorded,
-                response: None,
-                error: Some((
-                    TransportError::Guarded,
-                    format!("not sent: scope `{scope}` can move money; the profile's [guard] allow_scopes must name it"),
-                )),
+                error: Some((TransportError::Guarded, why)),
                 elapsed_ms: 0,
             };
         }
@@ -190,26 +176,51 @@ impl Http {
             l.wait().await;
         }
         let start = Instant::now();
-        let fail = |kind, msg: String, response: Option<HttpResponse>| Exchange {
-            request: recorded.clone(),
-            response,
-            error: Some((kind, msg)),
-            elapsed_ms: start.elapsed().as_millis() as u64,
+        let outcome = match self.transmit(req).await {
+            Ok(resp) => self.read_response(resp).await,
+            Err(failure) => Err(failure),
         };
-        let method = match reqwest::Method::from_bytes(req.method.as_bytes()) {
-            Ok(m) => m,
-            Err(e) => return fail(TransportError::BadUrl, format!("bad method: {e}"), None),
-        };
-        let url = match reqwest::Url::parse(&req.url) {
-            Ok(u) => u,
-            Err(e) => {
-                return fail(
-                    TransportError::BadUrl,
-                    format!("bad URL {}: {e}", req.url),
-                    None,
-                )
-            }
-        };
+        let elapsed_ms = start.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(r) => Exchange {
+                request: recorded,
+                response: Some(r),
+                error: None,
+                elapsed_ms,
+            },
+            Err((kind, msg, response)) => Exchange {
+                request: recorded,
+                response,
+                error: Some((kind, msg)),
+                elapsed_ms,
+            },
+        }
+    }
+
+    /// Why `req` must not leave this client, if so: a host that is not
+    /// loopback in a loopback-only run, or a scope the guard refuses.
+    fn not_sent_because(&self, req: &Request) -> Option<String> {
+        if self.loopback_only && !is_loopback_url(&req.url) {
+            return Some(
+                "not sent: this run talks only to the local reference issuer, and the URL is not loopback".into(),
+            );
+        }
+        self.refused(req).map(|scope| {
+            format!("not sent: scope `{scope}` can move money; the profile's [guard] allow_scopes must name it")
+        })
+    }
+
+    /// Turns `req` into a reqwest request and sends it, up to the response head.
+    async fn transmit(&self, req: Request) -> Result<reqwest::Response, Failure> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|e| (TransportError::BadUrl, format!("bad method: {e}"), None))?;
+        let url = reqwest::Url::parse(&req.url).map_err(|e| {
+            (
+                TransportError::BadUrl,
+                format!("bad URL {}: {e}", req.url),
+                None,
+            )
+        })?;
         let mut builder = self.client.request(method, url);
         for (n, v) in &req.headers {
             builder = builder.header(n.as_str(), v.as_str());
@@ -217,19 +228,21 @@ impl Http {
         if let Some(b) = req.body {
             builder = builder.body(b);
         }
-        let mut resp = match builder.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                let kind = if e.is_timeout() {
-                    TransportError::Timeout
-                } else if e.is_connect() {
-                    TransportError::Connect
-                } else {
-                    TransportError::Other
-                };
-                return fail(kind, error_chain(&e), None);
-            }
-        };
+        builder.send().await.map_err(|e| {
+            let kind = if e.is_timeout() {
+                TransportError::Timeout
+            } else if e.is_connect() {
+                TransportError::Connect
+            } else {
+                TransportError::Other
+            };
+            (kind, error_chain(&e), None)
+        })
+    }
+
+    /// Reads the status, headers and body of `resp` as evidence; past the
+    /// body cap, or when reading fails, the part read so far goes with the error.
+    async fn read_response(&self, mut resp: reqwest::Response) -> Result<HttpResponse, Failure> {
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -248,14 +261,14 @@ impl Http {
                     body.extend_from_slice(&chunk);
                     if body.len() > self.max_body {
                         let r = response(status, headers, &body);
-                        return fail(
+                        return Err((
                             TransportError::BodyTooLarge,
                             format!(
                                 "the response body exceeds the cap of {} bytes",
                                 self.max_body
                             ),
                             Some(r),
-                        );
+                        ));
                     }
                 }
                 Ok(None) => break,
@@ -266,22 +279,21 @@ impl Http {
                         TransportError::Other
                     };
                     let r = response(status, headers, &body);
-                    return fail(
+                    return Err((
                         kind,
                         format!("reading the body: {}", error_chain(&e)),
                         Some(r),
-                    );
+                    ));
                 }
             }
         }
-        Exchange {
-            request: recorded,
-            response: Some(response(status, headers, &body)),
-            error: None,
-            elapsed_ms: start.elapsed().as_millis() as u64,
-        }
+        Ok(response(status, headers, &body))
     }
 }
+
+/// A transport failure: its kind, the message, and the response when its
+/// head had arrived.
+type Failure = (TransportError, String, Option<HttpResponse>);
 
 fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpResponse {
     let truncated = body.len() > EVIDENCE_BODY_LIMIT;

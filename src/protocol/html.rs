@@ -1,6 +1,7 @@
 //! HTML forms of login and consent pages, read with a real HTML parser.
 
-use scraper::{Html, Selector};
+use scraper::node::Element;
+use scraper::{ElementRef, Html, Selector};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Form {
@@ -93,107 +94,7 @@ pub fn parse_page(html: &str) -> Page {
     let mut page = Page::default();
     let control = sel("input, select, textarea, button");
     for form in doc.select(&sel("form")) {
-        let el = form.value();
-        let mut f = Form {
-            action: el.attr("action").unwrap_or("").to_string(),
-            method: match el.attr("method").map(|m| m.to_ascii_uppercase()) {
-                Some(m) if m == "POST" => "POST".into(),
-                _ => "GET".into(),
-            },
-            fields: vec![],
-            buttons: vec![],
-        };
-        for c in form.select(&control) {
-            let e = c.value();
-            let name = e.attr("name").map(str::to_string);
-            let disabled = e.attr("disabled").is_some();
-            match e.name() {
-                "button" => {
-                    // HTML's invalid-value default: a `type` other than `reset` or
-                    // `button` (empty, unknown) is a submit button.
-                    let ty = e.attr("type").unwrap_or("submit").to_ascii_lowercase();
-                    if ty != "reset" && ty != "button" && !disabled {
-                        f.buttons.push(Button {
-                            name,
-                            value: e.attr("value").unwrap_or("").to_string(),
-                            label: fold(&c.text().collect::<String>()),
-                        });
-                    }
-                }
-                "input" => {
-                    // An empty or unknown `type` is a text field, as in browsers
-                    // (HTML's invalid-value default); it used to become a field
-                    // of kind "" that no heuristic fills (found by the
-                    // `html_form` fuzz target).
-                    let ty = e
-                        .attr("type")
-                        .map(str::to_ascii_lowercase)
-                        .filter(|t| INPUT_TYPES.contains(&t.as_str()))
-                        .unwrap_or_else(|| "text".into());
-                    let value = e.attr("value").unwrap_or("").to_string();
-                    match ty.as_str() {
-                        "submit" | "image" if !disabled => f.buttons.push(Button {
-                            name,
-                            label: fold(&value),
-                            value,
-                        }),
-                        "checkbox" | "radio" => {
-                            if let (Some(n), true, false) =
-                                (name, e.attr("checked").is_some(), disabled)
-                            {
-                                let value = if value.is_empty() { "on".into() } else { value };
-                                f.fields.push(Field {
-                                    name: n,
-                                    value,
-                                    kind: ty,
-                                });
-                            }
-                        }
-                        "reset" | "button" | "file" => {}
-                        _ => {
-                            if let (Some(n), false) = (name, disabled) {
-                                f.fields.push(Field {
-                                    name: n,
-                                    value,
-                                    kind: ty,
-                                });
-                            }
-                        }
-                    }
-                }
-                "select" => {
-                    if let (Some(n), false) = (name, disabled) {
-                        let opt = c
-                            .select(&sel("option[selected]"))
-                            .next()
-                            .or_else(|| c.select(&sel("option")).next());
-                        if let Some(o) = opt {
-                            let v = o
-                                .value()
-                                .attr("value")
-                                .map(str::to_string)
-                                .unwrap_or_else(|| fold(&o.text().collect::<String>()));
-                            f.fields.push(Field {
-                                name: n,
-                                value: v,
-                                kind: "select".into(),
-                            });
-                        }
-                    }
-                }
-                "textarea" => {
-                    if let (Some(n), false) = (name, disabled) {
-                        f.fields.push(Field {
-                            name: n,
-                            value: c.text().collect(),
-                            kind: "textarea".into(),
-                        });
-                    }
-                }
-                _ => {}
-            }
-        }
-        page.forms.push(f);
+        page.forms.push(parse_form(form, &control));
     }
     for m in doc.select(&sel("meta[http-equiv]")) {
         let e = m.value();
@@ -218,6 +119,119 @@ pub fn parse_page(html: &str) -> Page {
         .next()
         .map(|t| fold(&t.text().collect::<String>()));
     page
+}
+
+/// One `<form>`: its action and method, and what its `control`s submit.
+fn parse_form(form: ElementRef, control: &Selector) -> Form {
+    let el = form.value();
+    let mut f = Form {
+        action: el.attr("action").unwrap_or("").to_string(),
+        method: match el.attr("method").map(|m| m.to_ascii_uppercase()) {
+            Some(m) if m == "POST" => "POST".into(),
+            _ => "GET".into(),
+        },
+        fields: vec![],
+        buttons: vec![],
+    };
+    for c in form.select(control) {
+        add_control(&mut f, c);
+    }
+    f
+}
+
+/// Adds control `c` to `f`: a submit button to its buttons, a successful
+/// control to its fields, anything else nowhere.
+fn add_control(f: &mut Form, c: ElementRef) {
+    let e = c.value();
+    let name = e.attr("name").map(str::to_string);
+    let disabled = e.attr("disabled").is_some();
+    match e.name() {
+        "button" => {
+            // HTML's invalid-value default: a `type` other than `reset` or
+            // `button` (empty, unknown) is a submit button.
+            let ty = e.attr("type").unwrap_or("submit").to_ascii_lowercase();
+            if ty != "reset" && ty != "button" && !disabled {
+                f.buttons.push(Button {
+                    name,
+                    value: e.attr("value").unwrap_or("").to_string(),
+                    label: fold(&c.text().collect::<String>()),
+                });
+            }
+        }
+        "input" => add_input(f, e, name, disabled),
+        "select" => {
+            if let (Some(n), false) = (name, disabled) {
+                let opt = c
+                    .select(&sel("option[selected]"))
+                    .next()
+                    .or_else(|| c.select(&sel("option")).next());
+                if let Some(o) = opt {
+                    let v = o
+                        .value()
+                        .attr("value")
+                        .map(str::to_string)
+                        .unwrap_or_else(|| fold(&o.text().collect::<String>()));
+                    f.fields.push(Field {
+                        name: n,
+                        value: v,
+                        kind: "select".into(),
+                    });
+                }
+            }
+        }
+        "textarea" => {
+            if let (Some(n), false) = (name, disabled) {
+                f.fields.push(Field {
+                    name: n,
+                    value: c.text().collect(),
+                    kind: "textarea".into(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Adds an `<input>` to `f` by its type: submit and image inputs as buttons,
+/// checked boxes and other named inputs as fields.
+fn add_input(f: &mut Form, e: &Element, name: Option<String>, disabled: bool) {
+    // An empty or unknown `type` is a text field, as in browsers
+    // (HTML's invalid-value default); it used to become a field
+    // of kind "" that no heuristic fills (found by the
+    // `html_form` fuzz target).
+    let ty = e
+        .attr("type")
+        .map(str::to_ascii_lowercase)
+        .filter(|t| INPUT_TYPES.contains(&t.as_str()))
+        .unwrap_or_else(|| "text".into());
+    let value = e.attr("value").unwrap_or("").to_string();
+    match ty.as_str() {
+        "submit" | "image" if !disabled => f.buttons.push(Button {
+            name,
+            label: fold(&value),
+            value,
+        }),
+        "checkbox" | "radio" => {
+            if let (Some(n), true, false) = (name, e.attr("checked").is_some(), disabled) {
+                let value = if value.is_empty() { "on".into() } else { value };
+                f.fields.push(Field {
+                    name: n,
+                    value,
+                    kind: ty,
+                });
+            }
+        }
+        "reset" | "button" | "file" => {}
+        _ => {
+            if let (Some(n), false) = (name, disabled) {
+                f.fields.push(Field {
+                    name: n,
+                    value,
+                    kind: ty,
+                });
+            }
+        }
+    }
 }
 
 /// `5; url=https://x` -> `https://x`.

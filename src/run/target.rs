@@ -363,12 +363,47 @@ impl Target {
     }
 }
 
+/// Every capability the target has or lacks, each with the reason: from the
+/// metadata and the profile, the profile's `[capabilities]` overriding last.
 fn capabilities(
     p: &Profile,
     m: Option<&Metadata>,
     e: &Endpoints,
 ) -> BTreeMap<String, (bool, String)> {
     let mut c = BTreeMap::new();
+    grant_capabilities(&mut c, p, m);
+    endpoint_capabilities(&mut c, m, e);
+    declared_capabilities(&mut c, p, m, e);
+    auth_method_capabilities(&mut c, p, m);
+    let login = !p.users.is_empty() && e.authorization.is_some();
+    c.insert(
+        "login".into(),
+        flag(
+            login,
+            "the profile has users and an authorization endpoint",
+            "the profile has no users or no authorization endpoint",
+        ),
+    );
+    c.insert(
+        "deny".into(),
+        (login, "consent refusal needs the form user agent".into()),
+    );
+    for (k, v) in &p.capabilities {
+        c.insert(
+            k.clone(),
+            (*v, format!("the profile sets capabilities.{k} = {v}")),
+        );
+    }
+    c
+}
+
+/// `(on, reason)` with the reason that matches `on`.
+fn flag(on: bool, yes: &str, no: &str) -> (bool, String) {
+    (on, if on { yes } else { no }.to_string())
+}
+
+/// The grants: listed by `grant_types_supported`, else held by a profile client.
+fn grant_capabilities(c: &mut BTreeMap<String, (bool, String)>, p: &Profile, m: Option<&Metadata>) {
     let grants = m.map(|m| m.grant_types());
     for g in ["authorization_code", "refresh_token", "client_credentials"] {
         let by_client = p.clients.values().any(|c| c.grants.iter().any(|x| x == g));
@@ -391,6 +426,14 @@ fn capabilities(
         };
         c.insert(g.to_string(), v);
     }
+}
+
+/// The optional endpoints (known from discovery or the profile) and discovery itself.
+fn endpoint_capabilities(
+    c: &mut BTreeMap<String, (bool, String)>,
+    m: Option<&Metadata>,
+    e: &Endpoints,
+) {
     for (cap, ep, member) in [
         ("introspection", &e.introspection, "introspection_endpoint"),
         ("revocation", &e.revocation, "revocation_endpoint"),
@@ -413,45 +456,57 @@ fn capabilities(
             None => (false, "the profile turns discovery off".into()),
         },
     );
-    let jwt_at = p.dialect.access_token_audience.is_some();
+}
+
+/// What the profile declares (JWT access tokens, a resource API) and what
+/// the metadata declares (OpenID Provider, RFC 9207 `iss`).
+fn declared_capabilities(
+    c: &mut BTreeMap<String, (bool, String)>,
+    p: &Profile,
+    m: Option<&Metadata>,
+    e: &Endpoints,
+) {
     c.insert(
         "jwt_access_tokens".into(),
-        (
-            jwt_at,
-            if jwt_at {
-                "the profile's [dialect] access_token_audience declares JWT access tokens".into()
-            } else {
-                "the profile declares no JWT access tokens ([dialect] access_token_audience)".into()
-            },
+        flag(
+            p.dialect.access_token_audience.is_some(),
+            "the profile's [dialect] access_token_audience declares JWT access tokens",
+            "the profile declares no JWT access tokens ([dialect] access_token_audience)",
         ),
     );
-    let api = e.api.is_some();
     c.insert(
         "api".into(),
-        (
-            api,
-            if api {
-                "the profile names a resource API endpoint ([endpoints] api)".into()
-            } else {
-                "the profile names no resource API endpoint ([endpoints] api)".into()
-            },
+        flag(
+            e.api.is_some(),
+            "the profile names a resource API endpoint ([endpoints] api)",
+            "the profile names no resource API endpoint ([endpoints] api)",
         ),
     );
-    let oidc = m.is_some_and(Metadata::is_oidc);
-    c.insert("oidc".into(), (oidc, if oidc { "the metadata is OpenID Provider metadata".into() } else { "the metadata has neither id_token_signing_alg_values_supported nor openid in scopes_supported".into() }));
-    let iss = m.and_then(|m| m.authorization_response_iss_parameter_supported) == Some(true);
+    c.insert(
+        "oidc".into(),
+        flag(
+            m.is_some_and(Metadata::is_oidc),
+            "the metadata is OpenID Provider metadata",
+            "the metadata has neither id_token_signing_alg_values_supported nor openid in scopes_supported",
+        ),
+    );
     c.insert(
         "iss".into(),
-        (
-            iss,
-            if iss {
-                "authorization_response_iss_parameter_supported is true".into()
-            } else {
-                "authorization_response_iss_parameter_supported is not true (RFC 9207 not offered)"
-                    .into()
-            },
+        flag(
+            m.and_then(|m| m.authorization_response_iss_parameter_supported) == Some(true),
+            "authorization_response_iss_parameter_supported is true",
+            "authorization_response_iss_parameter_supported is not true (RFC 9207 not offered)",
         ),
     );
+}
+
+/// The client authentication methods: advertised by the metadata, else those
+/// of the profile's clients.
+fn auth_method_capabilities(
+    c: &mut BTreeMap<String, (bool, String)>,
+    p: &Profile,
+    m: Option<&Metadata>,
+) {
     let methods = m.map(|m| m.token_auth_methods()).unwrap_or_else(|| {
         let mut v: Vec<String> = p
             .clients
@@ -475,29 +530,6 @@ fn capabilities(
             ),
         );
     }
-    let login = !p.users.is_empty() && e.authorization.is_some();
-    c.insert(
-        "login".into(),
-        (
-            login,
-            if login {
-                "the profile has users and an authorization endpoint".into()
-            } else {
-                "the profile has no users or no authorization endpoint".into()
-            },
-        ),
-    );
-    c.insert(
-        "deny".into(),
-        (login, "consent refusal needs the form user agent".into()),
-    );
-    for (k, v) in &p.capabilities {
-        c.insert(
-            k.clone(),
-            (*v, format!("the profile sets capabilities.{k} = {v}")),
-        );
-    }
-    c
 }
 
 /// An `http` URI whose host is a loopback IP literal (RFC 8252 §7.3: the
