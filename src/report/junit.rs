@@ -402,6 +402,8 @@ pub(crate) mod fixture {
         }
     }
 
+    /// A report of five cases, one per outcome, with redacted evidence, a
+    /// replay variable and a fault.
     pub(crate) fn report() -> RunReport {
         let login = step(
             "login",
@@ -420,52 +422,8 @@ pub(crate) mod fixture {
                 None,
                 vec![login.clone()],
             ),
-            case(
-                "code.reuse",
-                None,
-                "A second exchange of one authorization code is refused",
-                &["CODE-01", "CODE-02"],
-                Outcome::Fail,
-                Some("step `second`: status: expected 400, got 200"),
-                vec![
-                    login.clone(),
-                    step(
-                        "second",
-                        "must",
-                        Outcome::Fail,
-                        vec![
-                            check("status", "400", "200", false),
-                            check("error", "invalid_grant", "(absent)", false),
-                            check("header cache-control", "no-store", "no-store", true),
-                        ],
-                        vec![ex(
-                            Some("grant_type=authorization_code&code=[redacted code #0b0b0b]"),
-                            200,
-                            r#"{"access_token":"[redacted access_token #a1a1a1]","token_type":"Bearer"}"#,
-                        )],
-                    ),
-                ],
-            ),
-            case(
-                "headers.frame-protection",
-                Some("login-page"),
-                "Login pages | cannot be `framed`",
-                &["HDR-03"],
-                Outcome::Warn,
-                Some("step `page`: header x-frame-options: expected DENY|SAMEORIGIN, got (absent)"),
-                vec![step(
-                    "page",
-                    "should",
-                    Outcome::Warn,
-                    vec![check(
-                        "header x-frame-options",
-                        "DENY|SAMEORIGIN",
-                        "(absent)",
-                        false,
-                    )],
-                    vec![ex(None, 200, "<html><body>login</body></html>")],
-                )],
-            ),
+            failing_case(&login),
+            warning_case(),
             case(
                 "introspection.active",
                 None,
@@ -475,24 +433,7 @@ pub(crate) mod fixture {
                 Some("introspection: the metadata has no introspection_endpoint"),
                 vec![],
             ),
-            {
-                let mut s = step("login", "setup", Outcome::Error, vec![], vec![]);
-                s.error = Some("the login form was not found".into());
-                s.exchanges = vec![Exchange {
-                    error: Some((TransportError::Timeout, "no answer in 20000 ms".into())),
-                    response: None,
-                    ..ex(None, 0, "")
-                }];
-                case(
-                    "refresh.rotates",
-                    Some("public"),
-                    "Refresh tokens rotate",
-                    &["RT-02"],
-                    Outcome::Error,
-                    Some("step `login`: the login form was not found"),
-                    vec![s],
-                )
-            },
+            error_case(),
         ];
         let mut replay_vars = std::collections::BTreeMap::new();
         replay_vars.insert(
@@ -515,6 +456,81 @@ pub(crate) mod fixture {
             replay_vars,
             baseline: None,
         }
+    }
+
+    /// The failing case: after `login`, a reused code accepted (redacted evidence).
+    fn failing_case(login: &StepResult) -> CaseResult {
+        case(
+            "code.reuse",
+            None,
+            "A second exchange of one authorization code is refused",
+            &["CODE-01", "CODE-02"],
+            Outcome::Fail,
+            Some("step `second`: status: expected 400, got 200"),
+            vec![
+                login.clone(),
+                step(
+                    "second",
+                    "must",
+                    Outcome::Fail,
+                    vec![
+                        check("status", "400", "200", false),
+                        check("error", "invalid_grant", "(absent)", false),
+                        check("header cache-control", "no-store", "no-store", true),
+                    ],
+                    vec![ex(
+                        Some("grant_type=authorization_code&code=[redacted code #0b0b0b]"),
+                        200,
+                        r#"{"access_token":"[redacted access_token #a1a1a1]","token_type":"Bearer"}"#,
+                    )],
+                ),
+            ],
+        )
+    }
+
+    /// The warning case: a should-level header missing, in a named case (its
+    /// title holds `|` and backticks).
+    fn warning_case() -> CaseResult {
+        case(
+            "headers.frame-protection",
+            Some("login-page"),
+            "Login pages | cannot be `framed`",
+            &["HDR-03"],
+            Outcome::Warn,
+            Some("step `page`: header x-frame-options: expected DENY|SAMEORIGIN, got (absent)"),
+            vec![step(
+                "page",
+                "should",
+                Outcome::Warn,
+                vec![check(
+                    "header x-frame-options",
+                    "DENY|SAMEORIGIN",
+                    "(absent)",
+                    false,
+                )],
+                vec![ex(None, 200, "<html><body>login</body></html>")],
+            )],
+        )
+    }
+
+    /// The error case: a setup step in error, its one request timed out.
+    fn error_case() -> CaseResult {
+        let mut s = step("login", "setup", Outcome::Error, vec![], vec![]);
+        s.error = Some("the login form was not found".into());
+        s.exchanges = vec![Exchange {
+            error: Some((TransportError::Timeout, "no answer in 20000 ms".into())),
+            response: None,
+            ..ex(None, 0, "")
+        }];
+        case(
+            "refresh.rotates",
+            Some("public"),
+            "Refresh tokens rotate",
+            &["RT-02"],
+            Outcome::Error,
+            Some("step `login`: the login form was not found"),
+            vec![s],
+        )
     }
 }
 

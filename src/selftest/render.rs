@@ -25,6 +25,20 @@ fn seconds(ms: u64) -> String {
 pub fn terminal(m: &Matrix, color: bool, verbose: bool, elapsed_ms: u64) -> String {
     let p = crate::report::terminal::Paint { on: color };
     let mut out = String::new();
+    terminal_baseline(&mut out, &p, m);
+    terminal_faults(&mut out, &p, m, verbose);
+    terminal_score(&mut out, m);
+    let _ = writeln!(
+        out,
+        "{}",
+        p.dim(&format!("finished in {}", seconds(elapsed_ms)))
+    );
+    out
+}
+
+/// The heading and how the conformant reference fared.
+#[cfg(feature = "runtime")]
+fn terminal_baseline(out: &mut String, p: &crate::report::terminal::Paint, m: &Matrix) {
     let _ = writeln!(
         out,
         "{} {} cases against the conformant reference and {} faults\n",
@@ -52,6 +66,17 @@ pub fn terminal(m: &Matrix, color: bool, verbose: bool, elapsed_ms: u64) -> Stri
             m.baseline.skipped.len()
         );
     }
+}
+
+/// One line per fault: caught or not, how many cases kill it, the
+/// requirements it declares (and, `verbose`, the killing cases).
+#[cfg(feature = "runtime")]
+fn terminal_faults(
+    out: &mut String,
+    p: &crate::report::terminal::Paint,
+    m: &Matrix,
+    verbose: bool,
+) {
     let width = m
         .faults
         .iter()
@@ -91,6 +116,11 @@ pub fn terminal(m: &Matrix, color: bool, verbose: bool, elapsed_ms: u64) -> Stri
             }
         }
     }
+}
+
+/// The mutation score, the cases no fault kills, and every problem.
+#[cfg(feature = "runtime")]
+fn terminal_score(out: &mut String, m: &Matrix) {
     let unkilled: Vec<&str> = m
         .cases
         .iter()
@@ -122,12 +152,6 @@ pub fn terminal(m: &Matrix, color: bool, verbose: bool, elapsed_ms: u64) -> Stri
             let _ = writeln!(out, "  - {pr}");
         }
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        p.dim(&format!("finished in {}", seconds(elapsed_ms)))
-    );
-    out
 }
 
 /// The Markdown matrix: both directions, every cell listed, no timings.
