@@ -63,7 +63,10 @@ pub fn check_scenario_file(data: &[u8]) {
                 );
             }
             for r in &s.requires {
-                assert!(scenario::load::is_known_capability(r), "unknown capability {r:?} required");
+                assert!(
+                    scenario::load::is_known_capability(r),
+                    "unknown capability {r:?} required"
+                );
             }
             let want_level = s.def.level.as_ref().map(|l| *l.get_ref());
             assert_eq!(s.level, want_level.unwrap_or(scenario::Level::Must));

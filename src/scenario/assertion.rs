@@ -379,6 +379,16 @@ fn values<T: Clone + Into<toml::Value>>(v: &[T]) -> Predicate {
 /// where a plain boolean carries no span of its own).
 pub fn from_short_form(e: &ExpectDef, step: Range<usize>) -> Vec<Expectation> {
     let mut out = Vec::new();
+    callback(e, &mut out);
+    response(e, &mut out);
+    headers(e, &mut out);
+    json_shape(e, &step, &mut out);
+    tokens(e, &step, &mut out);
+    out
+}
+
+/// `callback`: the authorization outcome, and where its parameters travel.
+fn callback(e: &ExpectDef, out: &mut Vec<Expectation>) {
     if let Some(c) = &e.callback {
         let kind = *c.get_ref();
         out.push(one(
@@ -397,6 +407,10 @@ pub fn from_short_form(e: &ExpectDef, step: Range<usize>) -> Vec<Expectation> {
             CallbackKind::NoRedirect => {}
         }
     }
+}
+
+/// `status`, `error`, `present`, `absent`, `json`, `params`, `differs`.
+fn response(e: &ExpectDef, out: &mut Vec<Expectation>) {
     if let Some(s) = &e.status {
         let codes: Vec<i64> = s.get_ref().as_slice().iter().map(|&c| c as i64).collect();
         out.push(one(Query::Status, values(&codes), s.span()));
@@ -436,6 +450,10 @@ pub fn from_short_form(e: &ExpectDef, step: Range<usize>) -> Vec<Expectation> {
             v.span(),
         ));
     }
+}
+
+/// `header_contains`, `header_absent`, `challenge`, `challenge_error`.
+fn headers(e: &ExpectDef, out: &mut Vec<Expectation>) {
     for (name, sub) in &e.header_contains {
         let header = Spanned::new(sub.span(), name.clone());
         out.push(one(
@@ -465,6 +483,10 @@ pub fn from_short_form(e: &ExpectDef, step: Range<usize>) -> Vec<Expectation> {
             s.span(),
         ));
     }
+}
+
+/// The body's shape: error charset, JSON object, members by predicate.
+fn json_shape(e: &ExpectDef, step: &Range<usize>, out: &mut Vec<Expectation>) {
     if e.error_charset {
         out.push(one(
             Query::ErrorText("error"),
@@ -525,6 +547,10 @@ pub fn from_short_form(e: &ExpectDef, step: Range<usize>) -> Vec<Expectation> {
             v.span(),
         ));
     }
+}
+
+/// Keys and tokens verified as a whole, and concurrent successes.
+fn tokens(e: &ExpectDef, step: &Range<usize>, out: &mut Vec<Expectation>) {
     if e.public_keys_only {
         out.push(one(Query::Body, Predicate::PublicKeysOnly, step.clone()));
     }
@@ -549,7 +575,6 @@ pub fn from_short_form(e: &ExpectDef, step: Range<usize>) -> Vec<Expectation> {
             n.span(),
         ));
     }
-    out
 }
 
 /// The long form: `[[step.assert]]` tables. Strings are plain (not

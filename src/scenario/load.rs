@@ -10,6 +10,7 @@ use toml::Spanned;
 use super::assertion::{self, Assertion, Expectation, Query};
 use super::diag::{self, did_you_mean, Diagnostic};
 use super::model::*;
+use super::needs;
 use super::template::Template;
 use super::{CAPABILITIES, NAMESPACES, POLICY_TAGS};
 use crate::requirements;
@@ -168,101 +169,16 @@ impl Validator<'_> {
     }
 
     fn scenario(&mut self, def: ScenarioFile) -> Scenario {
-        let id = def.id.get_ref().clone();
-        if id.is_empty()
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-        {
-            self.err(
-                def.id.span(),
-                format!("scenario id `{id}` must be lower-case letters, digits, `.`, `_` or `-`"),
-                Some("e.g. `code.reuse-revokes`".into()),
-            );
-        }
-        let area = id.split('.').next().unwrap_or("").to_string();
-        if def.covers.is_empty() && def.cases.iter().all(|c| c.get_ref().covers.is_empty()) {
-            self.err(
-                def.id.span(),
-                "the scenario covers no requirement",
-                Some("add `covers = [\"PKCE-05\"]` with ids from docs/requirements.md".into()),
-            );
-        }
-        for c in &def.covers {
-            self.requirement_id(c.get_ref(), c.span());
-        }
+        let (id, area) = self.scenario_id(&def);
         let mut requires: BTreeSet<String> = BTreeSet::new();
         for r in &def.requires {
             self.capability(r);
             requires.insert(r.get_ref().clone());
         }
-
-        // Matrix cases.
-        let mut case_vars: Option<BTreeSet<String>> = None;
-        let mut case_names = BTreeSet::new();
-        for c in &def.cases {
-            let span = c.span();
-            let c = c.get_ref();
-            if c.name.is_empty() || !case_names.insert(c.name.clone()) {
-                self.err(
-                    span.clone(),
-                    format!("case name `{}` is empty or used twice", c.name),
-                    None,
-                );
-            }
-            for id in &c.covers {
-                self.requirement_id(id, span.clone());
-            }
-            let mut vars = BTreeSet::new();
-            for (k, v) in &c.vars {
-                match v.as_str() {
-                    Some(s) => {
-                        if let Err(e) = Template::parse(s) {
-                            self.err(
-                                span.clone(),
-                                format!("in case `{}`, variable `{k}`: {}", c.name, e.message),
-                                e.help,
-                            );
-                        }
-                    }
-                    None => self.err(
-                        span.clone(),
-                        format!(
-                            "case variable `{k}` must be a string, found {}",
-                            v.type_str()
-                        ),
-                        Some(format!("write `{k} = \"...\"`")),
-                    ),
-                }
-                vars.insert(k.clone());
-            }
-            // Only the variables every case defines can be used by the steps.
-            case_vars = Some(match case_vars {
-                None => vars,
-                Some(prev) => prev.intersection(&vars).cloned().collect(),
-            });
-        }
-        let case_vars = case_vars.unwrap_or_default();
-
+        let case_vars = self.cases(&def.cases);
+        let mut case_requires = self.case_requires(&def.cases);
         if def.steps.is_empty() {
             self.err(def.id.span(), "the scenario has no `[[step]]`", None);
-        }
-        // Roles named inside case values (`uri = "{{ clients.c2.redirect_uri }}"`)
-        // are requirements of that case: a profile without c2 skips it
-        // instead of erroring.
-        // A case's own `requires` joins them.
-        let mut case_requires: Vec<BTreeSet<String>> = def
-            .cases
-            .iter()
-            .map(|c| {
-                let c = c.get_ref();
-                let named = c.vars.values().filter_map(|v| v.as_str());
-                let own = c.requires.iter().map(|r| r.get_ref().clone());
-                named.flat_map(referenced_roles).chain(own).collect()
-            })
-            .collect();
-        for r in def.cases.iter().flat_map(|c| &c.get_ref().requires) {
-            self.capability(r);
         }
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut authorize_steps: BTreeSet<String> = BTreeSet::new();
@@ -297,27 +213,8 @@ impl Validator<'_> {
             requires.extend(shared);
             step_requires.push(mine);
             if let Some(n) = &step.get_ref().name {
-                let name = n.get_ref().clone();
-                if NAMESPACES.contains(&name.as_str()) {
-                    self.err(
-                        n.span(),
-                        format!("`{name}` is reserved for templates"),
-                        Some("pick another step name".into()),
-                    );
-                } else if !name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                {
-                    self.err(
-                        n.span(),
-                        format!("step name `{name}` must be letters, digits, `_` or `-`"),
-                        None,
-                    );
-                } else if !names.insert(name.clone()) {
-                    self.err(n.span(), format!("step name `{name}` is used twice"), None);
-                }
-                if step.get_ref().authorize.is_some() {
-                    authorize_steps.insert(name);
+                if self.step_name(n, &mut names) && step.get_ref().authorize.is_some() {
+                    authorize_steps.insert(n.get_ref().clone());
                 }
             }
         }
@@ -338,6 +235,115 @@ impl Validator<'_> {
             expectations,
             def,
         }
+    }
+
+    /// The scenario's id (checked) and area, and that it covers something.
+    fn scenario_id(&mut self, def: &ScenarioFile) -> (String, String) {
+        let id = def.id.get_ref().clone();
+        let id_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b);
+        if id.is_empty() || !id.bytes().all(id_char) {
+            self.err(
+                def.id.span(),
+                format!("scenario id `{id}` must be lower-case letters, digits, `.`, `_` or `-`"),
+                Some("e.g. `code.reuse-revokes`".into()),
+            );
+        }
+        if def.covers.is_empty() && def.cases.iter().all(|c| c.get_ref().covers.is_empty()) {
+            self.err(
+                def.id.span(),
+                "the scenario covers no requirement",
+                Some("add `covers = [\"PKCE-05\"]` with ids from docs/requirements.md".into()),
+            );
+        }
+        for c in &def.covers {
+            self.requirement_id(c.get_ref(), c.span());
+        }
+        let area = id.split('.').next().unwrap_or("").to_string();
+        (id, area)
+    }
+
+    /// Checks the matrix cases; returns the variables every case defines,
+    /// the only ones the steps may use.
+    fn cases(&mut self, cases: &[Spanned<CaseDef>]) -> BTreeSet<String> {
+        let mut common: Option<BTreeSet<String>> = None;
+        let mut case_names = BTreeSet::new();
+        for c in cases {
+            let span = c.span();
+            let c = c.get_ref();
+            if c.name.is_empty() || !case_names.insert(c.name.clone()) {
+                let message = format!("case name `{}` is empty or used twice", c.name);
+                self.err(span.clone(), message, None);
+            }
+            for id in &c.covers {
+                self.requirement_id(id, span.clone());
+            }
+            for r in &c.requires {
+                self.capability(r);
+            }
+            for (k, v) in &c.vars {
+                self.case_var(&c.name, k, v, span.clone());
+            }
+            let vars: BTreeSet<String> = c.vars.keys().cloned().collect();
+            common = Some(match common {
+                None => vars,
+                Some(prev) => prev.intersection(&vars).cloned().collect(),
+            });
+        }
+        common.unwrap_or_default()
+    }
+
+    /// A case variable is a string, and a well-formed template.
+    fn case_var(&mut self, case: &str, k: &str, v: &toml::Value, span: std::ops::Range<usize>) {
+        let Some(s) = v.as_str() else {
+            let message = format!(
+                "case variable `{k}` must be a string, found {}",
+                v.type_str()
+            );
+            self.err(span, message, Some(format!("write `{k} = \"...\"`")));
+            return;
+        };
+        if let Err(e) = Template::parse(s) {
+            let message = format!("in case `{case}`, variable `{k}`: {}", e.message);
+            self.err(span, message, e.help);
+        }
+    }
+
+    /// What each case needs beyond the scenario: roles named inside its
+    /// values (`uri = "{{ clients.c2.redirect_uri }}"`), so a profile
+    /// without c2 skips that case instead of erroring, and its own `requires`.
+    fn case_requires(&self, cases: &[Spanned<CaseDef>]) -> Vec<BTreeSet<String>> {
+        cases
+            .iter()
+            .map(|c| {
+                let c = c.get_ref();
+                let named = c.vars.values().filter_map(|v| v.as_str());
+                let own = c.requires.iter().map(|r| r.get_ref().clone());
+                named.flat_map(referenced_roles).chain(own).collect()
+            })
+            .collect()
+    }
+
+    /// A step name is a word, not a template namespace, and unique; true
+    /// when it was new and valid.
+    fn step_name(&mut self, n: &Text, names: &mut BTreeSet<String>) -> bool {
+        let name = n.get_ref().clone();
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        if NAMESPACES.contains(&name.as_str()) {
+            let help = Some("pick another step name".into());
+            self.err(
+                n.span(),
+                format!("`{name}` is reserved for templates"),
+                help,
+            );
+        } else if !name.bytes().all(word) {
+            let message = format!("step name `{name}` must be letters, digits, `_` or `-`");
+            self.err(n.span(), message, None);
+        } else if !names.insert(name.clone()) {
+            self.err(n.span(), format!("step name `{name}` is used twice"), None);
+        } else {
+            return true;
+        }
+        false
     }
 
     /// A step's `covers` narrows the scenario's: each id must be listed there
@@ -527,169 +533,98 @@ impl Validator<'_> {
                 );
             }
         }
-        let mut texts: Vec<&Text> = Vec::new();
-        let mut roles: Vec<(&Text, &str)> = Vec::new();
+        let needs = needs::of_step(s);
+        requires.extend(needs.requires.iter().map(|c| c.to_string()));
         if let Some(a) = &s.authorize {
-            let a = a.get_ref();
-            texts.extend(
-                [
-                    &a.scope,
-                    &a.redirect_uri,
-                    &a.state,
-                    &a.nonce,
-                    &a.verifier,
-                    &a.method,
-                ]
-                .into_iter()
-                .flatten(),
-            );
-            if let Some(c) = &a.client {
-                roles.push((c, "client"));
-            } else {
-                // The runner's default (exec::authorize): a profile without c1 skips.
-                requires.insert("client:c1".into());
-            }
-            if let Some(u) = &a.user {
-                roles.push((u, "user"));
-            } else {
-                requires.insert("user:u1".into());
-            }
-            edit_texts(a.edits(), &mut texts);
-            if a.consent
-                .as_ref()
-                .is_some_and(|c| *c.get_ref() == Consent::Deny)
-            {
-                requires.insert("deny".into());
-            }
+            self.probe(a.get_ref(), span.clone());
         }
         if let Some(t) = &s.token {
-            let t = t.get_ref();
-            texts.extend(
-                [
-                    &t.grant,
-                    &t.secret,
-                    &t.code,
-                    &t.code_verifier,
-                    &t.redirect_uri,
-                    &t.refresh_token,
-                    &t.scope,
-                    &t.method,
-                    &t.content_type,
-                ]
-                .into_iter()
-                .flatten(),
-            );
-            texts.extend(t.query.iter().flatten());
-            if let Some(c) = &t.client {
-                roles.push((c, "client"));
-            } else if t.from.is_none() {
-                requires.insert("client:c1".into());
-            }
-            if let Some(f) = &t.from {
-                if !authorize_steps.contains(f.get_ref()) {
-                    let cands: Vec<&String> = authorize_steps.iter().collect();
-                    let help =
-                        did_you_mean(f.get_ref(), &cands).map(|s| format!("did you mean `{s}`?"));
-                    self.err(
-                        f.span(),
-                        format!(
-                            "`from` must name an earlier authorize step; `{}` is not one",
-                            f.get_ref()
-                        ),
-                        help,
-                    );
-                }
-            }
-            edit_texts(t.edits(), &mut texts);
-        }
-        for op in [&s.introspect, &s.revoke].into_iter().flatten() {
-            let op = op.get_ref();
-            texts.extend([&op.token, &op.hint, &op.secret].into_iter().flatten());
-            if let Some(c) = &op.client {
-                roles.push((c, "client"));
-            } else {
-                requires.insert("client:c1".into());
-            }
-            edit_texts(op.edits(), &mut texts);
-        }
-        if s.introspect.is_some() {
-            requires.insert("introspection".into());
-        }
-        if s.revoke.is_some() {
-            requires.insert("revocation".into());
-        }
-        if let Some(u) = &s.userinfo {
-            requires.insert("userinfo".into());
-            let u = u.get_ref();
-            texts.extend([&u.token, &u.method, &u.scheme].into_iter().flatten());
-        }
-        if let Some(a) = &s.api {
-            requires.insert("api".into());
-            let a = a.get_ref();
-            texts.extend(a.token.iter());
-            match &a.client {
-                Some(c) => roles.push((c, "client")),
-                None => {
-                    requires.insert("client:c1".into());
-                }
-            }
-        }
-        if let Some(d) = &s.discovery {
-            texts.extend(d.get_ref().path.iter());
+            self.token_from(t.get_ref(), authorize_steps);
         }
         if let Some(h) = &s.http {
-            let h = h.get_ref();
-            texts.push(&h.url);
-            texts.extend([&h.method, &h.body].into_iter().flatten());
-            texts.extend(h.headers.iter().flatten());
-            texts.extend(h.form.iter().flatten());
-            for b in [&h.basic, &h.client].into_iter().flatten() {
-                roles.push((b, "client"));
-            }
-            if let (Some(b), Some(_)) = (&h.basic, &h.client) {
-                self.err(
-                    b.span(),
-                    "`basic` and `client` both authenticate: use one",
-                    Some(
-                        "`client` uses the client's registered method; `basic` forces HTTP Basic"
-                            .into(),
-                    ),
-                );
-            }
+            self.http_auth(h.get_ref());
         }
-        for t in texts {
+        for t in needs.texts {
             self.template(t.get_ref(), t.span(), scope, requires);
         }
-        for (r, kind) in roles {
-            let role = r.get_ref();
-            if role.contains("{{") {
-                // `{{ case.var }}`: each case's value is a role that case needs,
-                // so a profile without it skips the case instead of erroring.
-                if let Some(var) = role
-                    .trim()
-                    .strip_prefix("{{")
-                    .and_then(|r| r.strip_suffix("}}"))
-                    .and_then(|r| r.trim().strip_prefix("case."))
-                {
-                    for (i, c) in cases.iter().enumerate() {
-                        if let Some(value) =
-                            c.get_ref().vars.get(var.trim()).and_then(|v| v.as_str())
-                        {
-                            if is_role(value) {
-                                if let Some(set) = case_requires.get_mut(i) {
-                                    set.insert(format!("{kind}:{value}"));
-                                }
-                            }
-                        }
-                    }
-                }
-                continue;
-            }
-            if !is_role(role) {
-                self.err(r.span(), format!("{kind} role `{role}` must be lower-case letters and digits"), Some("roles are the keys of the profile's [clients] and [users], e.g. `c1`, `p1`, `u1`".into()));
-            }
-            requires.insert(format!("{kind}:{role}"));
+        for (r, kind) in needs.roles {
+            self.role(r, kind, cases, case_requires, requires);
         }
+    }
+
+    /// A `probe = "redirect_uri"` needs a redirect_uri to probe with.
+    fn probe(&mut self, a: &AuthorizeDef, span: std::ops::Range<usize>) {
+        if a.probe.is_some() && a.redirect_uri.is_none() {
+            self.err(
+                span,
+                "`probe = \"redirect_uri\"` without a `redirect_uri` to probe",
+                Some("derive it from the profile: `redirect_uri = \"{{ clients.c1.redirect_uri | upper_host }}\"`".into()),
+            );
+        }
+    }
+
+    /// `from` names an earlier authorize step.
+    fn token_from(&mut self, t: &TokenDef, authorize_steps: &BTreeSet<String>) {
+        let Some(f) = &t.from else { return };
+        if authorize_steps.contains(f.get_ref()) {
+            return;
+        }
+        let cands: Vec<&String> = authorize_steps.iter().collect();
+        let help = did_you_mean(f.get_ref(), &cands).map(|s| format!("did you mean `{s}`?"));
+        self.err(
+            f.span(),
+            format!(
+                "`from` must name an earlier authorize step; `{}` is not one",
+                f.get_ref()
+            ),
+            help,
+        );
+    }
+
+    /// An http step authenticates one way at most.
+    fn http_auth(&mut self, h: &HttpDef) {
+        if let (Some(b), Some(_)) = (&h.basic, &h.client) {
+            self.err(
+                b.span(),
+                "`basic` and `client` both authenticate: use one",
+                Some(
+                    "`client` uses the client's registered method; `basic` forces HTTP Basic"
+                        .into(),
+                ),
+            );
+        }
+    }
+
+    /// A role a step names: literal, it is the scenario's requirement;
+    /// `{{ case.var }}`, each case's value is a requirement of that case, so
+    /// a profile without it skips the case instead of erroring.
+    fn role(
+        &mut self,
+        r: &Text,
+        kind: &str,
+        cases: &[Spanned<CaseDef>],
+        case_requires: &mut [BTreeSet<String>],
+        requires: &mut BTreeSet<String>,
+    ) {
+        let role = r.get_ref();
+        if role.contains("{{") {
+            let var = role
+                .trim()
+                .strip_prefix("{{")
+                .and_then(|r| r.strip_suffix("}}"))
+                .and_then(|r| r.trim().strip_prefix("case."));
+            for (c, set) in cases.iter().zip(case_requires.iter_mut()) {
+                let value = var.and_then(|v| c.get_ref().vars.get(v.trim())?.as_str());
+                if let Some(value) = value.filter(|v| is_role(v)) {
+                    set.insert(format!("{kind}:{value}"));
+                }
+            }
+            return;
+        }
+        if !is_role(role) {
+            self.err(r.span(), format!("{kind} role `{role}` must be lower-case letters and digits"), Some("roles are the keys of the profile's [clients] and [users], e.g. `c1`, `p1`, `u1`".into()));
+        }
+        requires.insert(format!("{kind}:{role}"));
     }
 
     fn template(
@@ -848,13 +783,6 @@ fn is_role(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-/// The texts of `set`, `remove` and `append` (names too: a template may build one).
-fn edit_texts<'a>(e: Edits<'a>, texts: &mut Vec<&'a Text>) {
-    texts.extend(e.set.values());
-    texts.extend(e.remove.iter());
-    texts.extend(e.append.iter().flatten());
-}
-
 /// `client:<role>` / `user:<role>` for every `{{ clients.<role>.x }}` or
 /// `{{ users.<role>.x }}` in a template text, and `uris:<role>:2` for a
 /// `redirect_uri_2` (syntax errors are reported elsewhere).
@@ -927,5 +855,51 @@ mod case_requires_tests {
             s.case_requires[0].iter().collect::<Vec<_>>(),
             vec!["client:c1"]
         );
+    }
+}
+
+#[cfg(test)]
+mod premise_tests {
+    use std::path::Path;
+
+    const HEAD: &str =
+        "id = \"t.premises\"\ntitle = \"t\"\ndescription = \"d\"\ncovers = [\"RURI-02\"]\n";
+
+    fn load(body: &str) -> Result<super::Scenario, String> {
+        super::load_str(Path::new("t.toml"), &format!("{HEAD}{body}")).map_err(|ds| {
+            ds.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    #[test]
+    fn a_case_requires_its_own_premises_and_a_second_uri_implies_one() {
+        let s = load(concat!(
+            "[[case]]\nname = \"a\"\nrequires = [\"redirect:c1:!loopback\"]\nuri = \"{{ clients.c1.redirect_uri | other_port }}\"\n",
+            "[[case]]\nname = \"b\"\nuri = \"{{ clients.p1.redirect_uri_2 }}\"\n",
+            "[[step]]\nauthorize = { redirect_uri = \"{{ case.uri }}\", probe = \"redirect_uri\" }\nexpect.callback = \"no_redirect\"\n",
+        ))
+        .expect("it loads");
+        assert!(s.case_requires[0].contains("redirect:c1:!loopback"));
+        assert!(
+            s.case_requires[1].contains("uris:p1:2"),
+            "{:?}",
+            s.case_requires[1]
+        );
+        assert!(!s.requires.contains("uris:p1:2"));
+    }
+
+    #[test]
+    fn unknown_premises_and_a_probe_without_a_value_are_refused_together() {
+        let e = load(concat!(
+            "[[case]]\nname = \"a\"\nrequires = [\"uris:p1:many\", \"redirect:c1:https\"]\nx = \"1\"\n",
+            "[[step]]\nauthorize = { probe = \"redirect_uri\" }\nexpect.callback = \"no_redirect\"\n",
+        ))
+        .expect_err("refused");
+        assert!(e.contains("unknown capability `uris:p1:many`"), "{e}");
+        assert!(e.contains("unknown capability `redirect:c1:https`"), "{e}");
+        assert!(e.contains("without a `redirect_uri` to probe"), "{e}");
     }
 }

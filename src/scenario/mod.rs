@@ -4,6 +4,7 @@ pub mod assertion;
 pub mod diag;
 pub mod load;
 pub mod model;
+mod needs;
 pub mod template;
 pub mod uri_op;
 
