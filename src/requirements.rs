@@ -43,6 +43,21 @@ pub fn is_id_shape(s: &str) -> bool {
     }
 }
 
+impl Requirement {
+    /// Whether the row may be checked at `level`: `must` wants a MUST in its
+    /// level column (`MUST NOT`, `PROFILE MUST`, `SHOULD → PROFILE MUST`),
+    /// `profile` a MUST or a PROFILE rule, the others anything. `None` for
+    /// adversarial probes, whose weight is the rows they probe.
+    pub fn allows(&self, level: &str) -> Option<bool> {
+        let col = &self.level;
+        (col != "ADV").then(|| match level {
+            "must" => col.contains("MUST"),
+            "profile" => col.contains("MUST") || col.contains("PROFILE"),
+            _ => true,
+        })
+    }
+}
+
 /// Reads every table row whose first cell is a requirement id.
 pub fn parse(markdown: &str) -> Vec<Requirement> {
     let mut out = Vec::new();

@@ -224,6 +224,7 @@ impl Validator<'_> {
             .as_ref()
             .map(|l| *l.get_ref())
             .unwrap_or(Level::Must);
+        self.levels_within_rows(&def, level);
         Scenario {
             path: self.path.to_path_buf(),
             id,
@@ -344,6 +345,47 @@ impl Validator<'_> {
             return true;
         }
         false
+    }
+
+    /// A step may not weigh more than the rows it checks: a must-level step
+    /// whose ids (its own `covers`, else the scenario's and the case's) are
+    /// all SHOULD rows would fail where the catalogue only warns.
+    fn levels_within_rows(&mut self, def: &ScenarioFile, level: Level) {
+        let scenario: Vec<&str> = def.covers.iter().map(|c| c.get_ref().as_str()).collect();
+        let mut cases: Vec<Vec<&str>> = def
+            .cases
+            .iter()
+            .map(|c| c.get_ref().covers.iter().map(String::as_str).collect())
+            .collect();
+        if cases.is_empty() {
+            cases.push(Vec::new());
+        }
+        for step in &def.steps {
+            let s = step.get_ref();
+            let at = s.level.as_ref().map(|l| *l.get_ref()).unwrap_or(level);
+            if !matches!(at, Level::Must | Level::Profile) {
+                continue;
+            }
+            let own: Vec<&str> = s.covers.iter().map(|c| c.get_ref().as_str()).collect();
+            let weak = cases.iter().find_map(|case| match own.is_empty() {
+                true => rows_below(at, scenario.iter().chain(case)),
+                false => rows_below(at, own.iter()),
+            });
+            if let Some(weak) = weak {
+                let span = s.level.as_ref().map(|l| l.span()).unwrap_or(step.span());
+                self.err(
+                    span,
+                    format!(
+                        "a `{}` step checks only rows of a lower level ({weak})",
+                        at.as_str()
+                    ),
+                    Some(
+                        "give the step (or the scenario) `level = \"should\"`, or cover a MUST row"
+                            .into(),
+                    ),
+                );
+            }
+        }
     }
 
     /// A step's `covers` narrows the scenario's: each id must be listed there
@@ -728,6 +770,23 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// The ids, joined, when no catalogued non-adversarial one among them
+/// allows `level` (and there is at least one).
+fn rows_below<'a>(level: Level, ids: impl Iterator<Item = &'a &'a str>) -> Option<String> {
+    let weighed: Vec<(&str, bool)> = ids
+        .filter_map(|id| requirements::find(id))
+        .filter_map(|r| Some((r.id.as_str(), r.allows(level.as_str())?)))
+        .collect();
+    let all_weak = !weighed.is_empty() && weighed.iter().all(|(_, must)| !must);
+    all_weak.then(|| {
+        weighed
+            .iter()
+            .map(|(id, _)| *id)
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 /// Whether `c` is a capability a scenario, a step or a case may require:

@@ -302,7 +302,7 @@ fn check_request(
                 PkceMethod::S256 => pkce::is_valid_s256_challenge(c),
                 PkceMethod::Plain => pkce::is_valid_plain_challenge(c),
             };
-            if !syntax_ok {
+            if !syntax_ok && !fault(Fault::PkceChallengeShapeUnchecked) {
                 return Err((
                     "invalid_request",
                     "code_challenge must be 43 base64url characters",

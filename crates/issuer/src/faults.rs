@@ -174,6 +174,8 @@ faults! {
         "code_verifier lengths 43 and 128 are refused (off-by-one bounds)";
     PkceUnknownMethodAsS256 => "pkce_unknown_method_as_s256", ["PKCE-07", "ADV-11"],
         "any code_challenge_method other than plain is treated as S256";
+    PkceChallengeShapeUnchecked => "pkce_challenge_shape_unchecked", ["PKCE-10"],
+        "the S256 code_challenge is stored whatever its shape (padded, 42 or 44 characters)";
     RefreshSameAccessToken => "refresh_same_access_token", ["RT-01"],
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
