@@ -1,9 +1,11 @@
-//! The command line: `run`, `list`, `explain`, `issuer`.
+//! The command line: `run`, `list`, `explain`, `issuer`, `selftest`, `doctor`, `init`.
 //!
 //! Exit codes are part of the interface and stable (README, "Exit codes");
 //! their one table is `report::verdict`, which also decides them for a run.
 
+mod doctor;
 mod explain;
+mod init;
 mod list;
 mod run;
 mod selftest;
@@ -33,6 +35,11 @@ pub enum Command {
     Issuer(IssuerArgs),
     /// Run the suite against the reference issuer and each of its faults: the detection matrix.
     Selftest(selftest::SelftestArgs),
+    /// Check a profile against the live issuer without running the suite: identity,
+    /// endpoints, each role's shape, credentials, login, and which cases will skip.
+    Doctor(doctor::DoctorArgs),
+    /// Draft a profile from an issuer's metadata, every field commented.
+    Init(init::InitArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -95,6 +102,8 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => explain::explain(a),
         Command::Issuer(a) => issuer(a),
         Command::Selftest(a) => selftest::selftest(a),
+        Command::Doctor(a) => doctor::doctor(a),
+        Command::Init(a) => init::init(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

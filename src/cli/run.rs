@@ -290,7 +290,7 @@ fn read_baseline(path: Option<&Path>) -> Result<Option<(String, Baseline)>, Fail
 
 /// Loads the profile at `path` and resolves its issuer, refusing a
 /// production profile without `--allow-production`.
-async fn prepare_profile(path: &Path, allow_production: bool) -> Result<Prepared, Failure> {
+pub async fn prepare_profile(path: &Path, allow_production: bool) -> Result<Prepared, Failure> {
     // Decided before anything else (secrets included) is looked at.
     let production = std::fs::read_to_string(path)
         .ok()

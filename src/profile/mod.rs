@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+pub mod draft;
 mod env;
 mod guard;
 mod load;

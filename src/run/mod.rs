@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod context;
+pub mod doctor;
 pub mod exec;
 pub mod expect;
 pub mod reference;

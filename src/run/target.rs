@@ -78,7 +78,10 @@ pub type Sources = Vec<String>;
 /// Reads the OIDC document and the RFC 8414 one, refuses either when it
 /// names another issuer, and merges what is left (OIDC first). Only when
 /// neither is usable does discovery fail, with the OIDC document's reason.
-async fn discover(issuer: &str, http: &Http) -> Result<(Option<Metadata>, Sources), TargetError> {
+pub async fn discover(
+    issuer: &str,
+    http: &Http,
+) -> Result<(Option<Metadata>, Sources), TargetError> {
     let oidc = fetch_metadata(http, openid_configuration_url(issuer)).await;
     let oauth = fetch_metadata(http, oauth_server_metadata_url(issuer)).await;
     let mut usable: Vec<(String, Metadata)> = Vec::new();

@@ -7,6 +7,7 @@ mod common;
 
 mod cli;
 mod dialect_wiremock;
+mod doctor;
 mod fuzz_regressions;
 mod hostile;
 mod html_report;
