@@ -123,6 +123,7 @@ pub fn check_redact(data: &[u8]) {
         }),
         error: Some((TransportError::Other, text.clone())),
         elapsed_ms: 0,
+        retried: None,
     };
     let red = r.exchange(&e);
     let resp = red.response.as_ref().expect("the response is kept");

@@ -68,6 +68,8 @@ pub fn is_loopback_url(url: &str) -> bool {
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
+    /// Without a connection pool: the one retry after a stale connection.
+    fresh: reqwest::Client,
     max_body: usize,
     limiter: Option<Arc<RateLimiter>>,
     guard: Option<Arc<crate::profile::ScopeGuard>>,
@@ -96,18 +98,25 @@ impl Http {
         // reqwest is built with `rustls-no-provider`: the ring provider must be
         // installed before the first client. A second install fails harmlessly.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
-            .timeout(Duration::from_millis(cfg.timeout_ms))
-            .user_agent(concat!("grantcheck/", env!("CARGO_PKG_VERSION")));
-        if loopback_only {
-            builder = builder.no_proxy();
-        }
-        let client = builder.build().map_err(|e| BuildError(e.to_string()))?;
+        let builder = || {
+            let b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+                .timeout(Duration::from_millis(cfg.timeout_ms))
+                .user_agent(concat!("grantcheck/", env!("CARGO_PKG_VERSION")));
+            match loopback_only {
+                true => b.no_proxy(),
+                false => b,
+            }
+        };
+        let unpooled = || builder().pool_max_idle_per_host(0);
+        let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| BuildError(e.to_string()));
+        let client = built(if cfg.pooling { builder() } else { unpooled() })?;
+        let fresh = built(unpooled())?;
         let limiter = (cfg.rate_limit > 0.0).then(|| Arc::new(RateLimiter::new(cfg.rate_limit)));
         Ok(Self {
             client,
+            fresh,
             max_body: cfg.max_body_bytes,
             limiter,
             guard: None,
@@ -170,31 +179,43 @@ impl Http {
                 response: None,
                 error: Some((TransportError::Guarded, why)),
                 elapsed_ms: 0,
+                retried: None,
             };
         }
         if let Some(l) = &self.limiter {
             l.wait().await;
         }
         let start = Instant::now();
-        let outcome = match self.transmit(req).await {
-            Ok(resp) => self.read_response(resp).await,
-            Err(failure) => Err(failure),
-        };
-        let elapsed_ms = start.elapsed().as_millis() as u64;
-        match outcome {
-            Ok(r) => Exchange {
-                request: recorded,
-                response: Some(r),
-                error: None,
-                elapsed_ms,
-            },
-            Err((kind, msg, response)) => Exchange {
-                request: recorded,
-                response,
-                error: Some((kind, msg)),
-                elapsed_ms,
-            },
+        let mut outcome = self.attempt(&self.client, req.clone()).await;
+        let mut retried = None;
+        if let Err((kind, msg, None)) = &outcome {
+            if is_stale_connection(*kind, msg) {
+                retried = Some(format!("sent again on a fresh connection after: {msg}"));
+                outcome = self.attempt(&self.fresh, req).await;
+            }
         }
+        let elapsed_ms = start.elapsed().as_millis() as u64;
+        let (response, error) = match outcome {
+            Ok(r) => (Some(r), None),
+            Err((kind, msg, response)) => (response, Some((kind, msg))),
+        };
+        Exchange {
+            request: recorded,
+            response,
+            error,
+            elapsed_ms,
+            retried,
+        }
+    }
+
+    /// One try on `client`: the request, then the whole response.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        req: Request,
+    ) -> Result<HttpResponse, Failure> {
+        let resp = self.transmit(client, req).await?;
+        self.read_response(resp).await
     }
 
     /// Why `req` must not leave this client, if so: a host that is not
@@ -211,7 +232,11 @@ impl Http {
     }
 
     /// Turns `req` into a reqwest request and sends it, up to the response head.
-    async fn transmit(&self, req: Request) -> Result<reqwest::Response, Failure> {
+    async fn transmit(
+        &self,
+        client: &reqwest::Client,
+        req: Request,
+    ) -> Result<reqwest::Response, Failure> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| (TransportError::BadUrl, format!("bad method: {e}"), None))?;
         let url = reqwest::Url::parse(&req.url).map_err(|e| {
@@ -221,7 +246,7 @@ impl Http {
                 None,
             )
         })?;
-        let mut builder = self.client.request(method, url);
+        let mut builder = client.request(method, url);
         for (n, v) in &req.headers {
             builder = builder.header(n.as_str(), v.as_str());
         }
@@ -289,6 +314,22 @@ impl Http {
         }
         Ok(response(status, headers, &body))
     }
+}
+
+/// A request that died before any response byte on a connection the issuer
+/// had closed: a pooled connection gone stale, not an answer of the issuer.
+/// Timeouts and refused connections are answers of a kind and are not retried.
+fn is_stale_connection(kind: TransportError, message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    kind == TransportError::Other
+        && [
+            "connection closed before message completed",
+            "connection reset",
+            "broken pipe",
+            "incompletemessage",
+        ]
+        .iter()
+        .any(|s| m.contains(s))
 }
 
 /// A transport failure: its kind, the message, and the response when its
@@ -364,6 +405,81 @@ mod loopback_tests {
             "http://[::2]/",
         ] {
             assert!(!is_loopback_url(u), "{u}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod stale_connection_tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Reads one request head (this test sends no bodies).
+    async fn read_head(s: &mut tokio::net::TcpStream) -> bool {
+        let mut buf = Vec::new();
+        let mut byte = [0u8; 1];
+        while !buf.ends_with(b"\r\n\r\n") && buf.len() < 16 * 1024 {
+            match s.read(&mut byte).await {
+                Ok(1) => buf.push(byte[0]),
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// A loopback server that, on every connection, answers the first
+    /// request (keeping the connection open) and drops the connection when
+    /// the second arrives: the next pooled request dies before any byte.
+    async fn answer_once_per_connection() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            for _ in 0..8 {
+                let Ok(Ok((mut s, _))) =
+                    tokio::time::timeout(Duration::from_secs(10), listener.accept()).await
+                else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    if read_head(&mut s).await {
+                        let _ = s
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                            .await;
+                        let _ = read_head(&mut s).await;
+                    }
+                });
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn a_request_on_a_connection_closed_under_it_is_retried_once_on_a_fresh_one() {
+        let url = answer_once_per_connection().await;
+        let http = Http::new_loopback(&HttpDef::default()).unwrap();
+        let first = http.send(Request::get(url.clone())).await;
+        assert_eq!(first.response.map(|r| r.status), Some(200));
+        assert!(first.retried.is_none());
+        let second = http.send(Request::get(url.clone())).await;
+        assert_eq!(
+            second.response.as_ref().map(|r| r.status),
+            Some(200),
+            "{:?}",
+            second.error
+        );
+        let why = second.retried.expect("the retry is in the evidence");
+        assert!(why.contains("fresh connection"), "{why}");
+
+        // Without pooling every request has a connection of its own.
+        let cfg = HttpDef {
+            pooling: false,
+            ..HttpDef::default()
+        };
+        let http = Http::new_loopback(&cfg).unwrap();
+        for _ in 0..2 {
+            let ex = http.send(Request::get(url.clone())).await;
+            assert_eq!(ex.response.map(|r| r.status), Some(200));
+            assert!(ex.retried.is_none());
         }
     }
 }

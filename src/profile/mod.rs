@@ -337,6 +337,11 @@ pub struct HttpDef {
     /// endpoints discovery may name. Any other foreign endpoint stops the
     /// run before a credential is sent (RFC 9700 §4.4, mix-up).
     pub trusted_origins: Vec<String>,
+    /// Keep connections open between requests. An issuer that closes a
+    /// connection after answering breaks the next pooled request; grantcheck
+    /// retries such a request once on a fresh connection, and `false` opens
+    /// one connection per request.
+    pub pooling: bool,
 }
 
 impl Default for HttpDef {
@@ -349,6 +354,7 @@ impl Default for HttpDef {
             concurrency: 8,
             rate_limit: 0.0,
             trusted_origins: Vec::new(),
+            pooling: true,
         }
     }
 }

@@ -341,6 +341,7 @@ pub(crate) mod fixture {
             }),
             error: None,
             elapsed_ms: 3,
+            retried: None,
         }
     }
 

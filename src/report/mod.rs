@@ -1,5 +1,6 @@
 //! Results and their renderers.
 
+pub mod advice;
 pub mod baseline;
 pub mod format;
 pub mod github;

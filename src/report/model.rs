@@ -98,6 +98,10 @@ pub struct Exchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<(TransportError, String)>,
     pub elapsed_ms: u64,
+    /// Why the request was sent a second time, on a fresh connection (the
+    /// pooled one was closed under it before any response byte).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retried: Option<String>,
 }
 
 /// One expectation, checked.

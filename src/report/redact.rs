@@ -237,6 +237,7 @@ impl Redactor {
             }),
             error: e.error.as_ref().map(|(k, m)| (*k, self.redact(m))),
             elapsed_ms: e.elapsed_ms,
+            retried: e.retried.as_deref().map(|r| self.redact(r)),
         }
     }
 }

@@ -179,6 +179,7 @@ mod tests {
             response: None,
             error: None,
             elapsed_ms: 0,
+            retried: None,
         }
     }
 

@@ -168,6 +168,9 @@ pub fn render(report: &RunReport, opts: Options) -> String {
         s.checks,
         report.duration_ms as f64 / 1000.0
     );
+    if let Some(hint) = super::advice::overload(report) {
+        let _ = writeln!(out, "{} {hint}", p.bold("Hint:"));
+    }
     if let Some(b) = &report.baseline {
         let _ = writeln!(
             out,

@@ -73,6 +73,7 @@ fn hostile_report() -> RunReport {
         }),
         error: Some((TransportError::Other, h.clone())),
         elapsed_ms: 7,
+        retried: None,
     };
     let step = StepResult {
         name: h.clone(),
