@@ -126,19 +126,67 @@ impl StepDef {
     /// The actions this step names, in a fixed order; a valid step has
     /// exactly one.
     pub fn actions(&self) -> Vec<&'static str> {
+        self.kinds().map(|k| k.name()).collect()
+    }
+
+    /// The step's action, typed. The loader accepts only steps with exactly
+    /// one; were there several, this is the first in the order of `actions`.
+    pub fn kind(&self) -> Option<StepKind<'_>> {
+        self.kinds().next()
+    }
+
+    /// Every action this step names, in the one fixed order.
+    fn kinds(&self) -> impl Iterator<Item = StepKind<'_>> {
         [
-            ("authorize", self.authorize.is_some()),
-            ("token", self.token.is_some()),
-            ("introspect", self.introspect.is_some()),
-            ("revoke", self.revoke.is_some()),
-            ("userinfo", self.userinfo.is_some()),
-            ("api", self.api.is_some()),
-            ("discovery", self.discovery.is_some()),
-            ("http", self.http.is_some()),
+            self.authorize
+                .as_ref()
+                .map(|a| StepKind::Authorize(a.get_ref())),
+            self.token.as_ref().map(|t| StepKind::Token(t.get_ref())),
+            self.introspect
+                .as_ref()
+                .map(|i| StepKind::Introspect(i.get_ref())),
+            self.revoke.as_ref().map(|r| StepKind::Revoke(r.get_ref())),
+            self.userinfo
+                .as_ref()
+                .map(|u| StepKind::Userinfo(u.get_ref())),
+            self.api.as_ref().map(|a| StepKind::Api(a.get_ref())),
+            self.discovery
+                .as_ref()
+                .map(|d| StepKind::Discovery(d.get_ref())),
+            self.http.as_ref().map(|h| StepKind::Http(h.get_ref())),
         ]
         .into_iter()
-        .filter_map(|(name, on)| on.then_some(name))
-        .collect()
+        .flatten()
+    }
+}
+
+/// A step's action, borrowed from its [`StepDef`]: the one table the step
+/// names, as one enum to match on instead of eight options.
+#[derive(Clone, Copy, Debug)]
+pub enum StepKind<'a> {
+    Authorize(&'a AuthorizeDef),
+    Token(&'a TokenDef),
+    Introspect(&'a TokenOpDef),
+    Revoke(&'a TokenOpDef),
+    Userinfo(&'a UserinfoDef),
+    Api(&'a ApiDef),
+    Discovery(&'a DiscoveryDef),
+    Http(&'a HttpDef),
+}
+
+impl StepKind<'_> {
+    /// The action's key in a scenario file (`authorize`, `token`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepKind::Authorize(_) => "authorize",
+            StepKind::Token(_) => "token",
+            StepKind::Introspect(_) => "introspect",
+            StepKind::Revoke(_) => "revoke",
+            StepKind::Userinfo(_) => "userinfo",
+            StepKind::Api(_) => "api",
+            StepKind::Discovery(_) => "discovery",
+            StepKind::Http(_) => "http",
+        }
     }
 }
 
