@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use super::context::CaseContext;
-use super::exec;
 use super::expect;
 use super::target::Target;
 use crate::protocol::callback::Callback;
@@ -183,7 +182,7 @@ async fn run_step(
     target: &Target,
     redactor: &mut Redactor,
 ) -> StepResult {
-    let mut out = match exec::execute(step, ctx).await {
+    let mut out = match super::step::execute(step, ctx).await {
         Ok(out) => out,
         Err(e) if e.void => {
             return StepResult {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::context::CaseContext;
-use super::exec::{Observed, StepOutput};
+use super::step::{AuthzView, Observed, StepOutput};
 use crate::protocol::jwt;
 use crate::protocol::token::{error_code, is_error_text_charset, Body};
 use crate::protocol::www_authenticate;
@@ -220,7 +220,7 @@ fn observe(q: &Query, out: &StepOutput, ctx: &mut CaseContext<'_>) -> Result<See
     })
 }
 
-fn error(authz: Option<&super::exec::AuthzView>, body: Option<&Body>, status: Option<u16>) -> Seen {
+fn error(authz: Option<&AuthzView>, body: Option<&Body>, status: Option<u16>) -> Seen {
     let got = match authz {
         Some(a) => a.params.get("error").map(str::to_string),
         None => body.and_then(error_code),
@@ -482,7 +482,7 @@ fn successes(p: &Predicate, out: &StepOutput) -> Result<Check, String> {
     Ok(check(
         "concurrent successes",
         format!("exactly {want} of {} answered 200", out.statuses.len()),
-        format!("{got} answered 200 ({})", super::exec::tally(&out.statuses)),
+        format!("{got} answered 200 ({})", super::step::tally(&out.statuses)),
         i64::try_from(got).ok() == Some(*want),
     ))
 }
@@ -796,7 +796,7 @@ fn verify_with(
 /// A callback parameter for authorize steps, a JSON member otherwise.
 fn lookup_field(
     name: &str,
-    authz: Option<&super::exec::AuthzView>,
+    authz: Option<&AuthzView>,
     obj: Option<&serde_json::Map<String, Value>>,
 ) -> Option<String> {
     match authz {

@@ -4,9 +4,9 @@
 pub mod case;
 pub mod context;
 pub mod doctor;
-pub mod exec;
 pub mod expect;
 pub mod reference;
+pub mod step;
 pub mod target;
 
 use std::sync::Arc;
@@ -150,7 +150,7 @@ pub async fn execute(
         if let Some(id) = &src.client_id {
             // An issuer may echo the Basic pair in any base64 form.
             base.add_basic(id, &src.value);
-            // Basic credentials as exec::authenticate builds them (RFC 6749
+            // Basic credentials as step::authenticate builds them (RFC 6749
             // §2.3.1); the replay rebuilds them from the variable.
             use base64::Engine;
             let raw = format!(

@@ -1,0 +1,303 @@
+//! The `authorize` step: the authorization request, the walk through the
+//! issuer's pages (`agent::authorize`), and what that walk came to.
+
+use std::collections::BTreeMap;
+
+use super::{
+    apply_edits, client, normalize_scope, observed_name, short, AuthzView, Observed, StepError,
+    StepOutput,
+};
+use crate::agent::{self, form_agent::Walk, AuthzEnd, AuthzResult};
+use crate::http::Request;
+use crate::profile::Client;
+use crate::protocol::callback::{build_url, Callback};
+use crate::protocol::form::Params;
+use crate::protocol::pkce;
+use crate::run::context::{CaseContext, StepValues};
+use crate::run::target::is_loopback_ip_uri;
+use crate::scenario::model::{AuthorizeDef, Consent, Probe};
+use crate::scenario::uri_op::same_but_port;
+
+pub(super) async fn authorize(
+    a: &AuthorizeDef,
+    ctx: &mut CaseContext<'_>,
+) -> Result<StepOutput, StepError> {
+    let role = match &a.client {
+        Some(c) => ctx.render(c)?,
+        None => "c1".to_string(),
+    };
+    let c = client(ctx, &role)?;
+    let endpoint = ctx
+        .target
+        .endpoints
+        .authorization
+        .clone()
+        .ok_or("no authorization endpoint".to_string())?;
+    let (p, verifier) = request_params(a, c, ctx)?;
+    let method = ctx
+        .render_opt(&a.method)?
+        .unwrap_or_else(|| "GET".into())
+        .to_ascii_uppercase();
+    let req = if method == "POST" {
+        Request::form(endpoint.clone(), p.encode())
+    } else {
+        Request::get(build_url(&endpoint, &p))
+    };
+    // Where a callback is expected: the redirect URI actually sent, else the registered one.
+    let sent_redirect = p.get("redirect_uri").map(str::to_string);
+    check_probe(a, c, sent_redirect.as_deref())?;
+    // A response type that returns a token from the authorization endpoint
+    // defaults to the fragment response mode, errors included (OAuth 2.0
+    // Multiple Response Type Encoding Practices §5).
+    let fragment_mode = p
+        .get("response_type")
+        .is_some_and(|rt| rt.split(' ').any(|t| t == "token" || t == "id_token"));
+    let expected_redirect = sent_redirect.or_else(|| c.redirect_uris.first().cloned());
+    let result = walk(a, req, expected_redirect.as_deref(), ctx).await?;
+    let view = classify(&result.end, expected_redirect.as_deref(), fragment_mode);
+    let fields = output_fields(&view, &role, c, &verifier, &p);
+    let summary = format!(
+        "authorize as {role} ({} {}): {}",
+        method,
+        short(&endpoint),
+        view.described
+    );
+    Ok(StepOutput {
+        action: "authorize",
+        summary,
+        exchanges: result.exchanges,
+        values: StepValues {
+            fields,
+            ended: format!("ended with {}", view.described),
+        },
+        response: None,
+        body: None,
+        authz: Some(view),
+        statuses: Vec::new(),
+    })
+}
+
+/// The authorization request's parameters as client `c` sends them, the
+/// step's edits applied, and the PKCE verifier behind the challenge.
+fn request_params(
+    a: &AuthorizeDef,
+    c: &Client,
+    ctx: &mut CaseContext<'_>,
+) -> Result<(Params, String), String> {
+    let redirect_uri = match &a.redirect_uri {
+        Some(t) => Some(ctx.render(t)?),
+        None => c.redirect_uris.first().cloned(),
+    };
+    let scope = match ctx.render_opt(&a.scope)? {
+        Some(s) => normalize_scope(&s),
+        None => c.scope.clone(),
+    };
+    let state = match &a.state {
+        Some(t) => ctx.render(t)?,
+        None => ctx.gen("state"),
+    };
+    let verifier = match &a.verifier {
+        Some(t) => ctx.render(t)?,
+        None => ctx.gen("verifier"),
+    };
+    let nonce = match &a.nonce {
+        Some(t) => Some(ctx.render(t)?),
+        None => scope
+            .split(' ')
+            .any(|s| s == "openid")
+            .then(|| ctx.gen("nonce")),
+    };
+    let mut p = Params::new();
+    p.push("response_type", "code");
+    p.push("client_id", c.id.clone());
+    if let Some(r) = &redirect_uri {
+        p.push("redirect_uri", r.clone());
+    }
+    if !scope.is_empty() {
+        p.push("scope", scope.clone());
+    }
+    if !state.is_empty() {
+        p.push("state", state.clone());
+    }
+    if let Some(n) = &nonce {
+        p.push("nonce", n.clone());
+    }
+    p.push("code_challenge", pkce::s256_challenge(&verifier));
+    p.push("code_challenge_method", "S256");
+    // OIDC Core §11: a client asking for offline_access sends prompt=consent,
+    // and issuers may drop offline_access without it (oidc-provider does).
+    // A scenario's `set`/`remove` can still change it.
+    if scope.split(' ').any(|s| s == "offline_access") {
+        p.push("prompt", "consent");
+    }
+    apply_edits(&mut p, a.edits(), ctx)?;
+    Ok((p, verifier))
+}
+
+/// Walks the issuer's pages from `req` as the step's user, answering
+/// consent as the step says, until the issuer redirects or stops.
+async fn walk(
+    a: &AuthorizeDef,
+    req: Request,
+    expected_redirect: Option<&str>,
+    ctx: &mut CaseContext<'_>,
+) -> Result<AuthzResult, StepError> {
+    let user_role = match &a.user {
+        Some(u) => ctx.render(u)?,
+        None => "u1".to_string(),
+    };
+    let user = ctx.target.profile.users.get(&user_role);
+    let consent = a
+        .consent
+        .as_ref()
+        .map(|c| *c.get_ref())
+        .unwrap_or(Consent::Approve);
+    let walk = Walk {
+        http: &ctx.target.http,
+        login: &ctx.target.profile.login,
+        user: user.map(|u| (u.role.as_str(), u.username.as_str(), u.password.as_str())),
+        consent,
+        redirect_uri: expected_redirect,
+        max_redirects: ctx.target.profile.http.max_redirects,
+    };
+    let result = agent::authorize(walk, req).await.map_err(|e| StepError {
+        message: e.to_string(),
+        exchanges: e.exchanges().to_vec(),
+        void: false,
+    })?;
+    if consent == Consent::Deny
+        && result.consent.is_none()
+        && matches!(result.end, AuthzEnd::Redirect { .. })
+    {
+        return Err(StepError {
+            message:
+                "consent could not be refused: the issuer showed no consent page before redirecting"
+                    .into(),
+            exchanges: result.exchanges,
+            void: false,
+        });
+    }
+    Ok(result)
+}
+
+/// What later steps can refer to: the callback's parameters, what the
+/// request sent (client, verifier, challenge, redirect URI, scope, nonce),
+/// and where and how the walk ended.
+fn output_fields(
+    view: &AuthzView,
+    role: &str,
+    c: &Client,
+    verifier: &str,
+    p: &Params,
+) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    for (k, v) in view.params.iter() {
+        fields.entry(k.to_string()).or_insert_with(|| v.to_string());
+    }
+    fields.insert("client".into(), role.to_string());
+    fields.insert("client_id".into(), c.id.clone());
+    fields.insert("verifier".into(), verifier.to_string());
+    if let Some(ch) = p.get("code_challenge") {
+        fields.insert("challenge".into(), ch.to_string());
+    }
+    if let Some(r) = p.get("redirect_uri") {
+        fields.insert("redirect_uri".into(), r.to_string());
+    }
+    if let Some(s) = p.get("scope") {
+        fields.insert("scope".into(), s.to_string());
+    }
+    if let Some(n) = p.get("nonce") {
+        fields.insert("nonce".into(), n.to_string());
+    }
+    if let Some(l) = &view.location {
+        fields.insert("location".into(), l.clone());
+    }
+    fields.insert("outcome".into(), observed_name(view.kind).into());
+    fields
+}
+
+/// `sent` is the loopback `registered` URI on another port.
+fn loopback_port_of(registered: &str, sent: &str) -> bool {
+    is_loopback_ip_uri(registered) && same_but_port(registered, sent)
+}
+
+/// A probe that is one of the client's registered URIs tests nothing: an
+/// operation that changed nothing (no case in an IP literal), or two
+/// clients sharing a URI. Checked before anything is sent.
+fn check_probe(a: &AuthorizeDef, c: &Client, sent: Option<&str>) -> Result<(), StepError> {
+    let Some(Probe::RedirectUri) = a.probe.as_ref().map(|p| *p.get_ref()) else {
+        return Ok(());
+    };
+    match sent {
+        None => Err(StepError::void(
+            "the probe sends no redirect_uri at all".into(),
+        )),
+        Some(uri) if c.redirect_uris.iter().any(|r| r == uri) => Err(StepError::void(format!(
+            "the probed redirect_uri {uri:?} is registered for client `{}`, so it probes nothing",
+            c.role
+        ))),
+        Some(uri) if c.redirect_uris.iter().any(|r| loopback_port_of(r, uri)) => {
+            Err(StepError::void(format!(
+                "the probed redirect_uri {uri:?} is a registered loopback URI of client `{}` on another port, which RFC 8252 §7.3 allows",
+                c.role
+            )))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+fn classify(end: &AuthzEnd, expected: Option<&str>, fragment_mode: bool) -> AuthzView {
+    match end {
+        AuthzEnd::NoRedirect { status, reason } => AuthzView {
+            kind: Observed::NoRedirect,
+            params: Params::new(),
+            fragment: Params::new(),
+            location: None,
+            status: *status,
+            described: format!("no redirect ({reason})"),
+        },
+        AuthzEnd::Redirect {
+            location,
+            status,
+            via,
+        } => {
+            let cb = Callback::parse(location);
+            let to_expected = expected.is_some_and(|e| cb.targets(e));
+            let mut params = match expected {
+                Some(e) if to_expected => cb.response_params(e),
+                _ => cb.query.clone(),
+            };
+            // An error for a fragment-mode request arrives in the fragment.
+            if fragment_mode
+                && params.get("code").is_none()
+                && params.get("error").is_none()
+                && cb.fragment.get("error").is_some()
+            {
+                params = cb.fragment.clone();
+            }
+            let kind = if !to_expected {
+                Observed::Elsewhere
+            } else if params.get("code").is_some() {
+                Observed::Code
+            } else if params.get("error").is_some() {
+                Observed::Error
+            } else {
+                Observed::Bare
+            };
+            let what = match kind {
+                Observed::Code => "code".to_string(),
+                Observed::Error => format!("error={}", params.get("error").unwrap_or("")),
+                Observed::Elsewhere => "a redirect away from the issuer".to_string(),
+                _ => "no code and no error".to_string(),
+            };
+            AuthzView {
+                kind,
+                params,
+                fragment: cb.fragment.clone(),
+                location: Some(location.clone()),
+                status: *status,
+                described: format!("{what} ({status} via {via} to {})", short(location)),
+            }
+        }
+    }
+}
