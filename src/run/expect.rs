@@ -14,7 +14,7 @@ use crate::protocol::token::{error_code, is_error_text_charset, Body};
 use crate::protocol::www_authenticate;
 use crate::report::model::Check;
 use crate::scenario::assertion::{Assertion, Expectation, Predicate, Query};
-use crate::scenario::model::{AccessTokenExpect, IdTokenExpect};
+use crate::scenario::model::{AccessTokenExpect, IdTokenExpect, Text};
 
 fn check(
     what: impl Into<String>,
@@ -296,29 +296,40 @@ fn scope_set(s: &str) -> BTreeSet<&str> {
 fn decide(a: &Assertion, seen: Seen, ctx: &mut CaseContext<'_>) -> Result<Check, String> {
     let what = a.what();
     let got = seen.value.as_ref();
-    let text = got.and_then(Value::as_str);
-    let list: Vec<&str> = got
-        .and_then(Value::as_array)
-        .map(|xs| xs.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
     let mut actual = seen.shown.clone();
-    let (expected, passed) = match &a.predicate {
+    let (expected, passed) = judge(a, got, &mut actual, ctx)?;
+    // An optional member that is absent holds; when present it is checked.
+    if a.optional && got.is_none() {
+        return Ok(check(
+            what,
+            format!("{expected}, when present"),
+            "absent",
+            true,
+        ));
+    }
+    let expected = if a.optional {
+        format!("{expected}, when present")
+    } else {
+        expected
+    };
+    Ok(check(what, expected, actual, passed))
+}
+
+/// What the predicate expects, as the report words it, and whether `got`
+/// holds it; some predicates also reword `actual`.
+fn judge(
+    a: &Assertion,
+    got: Option<&Value>,
+    actual: &mut String,
+    ctx: &mut CaseContext<'_>,
+) -> Result<(String, bool), String> {
+    let text = got.and_then(Value::as_str);
+    Ok(match &a.predicate {
         Predicate::Equals(v) => {
             let want = rendered(v, ctx)?;
             (shown_value(&a.query, &want), got == Some(&want))
         }
-        Predicate::OneOf(vs) => {
-            let wants = vs
-                .iter()
-                .map(|v| rendered(v, ctx))
-                .collect::<Result<Vec<_>, _>>()?;
-            let all: Vec<String> = wants.iter().map(|w| shown_value(&a.query, w)).collect();
-            let expected = match all.as_slice() {
-                [one] => one.clone(),
-                many => format!("one of {}", many.join(", ")),
-            };
-            (expected, got.is_some_and(|g| wants.contains(g)))
-        }
+        Predicate::OneOf(vs) => one_of(&a.query, vs, got, ctx)?,
         Predicate::EqualsCi(t) => {
             let want = ctx.render(t)?;
             let ok = text.is_some_and(|g| g.eq_ignore_ascii_case(&want));
@@ -327,7 +338,7 @@ fn decide(a: &Assertion, seen: Seen, ctx: &mut CaseContext<'_>) -> Result<Check,
         Predicate::Present | Predicate::Absent => {
             let want = matches!(a.predicate, Predicate::Present);
             if !matches!(a.query, Query::Header(_)) {
-                actual = if got.is_some() { "present" } else { "absent" }.into();
+                *actual = if got.is_some() { "present" } else { "absent" }.into();
             }
             let label = if want { "present" } else { "absent" };
             (label.to_string(), got.is_some() == want)
@@ -341,7 +352,7 @@ fn decide(a: &Assertion, seen: Seen, ctx: &mut CaseContext<'_>) -> Result<Check,
         Predicate::Differs(t) => {
             let other = ctx.render(t)?;
             let value = lookup_text(got);
-            actual = match &value {
+            *actual = match &value {
                 None => "absent".to_string(),
                 Some(g) if *g == other => format!("the same value ({g})"),
                 Some(g) => format!("a different value ({g})"),
@@ -367,60 +378,84 @@ fn decide(a: &Assertion, seen: Seen, ctx: &mut CaseContext<'_>) -> Result<Check,
                 ok,
             )
         }
-        Predicate::Charset => {
-            let ok = text.is_some_and(is_error_text_charset);
-            if let Some(t) = text {
-                actual = if ok {
-                    "only allowed characters".to_string()
-                } else {
-                    format!("\"{}\"", t.escape_default())
-                };
-            }
-            (
-                "%x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.7, A.8)".to_string(),
-                ok,
-            )
-        }
-        Predicate::Includes(t) | Predicate::Excludes(t) => {
-            let want = ctx.render(t)?;
-            // Schemes were read lower-cased: they compare case-insensitively.
-            let key = match a.query {
-                Query::Challenge => want.to_ascii_lowercase(),
-                _ => want.clone(),
-            };
-            let holds = list.contains(&key.as_str());
-            let include = matches!(a.predicate, Predicate::Includes(_));
-            let expected = match (&a.query, include) {
-                (Query::Challenge, _) => want.clone(),
-                (Query::ChallengeError, _) => format!("error=\"{want}\""),
-                (_, true) => format!("a list including \"{want}\""),
-                (_, false) => format!("no \"{want}\""),
-            };
-            (expected, got.is_some() && holds == include)
-        }
+        Predicate::Charset => charset(text, actual),
+        Predicate::Includes(t) | Predicate::Excludes(t) => membership(a, t, got, ctx)?,
         Predicate::Empty => (
             "no code or token in the fragment".to_string(),
-            list.is_empty(),
+            strings(got).is_empty(),
         ),
         Predicate::JsonObject | Predicate::PublicKeysOnly | Predicate::Verifies => {
             return Err(format!("`{}` cannot be checked that way", a.query.label()))
         }
+    })
+}
+
+/// The string members of a JSON array (none for anything else).
+fn strings(got: Option<&Value>) -> Vec<&str> {
+    got.and_then(Value::as_array)
+        .map(|xs| xs.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// `one_of`: the value is one of the rendered expectations.
+fn one_of(
+    q: &Query,
+    vs: &[toml::Value],
+    got: Option<&Value>,
+    ctx: &mut CaseContext<'_>,
+) -> Result<(String, bool), String> {
+    let wants = vs
+        .iter()
+        .map(|v| rendered(v, ctx))
+        .collect::<Result<Vec<_>, _>>()?;
+    let all: Vec<String> = wants.iter().map(|w| shown_value(q, w)).collect();
+    let expected = match all.as_slice() {
+        [one] => one.clone(),
+        many => format!("one of {}", many.join(", ")),
     };
-    // An optional member that is absent holds; when present it is checked.
-    if a.optional && got.is_none() {
-        return Ok(check(
-            what,
-            format!("{expected}, when present"),
-            "absent",
-            true,
-        ));
+    Ok((expected, got.is_some_and(|g| wants.contains(g))))
+}
+
+/// `error` and `error_description` use only the characters RFC 6749
+/// allows; a text that does not is shown escaped.
+fn charset(text: Option<&str>, actual: &mut String) -> (String, bool) {
+    let ok = text.is_some_and(is_error_text_charset);
+    if let Some(t) = text {
+        *actual = if ok {
+            "only allowed characters".to_string()
+        } else {
+            format!("\"{}\"", t.escape_default())
+        };
     }
-    let expected = if a.optional {
-        format!("{expected}, when present")
-    } else {
-        expected
+    (
+        "%x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.7, A.8)".to_string(),
+        ok,
+    )
+}
+
+/// `includes` and `excludes`: a list (of strings, of challenge schemes or
+/// challenge errors) holds the rendered value, or does not.
+fn membership(
+    a: &Assertion,
+    t: &Text,
+    got: Option<&Value>,
+    ctx: &mut CaseContext<'_>,
+) -> Result<(String, bool), String> {
+    let want = ctx.render(t)?;
+    // Schemes were read lower-cased: they compare case-insensitively.
+    let key = match a.query {
+        Query::Challenge => want.to_ascii_lowercase(),
+        _ => want.clone(),
     };
-    Ok(check(what, expected, actual, passed))
+    let holds = strings(got).contains(&key.as_str());
+    let include = matches!(a.predicate, Predicate::Includes(_));
+    let expected = match (&a.query, include) {
+        (Query::Challenge, _) => want.clone(),
+        (Query::ChallengeError, _) => format!("error=\"{want}\""),
+        (_, true) => format!("a list including \"{want}\""),
+        (_, false) => format!("no \"{want}\""),
+    };
+    Ok((expected, got.is_some() && holds == include))
 }
 
 /// A JSON value as the text a template would compare it with.
@@ -612,6 +647,30 @@ fn access_token_checks(
             return Ok(());
         }
     };
+    access_token_header(&jws, keys, checks);
+    access_token_claims(at, &jws, ctx, checks)?;
+    let (exp, iat) = time_checks("access_token", &jws, checks);
+    access_token_response_match(&jws, obj, exp, iat, checks);
+    Ok(())
+}
+
+/// A claim of `jws` that is a string.
+fn claim_text(jws: &jwt::Jws, name: &str) -> Option<String> {
+    jws.claims
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// A string quoted, or `absent`.
+fn quoted_or_absent(v: Option<String>) -> String {
+    v.map(|s| format!("\"{s}\""))
+        .unwrap_or_else(|| "absent".into())
+}
+
+/// The access token's header: `typ` at+jwt, and a signature (never `none`)
+/// that verifies with a key of the issuer's JWKS.
+fn access_token_header(jws: &jwt::Jws, keys: Option<&Keys>, checks: &mut Vec<Check>) {
     let typ = jws.header.get("typ").and_then(Value::as_str);
     checks.push(check(
         "access_token typ",
@@ -627,7 +686,7 @@ fn access_token_checks(
         None => Err("no JWKS was fetched".to_string()),
         Some(Err(why)) => Err(why.clone()),
         Some(Ok(_)) if alg == "none" => Err("alg none: unsigned".to_string()),
-        Some(Ok(set)) => verify_with(set, &jws, &alg),
+        Some(Ok(set)) => verify_with(set, jws, &alg),
     };
     checks.push(check(
         "access_token signature",
@@ -638,17 +697,23 @@ fn access_token_checks(
         },
         verdict.is_ok(),
     ));
-    let claim = |name: &str| jws.claims.get(name);
-    let text = |name: &str| claim(name).and_then(Value::as_str).map(str::to_string);
-    let shown = |v: Option<String>| {
-        v.map(|s| format!("\"{s}\""))
-            .unwrap_or_else(|| "absent".into())
-    };
+}
+
+/// The access token's identity claims: `iss` is the issuer; `sub`,
+/// `client_id` and `jti` are there; `aud` is the dialect's audience (or
+/// any); `client_id` is the expected one when the step names it.
+fn access_token_claims(
+    at: &AccessTokenExpect,
+    jws: &jwt::Jws,
+    ctx: &mut CaseContext<'_>,
+    checks: &mut Vec<Check>,
+) -> Result<(), String> {
+    let text = |name: &str| claim_text(jws, name);
     let issuer = ctx.target.issuer_id();
     checks.push(check(
         "access_token iss",
         format!("\"{issuer}\""),
-        shown(text("iss")),
+        quoted_or_absent(text("iss")),
         text("iss").as_deref() == Some(issuer.as_str()),
     ));
     let missing: Vec<&str> = ["sub", "client_id", "jti"]
@@ -690,11 +755,22 @@ fn access_token_checks(
         checks.push(check(
             "access_token client_id",
             format!("\"{want}\""),
-            shown(text("client_id")),
+            quoted_or_absent(text("client_id")),
             text("client_id").as_deref() == Some(want.as_str()),
         ));
     }
-    let (exp, iat) = time_checks("access_token", &jws, checks);
+    Ok(())
+}
+
+/// The access token agrees with the token response: its lifetime with
+/// `expires_in`, its `scope` claim with the granted `scope`.
+fn access_token_response_match(
+    jws: &jwt::Jws,
+    obj: Option<&serde_json::Map<String, Value>>,
+    exp: Option<i64>,
+    iat: Option<i64>,
+    checks: &mut Vec<Check>,
+) {
     // JWTAT-05: the token lives as long as the response says, within skew.
     let expires_in = obj
         .and_then(|m| m.get("expires_in"))
@@ -715,15 +791,14 @@ fn access_token_checks(
                 .map(str::to_string)
                 .collect::<std::collections::BTreeSet<_>>()
         };
-        let got = text("scope");
+        let got = claim_text(jws, "scope");
         checks.push(check(
             "access_token scope",
             format!("\"{granted}\" (as a set)"),
-            shown(got.clone()),
+            quoted_or_absent(got.clone()),
             got.is_some_and(|g| set(&g) == set(granted)),
         ));
     }
-    Ok(())
 }
 
 /// `exp` in the future and `iat` not, with a minute of clock skew either
