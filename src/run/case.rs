@@ -311,7 +311,7 @@ fn claimed(
 
 fn action_name(step: &StepDef) -> &'static str {
     // The loader guarantees exactly one action.
-    step.actions().first().copied().unwrap_or("http")
+    step.kind().map_or("http", |k| k.name())
 }
 
 fn step_reason(s: &StepResult) -> String {

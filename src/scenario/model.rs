@@ -11,7 +11,7 @@ use toml::Spanned;
 
 pub type Text = Spanned<String>;
 
-/// How much a broken expectation weighs (design.md, "five outcomes").
+/// How much a broken expectation weighs (README, "Outcomes").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {

@@ -34,35 +34,30 @@ impl<'a> Needs<'a> {
 /// What `step` names, whichever its action (a step with none names nothing).
 pub fn of_step(s: &StepDef) -> Needs<'_> {
     let mut n = Needs::default();
-    if let Some(a) = &s.authorize {
-        authorize(a.get_ref(), &mut n);
-    }
-    if let Some(t) = &s.token {
-        token(t.get_ref(), &mut n);
-    }
-    for (op, cap) in [(&s.introspect, "introspection"), (&s.revoke, "revocation")] {
-        if let Some(op) = op {
-            token_op(op.get_ref(), &mut n);
-            n.requires.push(cap);
+    match s.kind() {
+        Some(StepKind::Authorize(a)) => authorize(a, &mut n),
+        Some(StepKind::Token(t)) => token(t, &mut n),
+        Some(StepKind::Introspect(op)) => {
+            token_op(op, &mut n);
+            n.requires.push("introspection");
         }
-    }
-    if let Some(u) = &s.userinfo {
-        let u = u.get_ref();
-        n.texts
-            .extend([&u.token, &u.method, &u.scheme].into_iter().flatten());
-        n.requires.push("userinfo");
-    }
-    if let Some(a) = &s.api {
-        let a = a.get_ref();
-        n.texts.extend(a.token.iter());
-        n.role(&a.client, "client", "client:c1");
-        n.requires.push("api");
-    }
-    if let Some(d) = &s.discovery {
-        n.texts.extend(d.get_ref().path.iter());
-    }
-    if let Some(h) = &s.http {
-        http(h.get_ref(), &mut n);
+        Some(StepKind::Revoke(op)) => {
+            token_op(op, &mut n);
+            n.requires.push("revocation");
+        }
+        Some(StepKind::Userinfo(u)) => {
+            n.texts
+                .extend([&u.token, &u.method, &u.scheme].into_iter().flatten());
+            n.requires.push("userinfo");
+        }
+        Some(StepKind::Api(a)) => {
+            n.texts.extend(a.token.iter());
+            n.role(&a.client, "client", "client:c1");
+            n.requires.push("api");
+        }
+        Some(StepKind::Discovery(d)) => n.texts.extend(d.path.iter()),
+        Some(StepKind::Http(h)) => http(h, &mut n),
+        None => {}
     }
     n
 }
@@ -77,7 +72,7 @@ fn authorize<'a>(a: &'a AuthorizeDef, n: &mut Needs<'a>) {
         &a.method,
     ];
     n.texts.extend(texts.into_iter().flatten());
-    // The runner's defaults (run::exec::authorize): a profile without c1 or u1 skips.
+    // The runner's defaults (run::step::authorize): a profile without c1 or u1 skips.
     n.role(&a.client, "client", "client:c1");
     n.role(&a.user, "user", "user:u1");
     n.edits(a.edits());
