@@ -14,6 +14,29 @@ use crate::report::model::{Exchange, HttpRequest, HttpResponse, TransportError};
 /// How much of a body the evidence keeps (the body cap bounds what is read).
 const EVIDENCE_BODY_LIMIT: usize = 64 * 1024;
 
+/// When a request of a burst was in flight, from the burst's start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InFlight {
+    pub start: Duration,
+    pub end: Duration,
+}
+
+/// Whether at least two of the requests were in flight at the same moment:
+/// what a race needs. Requests that ran one after the other (paced, or a
+/// server that serialises connections) raced nothing.
+pub fn overlapped(spans: &[InFlight]) -> bool {
+    let mut sorted = spans.to_vec();
+    sorted.sort_by_key(|s| s.start);
+    let mut latest_end: Option<Duration> = None;
+    for s in sorted {
+        if latest_end.is_some_and(|end| s.start < end) {
+            return true;
+        }
+        latest_end = Some(latest_end.map_or(s.end, |e| e.max(s.end)));
+    }
+    false
+}
+
 /// A request as grantcheck builds it: every byte explicit.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -164,6 +187,51 @@ impl Http {
     /// Sends one request and records it. Transport failures are part of the
     /// exchange (`error`), never a panic or an `Err`.
     pub async fn send(&self, req: Request) -> Exchange {
+        if let Some(l) = &self.limiter {
+            if self.not_sent_because(&req).is_none() {
+                l.wait().await;
+            }
+        }
+        self.send_unpaced(req).await
+    }
+
+    /// Sends `n` copies of `req` at once, for a race: the rate limit is
+    /// waited for once, then the burst goes out unpaced (a race spaced by
+    /// the limiter would prove nothing). Each exchange comes with when it was
+    /// in flight, relative to the burst's start, so the caller can tell
+    /// whether the requests overlapped.
+    pub async fn burst(&self, req: Request, n: u32) -> Vec<(InFlight, Exchange)> {
+        if let Some(l) = &self.limiter {
+            l.wait().await;
+        }
+        let base = Instant::now();
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..n {
+            let (http, r) = (self.clone(), req.clone());
+            set.spawn(async move {
+                let start = base.elapsed();
+                let ex = http.send_unpaced(r).await;
+                (
+                    InFlight {
+                        start,
+                        end: base.elapsed(),
+                    },
+                    ex,
+                )
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            // A send never panics; a task that did is left out, and the
+            // caller sees fewer exchanges than it asked for.
+            if let Ok(pair) = joined {
+                out.push(pair);
+            }
+        }
+        out
+    }
+
+    async fn send_unpaced(&self, req: Request) -> Exchange {
         let recorded = HttpRequest {
             method: req.method.clone(),
             url: req.url.clone(),
@@ -181,9 +249,6 @@ impl Http {
                 elapsed_ms: 0,
                 retried: None,
             };
-        }
-        if let Some(l) = &self.limiter {
-            l.wait().await;
         }
         let start = Instant::now();
         let mut outcome = self.attempt(&self.client, req.clone()).await;
@@ -405,6 +470,44 @@ mod loopback_tests {
             "http://[::2]/",
         ] {
             assert!(!is_loopback_url(u), "{u}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod overlap_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn span(start: u64, end: u64) -> InFlight {
+        InFlight {
+            start: Duration::from_millis(start),
+            end: Duration::from_millis(end),
+        }
+    }
+
+    #[test]
+    fn requests_one_after_the_other_raced_nothing() {
+        // What a rate limit of 2 per second makes of a burst of three.
+        assert!(!overlapped(&[
+            span(0, 10),
+            span(500, 510),
+            span(1000, 1010)
+        ]));
+        assert!(!overlapped(&[span(0, 10)]));
+        assert!(!overlapped(&[]));
+        assert!(overlapped(&[span(500, 510), span(0, 10), span(5, 20)]));
+    }
+
+    proptest! {
+        /// The answer is the brute-force one: some pair shares a moment.
+        #[test]
+        fn overlap_is_a_pair_in_flight_together(raw in prop::collection::vec((0u64..100, 1u64..50), 0..12)) {
+            let spans: Vec<InFlight> = raw.iter().map(|(s, d)| span(*s, s + d)).collect();
+            let pair = spans.iter().enumerate().any(|(i, a)| {
+                spans.iter().skip(i + 1).any(|b| a.start < b.end && b.start < a.end)
+            });
+            prop_assert_eq!(overlapped(&spans), pair);
         }
     }
 }

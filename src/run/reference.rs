@@ -73,6 +73,8 @@ pub struct Shape {
     pub redirect_uris: std::collections::BTreeMap<String, Vec<String>>,
     /// Roles the profile does not have (the issuer still registers them).
     pub without: BTreeSet<String>,
+    /// The profile's `[http] rate_limit`, when set (requests per second).
+    pub rate_limit: Option<f64>,
 }
 
 /// Like [`start_with`], with the fixtures in `shape`.
@@ -110,6 +112,9 @@ pub async fn start_shaped(
         }
     }
     p.clients.retain(|role, _| !shape.without.contains(role));
+    if let Some(r) = shape.rate_limit {
+        p.http.rate_limit = r;
+    }
     p.users.retain(|role, _| !shape.without.contains(role));
     let http = Http::new_loopback(&p.http)
         .map_err(|e| ReferenceError::Http(e.to_string()))?

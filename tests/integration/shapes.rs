@@ -84,6 +84,7 @@ fn shape() -> impl Strategy<Value = Shape> {
                     .map(|(r, u)| (r.to_string(), u))
                     .collect(),
                 without: without.into_iter().map(str::to_string).collect(),
+                rate_limit: None,
             }
         })
 }
@@ -176,4 +177,42 @@ fn the_generator_makes_every_kind_of_shape() {
         .iter()
         .any(|s| s.redirect_uris["c1"] == s.redirect_uris["c2"]));
     assert!(all.iter().any(|s| !s.without.is_empty()));
+}
+
+/// A race is a burst whatever the profile's rate limit: at 2 requests per
+/// second the 20 redemptions of code.race used to go out 0.5 s apart and
+/// pass against the racy issuer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_race_is_caught_under_a_rate_limit() {
+    let scenarios = Arc::new(crate::common::suites());
+    let shape = Shape {
+        rate_limit: Some(2.0),
+        ..Shape::default()
+    };
+    let only = |report: RunReport| -> Vec<(String, Outcome)> {
+        report
+            .cases
+            .into_iter()
+            .filter(|c| c.id.starts_with("code.race"))
+            .map(|c| (c.id, c.outcome))
+            .collect()
+    };
+    let select = Selection {
+        only: vec!["code.race*".into()],
+        tags: vec![],
+    };
+    for (faults, want) in [
+        (vec![], Outcome::Pass),
+        (vec![Fault::CodeRace], Outcome::Fail),
+    ] {
+        let plan = run::select(&scenarios, &select).unwrap();
+        let set: BTreeSet<Fault> = faults.iter().copied().collect();
+        let r = reference::start_shaped(&set, ReferenceSecrets::random(), &shape)
+            .await
+            .unwrap();
+        let report = run::execute(scenarios.clone(), plan, Arc::new(r.target), 8, |_| {}).await;
+        let got = only(report);
+        assert!(!got.is_empty());
+        assert!(got.iter().all(|(_, o)| *o == want), "{faults:?}: {got:?}");
+    }
 }

@@ -5,7 +5,7 @@ use super::{
     apply_edits, authenticate, client, client_id_header, dialect_auth, normalize_scope,
     send_http_labelled, tally, values_of, StepError, StepOutput,
 };
-use crate::http::Request;
+use crate::http::{overlapped, InFlight, Request};
 use crate::protocol::callback::build_url;
 use crate::protocol::form::Params;
 use crate::protocol::token::Body;
@@ -157,15 +157,26 @@ async fn concurrent(
     n: u32,
     ctx: &mut CaseContext<'_>,
 ) -> Result<StepOutput, StepError> {
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..n {
-        let http = ctx.target.http.clone();
-        let r = req.clone();
-        set.spawn(async move { http.send(r).await });
+    let burst = ctx.target.http.burst(req, n).await;
+    let spans: Vec<InFlight> = burst.iter().map(|(s, _)| *s).collect();
+    let exchanges: Vec<_> = burst.into_iter().map(|(_, e)| e).collect();
+    if exchanges.len() < n as usize {
+        return Err(format!(
+            "only {} of the {n} concurrent requests came back",
+            exchanges.len()
+        )
+        .into());
     }
-    let mut exchanges = Vec::new();
-    while let Some(r) = set.join_next().await {
-        exchanges.push(r.map_err(|e| format!("a concurrent request panicked: {e}"))?);
+    // A race whose requests ran one after the other proved nothing: not a
+    // pass, and not a fail either (CODE-08 needs the overlap).
+    if !overlapped(&spans) {
+        return Err(StepError {
+            message: format!(
+                "race not achieved: no two of the {n} requests were in flight at the same time"
+            ),
+            exchanges,
+            void: false,
+        });
     }
     if let Some(e) = exchanges.iter().find(|e| e.error.is_some()) {
         let (_, m) = e
