@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use super::context::CaseContext;
 use super::expect;
+use super::premise;
+use super::step;
 use super::target::Target;
 use crate::protocol::callback::Callback;
 use crate::protocol::form::Params;
@@ -225,10 +227,15 @@ async fn run_step(
             .and_then(Level::parse)
             .map_or(outcome_for(level), outcome_for)
     });
-    let outcome = match error {
+    let mut outcome = match error {
         Some(_) => Outcome::Error,
         None => broken.max().unwrap_or(Outcome::Pass),
     };
+    let mut error = error;
+    if let Some(why) = unearned(outcome, &out, target).await {
+        outcome = Outcome::Error;
+        error = Some(why);
+    }
     ctx.steps.insert(name.clone(), out.values);
     StepResult {
         name,
@@ -241,6 +248,22 @@ async fn run_step(
         exchanges: out.exchanges,
         not_run: None,
     }
+}
+
+/// Why a failed authorization step did not earn its fail, if it did not:
+/// it stopped on an issuer page without logging in, and a plain login as
+/// the same client and user does not work either (`premise`).
+async fn unearned(outcome: Outcome, out: &step::StepOutput, target: &Target) -> Option<String> {
+    let view = out.authz.as_ref().filter(|v| premise::in_question(v))?;
+    if outcome != Outcome::Fail {
+        return None;
+    }
+    let why = premise::login_works(target, &view.client, &view.user)
+        .await
+        .err()?;
+    Some(format!(
+        "the case's premise did not happen: {why}; its checks are shown but not counted"
+    ))
 }
 
 /// The case's result from its steps: the worst outcome, the first reason,

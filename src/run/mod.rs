@@ -5,6 +5,7 @@ pub mod case;
 pub mod context;
 pub mod doctor;
 pub mod expect;
+pub mod premise;
 pub mod reference;
 pub mod step;
 pub mod target;

@@ -37,6 +37,9 @@ pub struct Target {
     pub dialect: Option<String>,
     /// The metadata documents read, in the order merged (OIDC, then RFC 8414).
     pub metadata_sources: Sources,
+    /// Whether a plain login works, per (client, user), found once per run
+    /// when a case needs to know (`run::premise`).
+    pub login_controls: super::premise::Controls,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -246,6 +249,7 @@ impl Target {
             faults,
             dialect: None,
             metadata_sources,
+            login_controls: Default::default(),
         })
     }
 

@@ -13,6 +13,7 @@ mod hostile;
 mod html_report;
 mod identity;
 mod peer_oidc_provider;
+mod premise;
 mod reference_suite;
 mod report_formats;
 mod reports;

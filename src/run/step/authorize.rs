@@ -53,8 +53,13 @@ pub(super) async fn authorize(
         .get("response_type")
         .is_some_and(|rt| rt.split(' ').any(|t| t == "token" || t == "id_token"));
     let expected_redirect = sent_redirect.or_else(|| c.redirect_uris.first().cloned());
-    let result = walk(a, req, expected_redirect.as_deref(), ctx).await?;
-    let view = classify(&result.end, expected_redirect.as_deref(), fragment_mode);
+    let user = match &a.user {
+        Some(u) => ctx.render(u)?,
+        None => "u1".to_string(),
+    };
+    let result = walk(a, req, &user, expected_redirect.as_deref(), ctx).await?;
+    let mut view = classify(&result.end, expected_redirect.as_deref(), fragment_mode);
+    (view.client, view.user, view.logged_in) = (role.clone(), user, result.logged_in);
     let fields = output_fields(&view, &role, c, &verifier, &p);
     let summary = format!(
         "authorize as {role} ({} {}): {}",
@@ -139,14 +144,11 @@ fn request_params(
 async fn walk(
     a: &AuthorizeDef,
     req: Request,
+    user_role: &str,
     expected_redirect: Option<&str>,
     ctx: &mut CaseContext<'_>,
 ) -> Result<AuthzResult, StepError> {
-    let user_role = match &a.user {
-        Some(u) => ctx.render(u)?,
-        None => "u1".to_string(),
-    };
-    let user = ctx.target.profile.users.get(&user_role);
+    let user = ctx.target.profile.users.get(user_role);
     let consent = a
         .consent
         .as_ref()
@@ -255,6 +257,9 @@ fn classify(end: &AuthzEnd, expected: Option<&str>, fragment_mode: bool) -> Auth
             location: None,
             status: *status,
             described: format!("no redirect ({reason})"),
+            client: String::new(),
+            user: String::new(),
+            logged_in: false,
         },
         AuthzEnd::Redirect {
             location,
@@ -297,6 +302,9 @@ fn classify(end: &AuthzEnd, expected: Option<&str>, fragment_mode: bool) -> Auth
                 location: Some(location.clone()),
                 status: *status,
                 described: format!("{what} ({status} via {via} to {})", short(location)),
+                client: String::new(),
+                user: String::new(),
+                logged_in: false,
             }
         }
     }

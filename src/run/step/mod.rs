@@ -44,6 +44,11 @@ pub struct AuthzView {
     pub status: u16,
     /// One line: how it ended.
     pub described: String,
+    /// The client and user roles the walk acted as, and whether a login
+    /// form was filled on the way (a fail must be earned: `run::premise`).
+    pub client: String,
+    pub user: String,
+    pub logged_in: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
