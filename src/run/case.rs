@@ -250,10 +250,17 @@ async fn run_step(
     }
 }
 
-/// Why a failed authorization step did not earn its fail, if it did not:
-/// it stopped on an issuer page without logging in, and a plain login as
-/// the same client and user does not work either (`premise`).
+/// Why a failed step did not earn its fail, if it did not (`premise`): an
+/// endpoint of the target answered 404 to the method it must accept, or an
+/// authorization stopped on an issuer page without logging in and a plain
+/// login as the same client and user does not work either.
 async fn unearned(outcome: Outcome, out: &step::StepOutput, target: &Target) -> Option<String> {
+    if !matches!(outcome, Outcome::Fail | Outcome::Warn) {
+        return None;
+    }
+    if let Some(why) = premise::endpoint_missing(&out.exchanges, &target.endpoints) {
+        return Some(why);
+    }
     let view = out.authz.as_ref().filter(|v| premise::in_question(v))?;
     if outcome != Outcome::Fail {
         return None;

@@ -69,6 +69,13 @@ pub fn metadata(app: &AppState) -> Value {
     });
     // Members of endpoints the dialect does not serve are left out, not null.
     if let Some(o) = m.as_object_mut() {
+        if app.fault(Fault::DiscoveryMissingRequiredMembers) {
+            o.remove("subject_types_supported");
+        }
+        if app.fault(Fault::DiscoveryScopesWithoutOpenid) {
+            let scopes = app.config.known_scopes.iter().filter(|s| *s != "openid");
+            o.insert("scopes_supported".into(), json!(scopes.collect::<Vec<_>>()));
+        }
         o.retain(|_, v| !v.is_null());
         if r.introspect.is_none() {
             o.remove("introspection_endpoint_auth_methods_supported");
@@ -81,7 +88,14 @@ pub fn metadata(app: &AppState) -> Value {
 }
 
 pub async fn configuration(State(app): State<Shared>) -> Response<Body> {
-    respond::json(&app, StatusCode::OK, &metadata(&app), false)
+    let mut r = respond::json(&app, StatusCode::OK, &metadata(&app), false);
+    if app.fault(Fault::DiscoveryServedAsText) {
+        r.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain"),
+        );
+    }
+    r
 }
 
 pub async fn jwks(State(app): State<Shared>) -> Response<Body> {

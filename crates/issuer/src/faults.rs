@@ -176,6 +176,12 @@ faults! {
         "any code_challenge_method other than plain is treated as S256";
     PkceChallengeShapeUnchecked => "pkce_challenge_shape_unchecked", ["PKCE-10"],
         "the S256 code_challenge is stored whatever its shape (padded, 42 or 44 characters)";
+    DiscoveryServedAsText => "discovery_served_as_text", ["DISC-01"],
+        "the discovery document is served as text/plain";
+    DiscoveryMissingRequiredMembers => "discovery_missing_required_members", ["DISC-03"],
+        "subject_types_supported, required by OIDC Discovery, is left out of the metadata";
+    DiscoveryScopesWithoutOpenid => "discovery_scopes_without_openid", ["DISC-06"],
+        "scopes_supported leaves out openid although the issuer is an OpenID Provider";
     RefreshSameAccessToken => "refresh_same_access_token", ["RT-01"],
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
