@@ -594,9 +594,15 @@ impl Validator<'_> {
         }
     }
 
-    /// A `probe = "redirect_uri"` needs a redirect_uri to probe with.
+    /// A probed redirect_uri needs a value to probe with.
     fn probe(&mut self, a: &AuthorizeDef, span: std::ops::Range<usize>) {
-        if a.probe.is_some() && a.redirect_uri.is_none() {
+        let names = a
+            .probe
+            .as_ref()
+            .map(|p| p.get_ref().as_slice())
+            .unwrap_or(&[]);
+        let probes_uri = names.iter().any(|n| n == "redirect_uri");
+        if probes_uri && a.redirect_uri.is_none() && !a.set.contains_key("redirect_uri") {
             self.err(
                 span,
                 "`probe = \"redirect_uri\"` without a `redirect_uri` to probe",

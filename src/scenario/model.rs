@@ -216,18 +216,12 @@ pub struct AuthorizeDef {
     /// Add pairs at the end, even when the name is already there (duplicates).
     #[serde(default)]
     pub append: Vec<[Text; 2]>,
-    /// The parameter this step probes: before anything is sent the runner
-    /// checks that the value really differs from what the profile
-    /// registered, and skips the case with the reason when it does not.
-    pub probe: Option<Spanned<Probe>>,
-}
-
-/// A parameter whose sent value must differ from every registered one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Probe {
-    /// The redirect_uri is none of the client's registered URIs, byte for byte.
-    RedirectUri,
+    /// The parameters this step probes (`"redirect_uri"`, or a list): before
+    /// anything is sent the runner checks that each really differs from the
+    /// conformant request's value (and a redirect_uri from every URI the
+    /// client registered), and skips the case with the reason when one does
+    /// not: a probe equal to the conformant value probes nothing.
+    pub probe: Option<Spanned<OneOrMany<String>>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -15,7 +15,7 @@ use crate::protocol::form::Params;
 use crate::protocol::pkce;
 use crate::run::context::{CaseContext, StepValues};
 use crate::run::target::is_loopback_ip_uri;
-use crate::scenario::model::{AuthorizeDef, Consent, Probe};
+use crate::scenario::model::{AuthorizeDef, Consent};
 use crate::scenario::uri_op::same_but_port;
 
 pub(super) async fn authorize(
@@ -43,9 +43,12 @@ pub(super) async fn authorize(
     } else {
         Request::get(build_url(&endpoint, &p))
     };
+    if a.probe.is_some() {
+        let conformant = conformant_params(c, ctx)?;
+        check_probe(a, c, &p, &conformant)?;
+    }
     // Where a callback is expected: the redirect URI actually sent, else the registered one.
     let sent_redirect = p.get("redirect_uri").map(str::to_string);
-    check_probe(a, c, sent_redirect.as_deref())?;
     // A response type that returns a token from the authorization endpoint
     // defaults to the fragment response mode, errors included (OAuth 2.0
     // Multiple Response Type Encoding Practices §5).
@@ -223,13 +226,37 @@ fn loopback_port_of(registered: &str, sent: &str) -> bool {
     is_loopback_ip_uri(registered) && same_but_port(registered, sent)
 }
 
-/// A probe that is one of the client's registered URIs tests nothing: an
-/// operation that changed nothing (no case in an IP literal), or two
-/// clients sharing a URI. Checked before anything is sent.
-fn check_probe(a: &AuthorizeDef, c: &Client, sent: Option<&str>) -> Result<(), StepError> {
-    let Some(Probe::RedirectUri) = a.probe.as_ref().map(|p| *p.get_ref()) else {
+/// A probe that equals the conformant value tests nothing: an operation
+/// that changed nothing (no case in an IP literal, no letter to upper-case),
+/// or two clients sharing a URI. Checked before anything is sent, against
+/// the request the step would send without its changes (`conformant`).
+fn check_probe(
+    a: &AuthorizeDef,
+    c: &Client,
+    sent: &Params,
+    conformant: &Params,
+) -> Result<(), StepError> {
+    let Some(names) = a.probe.as_ref().map(|p| p.get_ref().as_slice()) else {
         return Ok(());
     };
+    for name in names {
+        let value = sent.get(name);
+        if name == "redirect_uri" {
+            redirect_uri_probe(c, value)?;
+        }
+        if value == conformant.get(name) {
+            let shown = value.map_or("absent".to_string(), |v| format!("{v:?}"));
+            return Err(StepError::void(format!(
+                "the probed {name} ({shown}) is what a conformant request sends, so it probes nothing"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A probed redirect_uri must be none of the client's registered URIs (nor,
+/// for a loopback one, the same on another port).
+fn redirect_uri_probe(c: &Client, sent: Option<&str>) -> Result<(), StepError> {
     match sent {
         None => Err(StepError::void(
             "the probe sends no redirect_uri at all".into(),
@@ -246,6 +273,14 @@ fn check_probe(a: &AuthorizeDef, c: &Client, sent: Option<&str>) -> Result<(), S
         }
         Some(_) => Ok(()),
     }
+}
+
+/// The request the step would send without any of its changes: the same
+/// client, its registered URI and scope, the case's state and verifier.
+fn conformant_params(c: &Client, ctx: &mut CaseContext<'_>) -> Result<Params, String> {
+    let plain: AuthorizeDef =
+        toml::from_str("").map_err(|e| format!("the conformant request: {e}"))?;
+    Ok(request_params(&plain, c, ctx)?.0)
 }
 
 fn classify(end: &AuthzEnd, expected: Option<&str>, fragment_mode: bool) -> AuthzView {
@@ -307,5 +342,70 @@ fn classify(end: &AuthzEnd, expected: Option<&str>, fragment_mode: bool) -> Auth
                 logged_in: false,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod probe_tests {
+    use super::*;
+    use crate::profile::AuthMethod;
+
+    fn client(id: &str, uris: &[&str]) -> Client {
+        Client {
+            role: "c1".into(),
+            id: id.into(),
+            secret: None,
+            secret_env: None,
+            auth_method: AuthMethod::None,
+            redirect_uris: uris.iter().map(|u| u.to_string()).collect(),
+            scope: String::new(),
+            grants: vec![],
+            oauth21_only: false,
+        }
+    }
+
+    fn step(probe: &str) -> AuthorizeDef {
+        toml::from_str(&format!("probe = {probe}")).unwrap()
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        let mut p = Params::new();
+        for (k, v) in pairs {
+            p.push(*k, *v);
+        }
+        p
+    }
+
+    #[test]
+    fn a_probe_equal_to_the_conformant_value_is_void() {
+        let c = client("12345", &["http://127.0.0.1:5000/cb"]);
+        let conformant = params(&[
+            ("client_id", "12345"),
+            ("redirect_uri", "http://127.0.0.1:5000/cb"),
+        ]);
+        let void = |probe: &str, sent: &[(&str, &str)]| {
+            check_probe(&step(probe), &c, &params(sent), &conformant)
+                .err()
+                .map(|e| (e.void, e.message))
+        };
+        // `| upper` on an id without letters changes nothing.
+        let (is_void, why) = void("\"client_id\"", &[("client_id", "12345")]).unwrap();
+        assert!(is_void && why.contains("client_id"), "{why}");
+        assert!(void("\"client_id\"", &[("client_id", "ABC")]).is_none());
+        // Dropping the parameter is a probe; both absent is not.
+        assert!(void("\"client_id\"", &[]).is_none());
+        assert!(void("\"nonce\"", &[]).is_some());
+        // The loopback allowance: another port on a registered loopback URI.
+        let (_, why) = void(
+            "[\"redirect_uri\"]",
+            &[("redirect_uri", "http://127.0.0.1:6000/cb")],
+        )
+        .unwrap();
+        assert!(why.contains("RFC 8252"), "{why}");
+        assert!(void(
+            "[\"redirect_uri\"]",
+            &[("redirect_uri", "http://127.0.0.1:6000/cb2")]
+        )
+        .is_none());
     }
 }
