@@ -108,17 +108,22 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            // A rendered diagnostic already starts with `error:`.
-            let message = f.message.trim_end();
-            match message.starts_with("error: ") {
-                true => eprintln!("{message}"),
-                false => eprintln!("error: {message}"),
-            }
-            if let Some(h) = f.hint {
-                eprintln!("hint: {h}");
-            }
+            print_failure(&f);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// `error: message` and `hint: ...` on stderr.
+pub fn print_failure(f: &Failure) {
+    // A rendered diagnostic already starts with `error:`.
+    let message = f.message.trim_end();
+    match message.starts_with("error: ") {
+        true => eprintln!("{message}"),
+        false => eprintln!("error: {message}"),
+    }
+    if let Some(h) = &f.hint {
+        eprintln!("hint: {h}");
     }
 }
 

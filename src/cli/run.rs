@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::Failure;
 use crate::http::Http;
@@ -10,10 +11,11 @@ use crate::issuer;
 use crate::profile::{self, Env, ProfileError};
 use crate::report::baseline::{self, Baseline};
 use crate::report::format::{self, Format};
+use crate::report::model::{CaseResult, Halt, HaltCause};
 use crate::report::Verdict;
-use crate::report::{github, terminal, Outcome, RunReport};
+use crate::report::{events, github, terminal, Outcome, RunReport};
 use crate::run::reference::{self, ReferenceError};
-use crate::run::{self, target::TargetError, Selection, Target};
+use crate::run::{self, target::TargetError, Selection, Stop, Target};
 use crate::scenario::{self, LoadError};
 
 #[derive(clap::Args, Debug)]
@@ -30,8 +32,8 @@ pub struct RunArgs {
     /// Only scenarios with this tag (repeatable).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
-    /// Write a report: FORMAT or FORMAT=PATH, FORMAT one of json, junit, sarif, markdown, html
-    /// (repeatable; without a path into reports/).
+    /// Write a report: FORMAT or FORMAT=PATH, FORMAT one of json, junit, sarif, markdown, html,
+    /// jsonl (repeatable; without a path into reports/). jsonl streams one line per finished case.
     #[arg(long = "report", value_name = "FORMAT[=PATH]")]
     pub reports: Vec<String>,
     /// Write the JSON report here (the same as --report json=PATH).
@@ -64,6 +66,11 @@ pub struct RunArgs {
     /// Print only failures, errors and the summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Stop the run after this many seconds (1 to 604800): cases not finished by then are
+    /// errors ("interrupted"), every report is still written, and the exit code is not 0.
+    /// SIGINT and SIGTERM stop the run the same way.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    pub deadline: u64,
     /// Colour: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorWhen,
@@ -192,6 +199,8 @@ fn target_failure(e: TargetError) -> Failure {
 
 /// `grantcheck run`: checks every argument, runs the selected cases against
 /// the target, and prints and writes the report; returns the exit code.
+/// Once the arguments are valid every requested report is written, also
+/// when the run stops before any case or is interrupted.
 pub fn run(a: RunArgs) -> Result<u8, Failure> {
     // Everything the user asked for is checked before anything runs.
     let outputs = report_outputs(&a)?;
@@ -218,40 +227,151 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
             Some("drop --profile, or add --emulate to run the profile against the reference issuer".into()),
         ));
     }
+    let events = EventLog::open(&outputs, plan.len())?;
     let rt = super::runtime()?;
-    let report: RunReport = rt.block_on(async {
-        let prepared = match (&a.profile, &a.emulate) {
-            (None, _) => prepare_reference(&a.reference_faults).await?,
-            (Some(path), Some(dialect)) => {
-                prepare_emulated(path, dialect, &a.reference_faults).await?
-            }
-            (Some(path), None) => prepare_profile(path, a.allow_production).await?,
-        };
-        let concurrency = a
-            .concurrency
-            .map(usize::from)
-            .unwrap_or(prepared.target.profile.http.concurrency);
-        let bar = progress_bar(plan.len() as u64, a.quiet);
-        let report = run::execute(
-            Arc::new(scenarios),
-            plan,
-            prepared.target.clone(),
-            concurrency,
-            |c| {
-                bar.set_message(c.id.clone());
-                bar.inc(1);
-            },
-        )
-        .await;
-        bar.finish_and_clear();
-        Ok::<_, Failure>(report)
-    })?;
-    let mut report = report;
+    let (mut report, setup) = rt.block_on(run_plan(&a, scenarios, plan, &events))?;
+    // Signal handlers and the deadline watcher go with the runtime; writing
+    // the reports below must not wait for a case that ignores cancellation.
+    rt.shutdown_background();
     if let Some((path, b)) = &baseline {
         report.baseline = Some(baseline::apply(&mut report, b, path, &today()));
     }
+    events.end(&report);
     publish(&report, opts, &outputs, &a)?;
+    if let Some(f) = setup {
+        super::print_failure(&f);
+    }
     Ok(exit_code(&report))
+}
+
+/// Prepares the target and runs the plan until the deadline or a signal.
+/// A target that cannot be prepared (but for usage errors, where nothing
+/// ran) gives a report of the halt, with the failure to print.
+async fn run_plan(
+    a: &RunArgs,
+    scenarios: Vec<scenario::Scenario>,
+    plan: Vec<run::Planned>,
+    events: &EventLog,
+) -> Result<(RunReport, Option<Failure>), Failure> {
+    let mut stop = Stop::arm(Duration::from_secs(a.deadline));
+    let prepared = tokio::select! {
+        p = prepare(a) => p,
+        h = stop.wait() => return Ok((run::halted(&scenarios, &plan, described_target(a), h), None)),
+    };
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(f) if f.code == super::EXIT_USAGE => return Err(f),
+        Err(f) => {
+            let mut h = Halt::new(
+                HaltCause::Setup,
+                format!("the run stopped before any case: {}", f.message),
+            );
+            if f.code == super::EXIT_FAILED {
+                h.outcome = Outcome::Fail;
+            }
+            let r = run::halted(&scenarios, &plan, described_target(a), h);
+            return Ok((r, Some(f)));
+        }
+    };
+    let concurrency = a
+        .concurrency
+        .map(usize::from)
+        .unwrap_or(prepared.target.profile.http.concurrency);
+    let bar = progress_bar(plan.len() as u64, a.quiet);
+    let report = run::execute_until(
+        Arc::new(scenarios),
+        plan,
+        prepared.target.clone(),
+        concurrency,
+        stop,
+        |c| {
+            bar.set_message(c.id.clone());
+            bar.inc(1);
+            events.case(c);
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    Ok((report, None))
+}
+
+/// The target the arguments name, whichever it is.
+async fn prepare(a: &RunArgs) -> Result<Prepared, Failure> {
+    match (&a.profile, &a.emulate) {
+        (None, _) => prepare_reference(&a.reference_faults).await,
+        (Some(path), Some(dialect)) => prepare_emulated(path, dialect, &a.reference_faults).await,
+        (Some(path), None) => prepare_profile(path, a.allow_production).await,
+    }
+}
+
+/// The target as the report names it when it could not be resolved: the
+/// profile's `name` and `issuer` as written, read without judging them.
+fn described_target(a: &RunArgs) -> crate::report::model::Target {
+    let table = a
+        .profile
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .unwrap_or_default();
+    let text = |k: &str| table.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let file_stem = a
+        .profile
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned());
+    crate::report::model::Target {
+        profile: text("name")
+            .or(file_stem)
+            .unwrap_or_else(|| "reference".into()),
+        issuer: text("issuer").unwrap_or_else(|| "(not resolved)".into()),
+        reference: a.profile.is_none() || a.emulate.is_some(),
+        faults: a.reference_faults.clone(),
+        dialect: a.emulate.clone().filter(|d| !d.is_empty()),
+    }
+}
+
+/// The `--report jsonl` stream: one line per finished case, flushed as it
+/// is written, so a run that is killed leaves what it had found.
+struct EventLog {
+    out: std::cell::RefCell<Option<(std::fs::File, String)>>,
+}
+
+impl EventLog {
+    /// Opens the stream (if one is asked for) and writes its first line.
+    fn open(outputs: &[(Format, String)], planned: usize) -> Result<EventLog, Failure> {
+        let Some((_, path)) = outputs.iter().find(|(f, _)| *f == Format::Jsonl) else {
+            return Ok(EventLog { out: None.into() });
+        };
+        write_report(Path::new(path), &events::start(planned))?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| Failure::harness(format!("cannot write {path}: {e}"), None))?;
+        Ok(EventLog {
+            out: Some((file, path.clone())).into(),
+        })
+    }
+
+    fn case(&self, c: &CaseResult) {
+        self.write(&events::case(c));
+    }
+
+    fn end(&self, r: &RunReport) {
+        self.write(&events::end(r));
+    }
+
+    /// Writes one line; a write that fails is said once and ends the stream,
+    /// not the run.
+    fn write(&self, line: &str) {
+        use std::io::Write;
+        let mut out = self.out.borrow_mut();
+        if let Some((file, path)) = out.as_mut() {
+            if let Err(e) = file.write_all(line.as_bytes()).and_then(|_| file.flush()) {
+                eprintln!("warning: cannot write the event stream {path}: {e}; it stops here");
+                *out = None;
+            }
+        }
+    }
 }
 
 /// The reports to write, from `--report` and `--report-json`.
@@ -325,7 +445,8 @@ fn publish(
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         print!("{}", github::annotations(report));
     }
-    for (f, path) in outputs {
+    // The event stream was written as the run went.
+    for (f, path) in outputs.iter().filter(|(f, _)| *f != Format::Jsonl) {
         write_report(Path::new(path), &f.render(report))?;
         if !a.quiet {
             eprintln!("wrote the {} report to {path}", f.name());

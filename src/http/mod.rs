@@ -37,6 +37,54 @@ pub fn overlapped(spans: &[InFlight]) -> bool {
     false
 }
 
+/// Every exchange a case task has sent so far, raw (unredacted). When the
+/// task crashes or is cancelled (deadline, signal) its own evidence is lost
+/// with it; the runner keeps this copy outside the task, so the case still
+/// shows what was sent (redacted then, `run::case::salvage`).
+pub type Journal = Arc<std::sync::Mutex<Vec<Exchange>>>;
+
+tokio::task_local! {
+    static JOURNAL: Journal;
+}
+
+/// Runs `f` with `journal` receiving a copy of every exchange
+/// [`Http::send`] records inside it (not inside tasks it spawns).
+pub async fn journaled<F: std::future::Future>(journal: Journal, f: F) -> F::Output {
+    JOURNAL.scope(journal, f).await
+}
+
+/// What the journal holds for a request sent and not answered yet: if the
+/// case is cancelled now, this is its evidence.
+const UNANSWERED: &str = "no answer before the case stopped";
+
+/// Journals `req` as unanswered; returns its place, for [`answered`].
+fn journal_sent(req: &HttpRequest) -> Option<usize> {
+    JOURNAL
+        .try_with(|j| {
+            let mut list = j.lock().unwrap_or_else(|e| e.into_inner());
+            list.push(Exchange {
+                request: req.clone(),
+                response: None,
+                error: Some((TransportError::Other, UNANSWERED.into())),
+                elapsed_ms: 0,
+                retried: None,
+            });
+            list.len() - 1
+        })
+        .ok()
+}
+
+/// Replaces the journal's entry at `at` with the whole exchange.
+fn journal_answered(at: Option<usize>, ex: &Exchange) {
+    let Some(at) = at else { return };
+    let _ = JOURNAL.try_with(|j| {
+        let mut list = j.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = list.get_mut(at) {
+            *slot = ex.clone();
+        }
+    });
+}
+
 /// A request as grantcheck builds it: every byte explicit.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -184,8 +232,9 @@ impl Http {
             .find_map(|scope| guard.refuses(&scope))
     }
 
-    /// Sends one request and records it. Transport failures are part of the
-    /// exchange (`error`), never a panic or an `Err`.
+    /// Sends one request and records it (in the task's [`Journal`] too).
+    /// Transport failures are part of the exchange (`error`), never a panic
+    /// or an `Err`.
     pub async fn send(&self, req: Request) -> Exchange {
         if let Some(l) = &self.limiter {
             if self.not_sent_because(&req).is_none() {
@@ -241,6 +290,13 @@ impl Http {
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned()),
         };
+        let at = journal_sent(&recorded);
+        let ex = self.exchange(req, recorded).await;
+        journal_answered(at, &ex);
+        ex
+    }
+
+    async fn exchange(&self, req: Request, recorded: HttpRequest) -> Exchange {
         if let Some(why) = self.not_sent_because(&req) {
             return Exchange {
                 request: recorded,

@@ -2,7 +2,7 @@
 //! function of the result model.
 
 use super::model::RunReport;
-use super::{html, json, junit, markdown, sarif};
+use super::{events, html, json, junit, markdown, sarif};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
@@ -11,6 +11,9 @@ pub enum Format {
     Sarif,
     Markdown,
     Html,
+    /// JSON Lines, one event per finished case (`report::events`); the
+    /// runner streams it as the run goes.
+    Jsonl,
 }
 
 impl Format {
@@ -20,6 +23,7 @@ impl Format {
         Format::Sarif,
         Format::Markdown,
         Format::Html,
+        Format::Jsonl,
     ];
 
     pub fn name(self) -> &'static str {
@@ -29,6 +33,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Markdown => "markdown",
             Format::Html => "html",
+            Format::Jsonl => "jsonl",
         }
     }
 
@@ -39,6 +44,7 @@ impl Format {
             "sarif" => Some(Format::Sarif),
             "markdown" | "md" => Some(Format::Markdown),
             "html" => Some(Format::Html),
+            "jsonl" | "events" => Some(Format::Jsonl),
             _ => None,
         }
     }
@@ -51,6 +57,7 @@ impl Format {
             Format::Sarif => "reports/grantcheck.sarif",
             Format::Markdown => "reports/summary.md",
             Format::Html => "reports/report.html",
+            Format::Jsonl => "reports/events.jsonl",
         }
     }
 
@@ -61,6 +68,7 @@ impl Format {
             Format::Sarif => sarif::render(report),
             Format::Markdown => markdown::render(report),
             Format::Html => html::render(report),
+            Format::Jsonl => events::render(report),
         }
     }
 }

@@ -16,7 +16,7 @@ pub fn render(report: &RunReport) -> String {
 
 /// The run's one verdict (`report::verdict`), so that a reader of the JSON
 /// need not recompute it: `{"result", "exit_code", "headline"}`.
-fn verdict(report: &RunReport) -> serde_json::Value {
+pub(crate) fn verdict(report: &RunReport) -> serde_json::Value {
     let v = Verdict::of(report);
     serde_json::json!({
         "result": v.as_str(),

@@ -456,6 +456,7 @@ pub(crate) mod fixture {
             cases,
             replay_vars,
             baseline: None,
+            halt: None,
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod advice;
 pub mod baseline;
+pub mod events;
 pub mod format;
 pub mod github;
 pub mod html;

@@ -250,6 +250,50 @@ pub struct Target {
 
 pub const SCHEMA: &str = "grantcheck-report/1";
 
+/// What stopped a run before every planned case ran to its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HaltCause {
+    /// Before any case: the issuer could not be reached, or its discovery
+    /// could not be used.
+    Setup,
+    /// The run deadline (`--deadline`) passed.
+    Deadline,
+    /// SIGINT or SIGTERM.
+    Signal,
+}
+
+/// Why a run stopped early. Every case it kept from finishing is an
+/// `error` whose reason is this one, so every format names the cause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Halt {
+    pub cause: HaltCause,
+    /// One line: "interrupted: the run deadline of 900 s passed".
+    pub reason: String,
+    /// `fail` when the stop is itself a finding (an issuer whose discovery
+    /// names another issuer), else `error`.
+    pub outcome: Outcome,
+}
+
+impl Halt {
+    pub fn new(cause: HaltCause, reason: impl Into<String>) -> Halt {
+        Halt {
+            cause,
+            reason: reason.into(),
+            outcome: Outcome::Error,
+        }
+    }
+
+    /// Whether `c` is a case this halt kept from running at all (an
+    /// `error` with the halt's reason and no step): the text renderers
+    /// list such cases once, not each with its own finding.
+    pub fn kept_from_running(&self, c: &CaseResult) -> bool {
+        c.outcome == Outcome::Error
+            && c.steps.is_empty()
+            && c.reason.as_deref() == Some(self.reason.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     pub schema: String,
@@ -266,6 +310,9 @@ pub struct RunReport {
     /// The baseline applied to this run, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<super::baseline::Status>,
+    /// Why the run stopped before every case ran, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halt: Option<Halt>,
 }
 
 impl RunReport {
@@ -329,6 +376,7 @@ pub(crate) mod fixtures {
             cases,
             replay_vars: Default::default(),
             baseline: None,
+            halt: None,
         }
     }
 }

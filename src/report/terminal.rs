@@ -20,6 +20,22 @@ pub struct Options {
 /// How many characters of a body the terminal shows.
 const BODY_PREVIEW: usize = 600;
 
+/// Ids are padded to line up their requirement ids up to this width; a
+/// longer id is printed as it is (and `format!`'s own padding, which panics
+/// past 65,535, is never asked for it).
+const ID_COLUMN: usize = 80;
+
+/// `id` padded with spaces to `width` characters (at most [`ID_COLUMN`]).
+fn padded(id: &str, width: usize) -> String {
+    let len = id.chars().count();
+    let mut s = id.to_string();
+    s.extend(std::iter::repeat_n(
+        ' ',
+        width.min(ID_COLUMN).saturating_sub(len),
+    ));
+    s
+}
+
 /// Styles text when colour is on (shared with the self-test renderer).
 pub(crate) struct Paint {
     pub(crate) on: bool,
@@ -61,9 +77,9 @@ impl Paint {
 pub fn case_line(c: &CaseResult, opts: Options, width: usize) -> String {
     let p = Paint { on: opts.color };
     let mut line = format!(
-        "{} {:<width$} {}",
+        "{} {} {}",
         p.outcome(c.outcome),
-        c.id,
+        padded(&c.id, width),
         p.dim(&c.covers.join(" "))
     );
     let clean = |s: &str| super::sanitize::escape_controls(s, false).into_owned();
@@ -108,14 +124,18 @@ pub fn render(report: &RunReport, opts: Options) -> String {
         report.target.profile,
         report.target.issuer
     );
+    // Cases a halt kept from running are counted once, not listed each.
+    let unstarted = |c: &CaseResult| report.halt.as_ref().is_some_and(|h| h.kept_from_running(c));
     let width = report
         .cases
         .iter()
+        .filter(|c| !unstarted(c))
         .map(|c| c.id.chars().count())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(ID_COLUMN);
     for c in &report.cases {
-        if opts.quiet && matches!(c.outcome, Outcome::Pass | Outcome::Skip) {
+        if unstarted(c) || (opts.quiet && matches!(c.outcome, Outcome::Pass | Outcome::Skip)) {
             continue;
         }
         let _ = writeln!(out, "{}", case_line(c, opts, width));
@@ -123,7 +143,7 @@ pub fn render(report: &RunReport, opts: Options) -> String {
     let bad: Vec<&CaseResult> = report
         .cases
         .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error))
+        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error) && !unstarted(c))
         .collect();
     let warned: Vec<&CaseResult> = report
         .cases
@@ -142,6 +162,16 @@ pub fn render(report: &RunReport, opts: Options) -> String {
                 }
             }
         }
+    }
+    if let Some(h) = &report.halt {
+        let n = report.cases.iter().filter(|c| unstarted(c)).count();
+        let _ = writeln!(
+            out,
+            "\n{} {} ({} not run)",
+            p.paint(Outcome::Error, "Stopped:"),
+            h.reason,
+            super::verdict::cases(n)
+        );
     }
     let s = &report.summary;
     let v = super::verdict::Verdict::of(report);
@@ -280,4 +310,41 @@ fn exchange(out: &mut String, e: &Exchange, p: &Paint) {
 
 fn preview(body: &str) -> String {
     super::preview(body, BODY_PREVIEW)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::fixtures::{case, report};
+
+    /// `format!("{:<width$}")` panics past 65,535: an id that long (a
+    /// scenario file can say anything) must still print.
+    #[test]
+    fn any_id_length_renders() {
+        let long = "x".repeat(70_000);
+        let r = report(vec![
+            case(&long, &[], Outcome::Fail),
+            case("short", &[], Outcome::Pass),
+        ]);
+        let text = render(&r, Options::default());
+        assert!(text.contains(&long));
+        assert!(text.contains(&format!("PASS  short{} ", " ".repeat(ID_COLUMN - 5))));
+    }
+
+    #[test]
+    fn cases_a_halt_kept_from_running_are_listed_once() {
+        use crate::report::model::{Halt, HaltCause};
+        let reason = "interrupted: the run deadline of 5 s passed";
+        let mut unstarted = case("b", &[], Outcome::Error);
+        unstarted.reason = Some(reason.into());
+        let mut r = report(vec![case("a", &[], Outcome::Fail), unstarted]);
+        r.halt = Some(Halt::new(HaltCause::Deadline, reason));
+        let text = render(&r, Options::default());
+        assert!(
+            text.contains(&format!("Stopped: {reason} (1 case not run)")),
+            "{text}"
+        );
+        assert!(!text.contains("ERROR b"), "no line of its own:\n{text}");
+        assert!(text.contains("FAIL  a —"), "{text}");
+    }
 }

@@ -9,7 +9,10 @@
 //! | 0 | every counted case passed (warnings and known deviations allowed) |
 //! | 1 | at least one case failed: a finding |
 //! | 2 | the command line, a profile or a scenario file is wrong: nothing ran |
-//! | 3 | no verdict: a case ended in error, or no check was executed |
+//! | 3 | no verdict: a case ended in error, the run stopped before any case, it was interrupted (deadline, SIGINT, SIGTERM), or no check was executed |
+//!
+//! An interrupted run is never 0: its unfinished cases are errors. A failure
+//! among the cases that did finish still makes it 1.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +32,8 @@ pub const EXIT_CODE_HELP: &str = "Exit codes:
   0  every counted case passed (warnings and baseline-known deviations allowed)
   1  at least one case failed: a finding
   2  usage, profile or scenario error: nothing was sent
-  3  no verdict: a case ended in error, or no check was executed";
+  3  no verdict: a case ended in error, the run stopped before any case or was
+     interrupted (--deadline, SIGINT, SIGTERM), or no check was executed";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,9 +53,10 @@ pub enum Verdict {
 impl Verdict {
     /// The verdict of a run. Cases a baseline accepts stay visible but do not count.
     pub fn of(r: &RunReport) -> Verdict {
-        if r.counted(Outcome::Fail) > 0 {
+        let halt = r.halt.as_ref().map(|h| h.outcome);
+        if r.counted(Outcome::Fail) > 0 || halt == Some(Outcome::Fail) {
             Verdict::Failed
-        } else if r.counted(Outcome::Error) > 0 {
+        } else if r.counted(Outcome::Error) > 0 || halt.is_some() {
             Verdict::Incomplete
         } else if r.summary.checks == 0 {
             Verdict::NothingChecked
@@ -102,7 +107,12 @@ impl Verdict {
 pub fn headline(r: &RunReport) -> String {
     let verdict = Verdict::of(r);
     let mut text = match verdict {
+        // Only the halt failed: the issuer's discovery is itself a finding.
+        Verdict::Failed if r.counted(Outcome::Fail) == 0 => "the run failed".to_string(),
         Verdict::Failed => format!("{} failed", cases(r.counted(Outcome::Fail))),
+        Verdict::Incomplete if r.counted(Outcome::Error) == 0 => {
+            "the run stopped before a verdict".to_string()
+        }
         Verdict::Incomplete => format!(
             "{} could not be run to a verdict",
             cases(r.counted(Outcome::Error))
@@ -118,6 +128,9 @@ pub fn headline(r: &RunReport) -> String {
     let known = r.cases.iter().filter(|c| c.known.is_some()).count();
     if known > 0 {
         text.push_str(&format!(" ({known} known)"));
+    }
+    if let Some(h) = &r.halt {
+        text.push_str(&format!("; {}", h.reason));
     }
     text
 }
@@ -164,6 +177,23 @@ mod tests {
         r.cases[1].known = Some("documented".into());
         assert_eq!(Verdict::of(&r), Verdict::Passed);
         assert_eq!(headline(&r), "passed (1 known)");
+    }
+
+    #[test]
+    fn a_halted_run_is_never_a_pass() {
+        use crate::report::model::{Halt, HaltCause};
+        let mut r = report(vec![case("a", &[], Outcome::Pass)]);
+        r.summary.checks = 1;
+        r.halt = Some(Halt::new(HaltCause::Signal, "interrupted by SIGINT"));
+        assert_eq!(Verdict::of(&r), Verdict::Incomplete);
+        assert_eq!(Verdict::of(&r).exit_code(), EXIT_HARNESS);
+        assert_eq!(
+            headline(&r),
+            "the run stopped before a verdict; interrupted by SIGINT"
+        );
+        r.halt.as_mut().unwrap().outcome = Outcome::Fail;
+        assert_eq!(Verdict::of(&r).exit_code(), EXIT_FAILED);
+        assert_eq!(headline(&r), "the run failed; interrupted by SIGINT");
     }
 
     #[test]

@@ -88,6 +88,39 @@ pub fn shell(
     }
 }
 
+/// The result of a case that did not finish (its task crashed, or a stop
+/// cancelled it): an `error` with `reason`, and the exchanges it had sent
+/// as the evidence of one step, redacted like any case's.
+pub fn salvage(
+    scenario: &Scenario,
+    case: Option<&CaseDef>,
+    sent: Vec<Exchange>,
+    base: &Redactor,
+    reason: String,
+) -> CaseResult {
+    let mut redactor = base.clone();
+    for ex in &sent {
+        learn(&mut redactor, ex);
+    }
+    let reason = redactor.redact(&reason);
+    let mut result = shell(scenario, case, Outcome::Error, Some(reason.clone()));
+    if !sent.is_empty() {
+        let step = StepResult {
+            name: "unfinished".into(),
+            action: "http".into(),
+            level: Level::Setup.as_str().into(),
+            outcome: Outcome::Error,
+            summary: format!("{} exchange(s) sent before the case stopped", sent.len()),
+            checks: Vec::new(),
+            error: Some(reason),
+            exchanges: sent,
+            not_run: None,
+        };
+        result.steps = vec![redact_step(&redactor, step)];
+    }
+    result
+}
+
 pub async fn run_case(
     scenario: &Scenario,
     case: Option<&CaseDef>,

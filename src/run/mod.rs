@@ -8,6 +8,7 @@ pub mod expect;
 pub mod premise;
 pub mod reference;
 pub mod step;
+pub mod stop;
 pub mod target;
 
 use std::sync::Arc;
@@ -15,9 +16,11 @@ use std::time::Instant;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::report::model::{CaseResult, Outcome, RunReport, Summary, SCHEMA};
+use crate::http::Journal;
+use crate::report::model::{CaseResult, Halt, Outcome, RunReport, Summary, SCHEMA};
 use crate::report::redact::Redactor;
 use crate::scenario::Scenario;
+pub use stop::Stop;
 pub use target::Target;
 
 /// Which cases a run selects.
@@ -130,6 +133,9 @@ pub fn skip_reason(s: &Scenario, case: Option<usize>, target: &Target) -> Option
     None
 }
 
+/// How long cancelled cases may take to end after a stop.
+const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs the planned cases, `concurrency` at a time, and reports each as it
 /// finishes through `on_case`; the report keeps plan order.
 pub async fn execute(
@@ -139,7 +145,207 @@ pub async fn execute(
     concurrency: usize,
     on_case: impl Fn(&CaseResult),
 ) -> RunReport {
+    execute_until(scenarios, plan, target, concurrency, Stop::never(), on_case).await
+}
+
+/// [`execute`], until `stop` comes: then no case starts, the running ones
+/// are cancelled, and every case that did not finish is an `error` with
+/// the stop's reason (and the exchanges it had sent, redacted). The report
+/// carries the stop as its `halt`.
+pub async fn execute_until(
+    scenarios: Arc<Vec<Scenario>>,
+    plan: Vec<Planned>,
+    target: Arc<Target>,
+    concurrency: usize,
+    stop: Stop,
+    on_case: impl Fn(&CaseResult),
+) -> RunReport {
     let start = Instant::now();
+    let (base, replay_vars) = base_redactor(&target);
+    let base = Arc::new(base);
+    let sem = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = Tasks {
+        set: tokio::task::JoinSet::new(),
+        slots: std::collections::HashMap::new(),
+        results: vec![None; plan.len()],
+        journals: vec![None; plan.len()],
+        crashes: vec![None; plan.len()],
+    };
+    for (slot, p) in plan.iter().copied().enumerate() {
+        let s = &scenarios[p.scenario];
+        let case = p.case.map(|j| s.def.cases[j].get_ref());
+        if let Some(why) = skip_reason(s, p.case, &target) {
+            let r = case::shell(s, case, Outcome::Skip, Some(why));
+            on_case(&r);
+            tasks.results[slot] = Some(r);
+            continue;
+        }
+        let journal = Journal::default();
+        tasks.journals[slot] = Some(journal.clone());
+        let (scenarios, target, base, sem) =
+            (scenarios.clone(), target.clone(), base.clone(), sem.clone());
+        let task = tasks.set.spawn(crate::http::journaled(journal, async move {
+            let _permit = sem.acquire_owned().await;
+            let s = &scenarios[p.scenario];
+            let case = p.case.map(|j| s.def.cases[j].get_ref());
+            case::run_case(s, case, &target, &base).await
+        }));
+        tasks.slots.insert(task.id(), slot);
+    }
+    let halt = tasks.join(stop, &on_case).await;
+    let cases = tasks.finish(&scenarios, &plan, &base, halt.as_ref());
+    RunReport {
+        schema: SCHEMA.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        target: crate::report::model::Target {
+            profile: target.profile.name.clone(),
+            issuer: target.issuer_id(),
+            reference: target.reference,
+            faults: target.faults.clone(),
+            dialect: target.dialect.clone(),
+        },
+        duration_ms: start.elapsed().as_millis() as u64,
+        replay_vars,
+        baseline: None,
+        summary: Summary::of(&cases),
+        cases,
+        halt,
+    }
+}
+
+/// The case tasks of a run, by plan slot.
+struct Tasks {
+    set: tokio::task::JoinSet<CaseResult>,
+    slots: std::collections::HashMap<tokio::task::Id, usize>,
+    results: Vec<Option<CaseResult>>,
+    /// What each case task has sent, kept outside it.
+    journals: Vec<Option<Journal>>,
+    /// The panic message of each case task that crashed.
+    crashes: Vec<Option<String>>,
+}
+
+impl Tasks {
+    /// Collects the cases as they finish, until all have or `stop` comes;
+    /// returns the stop, if it came.
+    async fn join(&mut self, mut stop: Stop, on_case: &impl Fn(&CaseResult)) -> Option<Halt> {
+        let mut halt: Option<Halt> = None;
+        let mut grace_until = tokio::time::Instant::now();
+        loop {
+            let joined = tokio::select! {
+                biased;
+                h = stop.wait(), if halt.is_none() => {
+                    // Nothing new starts; what runs is cancelled, and joins below.
+                    self.set.abort_all();
+                    halt = Some(h);
+                    grace_until = tokio::time::Instant::now() + CANCEL_GRACE;
+                    continue;
+                }
+                joined = self.set.join_next_with_id() => joined,
+                // A task that does not yield cannot be cancelled: after a stop
+                // it is left behind, its case reported as interrupted.
+                _ = tokio::time::sleep_until(grace_until), if halt.is_some() => break,
+            };
+            match joined {
+                None => break,
+                Some(Ok((id, r))) => {
+                    on_case(&r);
+                    self.results[self.slots[&id]] = Some(r);
+                }
+                Some(Err(e)) if e.is_panic() => {
+                    let slot = self.slots[&e.id()];
+                    self.crashes[slot] = Some(panic_message(e.into_panic()));
+                }
+                // Cancelled by the stop: its slot stays empty.
+                Some(Err(_)) => {}
+            }
+        }
+        halt
+    }
+
+    /// Every case in plan order; one that did not finish is an `error`
+    /// saying why (a crash, or the halt), with what it had sent.
+    fn finish(
+        self,
+        scenarios: &[Scenario],
+        plan: &[Planned],
+        base: &Redactor,
+        halt: Option<&Halt>,
+    ) -> Vec<CaseResult> {
+        let Tasks {
+            results,
+            journals,
+            crashes,
+            ..
+        } = self;
+        let unfinished = journals.into_iter().zip(crashes);
+        results
+            .into_iter()
+            .zip(unfinished)
+            .zip(plan)
+            .map(|((r, (journal, crash)), p)| {
+                r.unwrap_or_else(|| {
+                    let s = &scenarios[p.scenario];
+                    let case = p.case.map(|j| s.def.cases[j].get_ref());
+                    let reason = match (crash, halt) {
+                        (Some(panic), _) => {
+                            format!("the case task crashed (a bug in grantcheck): {panic}")
+                        }
+                        (None, Some(h)) => h.reason.clone(),
+                        (None, None) => "the case task crashed (a bug in grantcheck)".into(),
+                    };
+                    let sent = journal
+                        .map(|j| j.lock().unwrap_or_else(|e| e.into_inner()).clone())
+                        .unwrap_or_default();
+                    case::salvage(s, case, sent, base, reason)
+                })
+            })
+            .collect()
+    }
+}
+
+/// The report of a run that stopped before any case ran (the target could
+/// not be prepared, or the deadline passed first): every planned case is an
+/// `error` with the halt's reason.
+pub fn halted(
+    scenarios: &[Scenario],
+    plan: &[Planned],
+    target: crate::report::model::Target,
+    halt: Halt,
+) -> RunReport {
+    let cases: Vec<CaseResult> = plan
+        .iter()
+        .map(|p| {
+            let s = &scenarios[p.scenario];
+            let case = p.case.map(|j| s.def.cases[j].get_ref());
+            case::shell(s, case, Outcome::Error, Some(halt.reason.clone()))
+        })
+        .collect();
+    RunReport {
+        schema: SCHEMA.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        target,
+        duration_ms: 0,
+        replay_vars: Default::default(),
+        baseline: None,
+        summary: Summary::of(&cases),
+        cases,
+        halt: Some(halt),
+    }
+}
+
+/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// The redactor every case starts from (the profile's secrets, and Basic
+/// pairs of client ids and secrets), and the replay variables of the
+/// markers it writes.
+fn base_redactor(target: &Target) -> (Redactor, std::collections::BTreeMap<String, String>) {
     let mut base = Redactor::new();
     let mut replay_vars = std::collections::BTreeMap::new();
     for src in target.profile.secret_sources() {
@@ -173,69 +379,5 @@ pub async fn execute(
     for s in target.profile.secrets() {
         base.add("secret", &s);
     }
-    let base = Arc::new(base);
-    let sem = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-    let mut set = tokio::task::JoinSet::new();
-    let mut results: Vec<Option<CaseResult>> = vec![None; plan.len()];
-    for (slot, p) in plan.iter().copied().enumerate() {
-        let s = &scenarios[p.scenario];
-        let case = p.case.map(|j| s.def.cases[j].get_ref());
-        if let Some(why) = skip_reason(s, p.case, &target) {
-            let r = case::shell(s, case, Outcome::Skip, Some(why));
-            on_case(&r);
-            results[slot] = Some(r);
-            continue;
-        }
-        let (scenarios, target, base, sem) =
-            (scenarios.clone(), target.clone(), base.clone(), sem.clone());
-        set.spawn(async move {
-            let _permit = sem.acquire_owned().await;
-            let s = &scenarios[p.scenario];
-            let case = p.case.map(|j| s.def.cases[j].get_ref());
-            (slot, case::run_case(s, case, &target, &base).await)
-        });
-    }
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok((slot, r)) => {
-                on_case(&r);
-                results[slot] = Some(r);
-            }
-            Err(e) => {
-                // A panic in a case is a harness bug; keep the run going and say so.
-                eprintln!("grantcheck: internal error in a case task: {e}");
-            }
-        }
-    }
-    let cases: Vec<CaseResult> = results
-        .into_iter()
-        .zip(&plan)
-        .map(|(r, p)| {
-            r.unwrap_or_else(|| {
-                let s = &scenarios[p.scenario];
-                case::shell(
-                    s,
-                    p.case.map(|j| s.def.cases[j].get_ref()),
-                    Outcome::Error,
-                    Some("the case task crashed (a bug in grantcheck)".into()),
-                )
-            })
-        })
-        .collect();
-    RunReport {
-        schema: SCHEMA.into(),
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        target: crate::report::model::Target {
-            profile: target.profile.name.clone(),
-            issuer: target.issuer_id(),
-            reference: target.reference,
-            faults: target.faults.clone(),
-            dialect: target.dialect.clone(),
-        },
-        duration_ms: start.elapsed().as_millis() as u64,
-        replay_vars,
-        baseline: None,
-        summary: Summary::of(&cases),
-        cases,
-    }
+    (base, replay_vars)
 }

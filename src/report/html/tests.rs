@@ -52,6 +52,7 @@ fn report(cases: Vec<CaseResult>) -> RunReport {
         cases,
         replay_vars: Default::default(),
         baseline: None,
+        halt: None,
     }
 }
 

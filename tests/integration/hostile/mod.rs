@@ -14,7 +14,13 @@ use grantcheck::scenario;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const SCENARIO: &str = r#"
+mod bounded;
+mod raw;
+
+/// The client secret of every hostile profile.
+pub const SECRET: &str = "s3cr3t-value";
+
+pub const SCENARIO: &str = r#"
 id = "hostile.token"
 title = "t"
 description = "d"
@@ -25,7 +31,7 @@ token = { client = "s1", grant = "client_credentials" }
 expect.status = 200
 "#;
 
-fn profile_text(issuer: &str) -> String {
+pub fn profile_text(issuer: &str) -> String {
     format!(
         r#"
 name = "hostile"
@@ -234,6 +240,7 @@ async fn control_characters_from_the_issuer_are_escaped_in_text_formats() {
         cases: vec![case],
         replay_vars: Default::default(),
         baseline: None,
+        halt: None,
     };
     report.summary.checks = 1;
     let opts = grantcheck::report::terminal::Options {
