@@ -86,6 +86,14 @@ pub fn check_jwks(data: &[u8]) {
     let Ok(mut jwks) = serde_json::from_slice::<Value>(data) else {
         return;
     };
+    // Key sizes (`protocol::jwk`): never a panic, and only keys that exist.
+    let n = jwks
+        .get("keys")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    assert!(crate::protocol::jwk::unusable_keys(&jwks)
+        .iter()
+        .all(|(i, _)| *i < n));
     let found = jwt::leaked_private_members(&jwks);
     let Some(keys) = jwks.get("keys").and_then(Value::as_array) else {
         assert!(found.is_empty());

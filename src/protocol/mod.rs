@@ -8,6 +8,7 @@ pub mod callback;
 pub mod discovery;
 pub mod form;
 pub mod html;
+pub mod jwk;
 pub mod jwt;
 pub mod pkce;
 pub mod token;

@@ -12,7 +12,7 @@ use crate::protocol::callback::Callback;
 use crate::protocol::form::Params;
 use crate::protocol::token::Body;
 use crate::report::model::{CaseResult, Check, Exchange, Outcome, StepResult};
-use crate::report::redact::{Redactor, SECRET_FIELDS};
+use crate::report::redact::{scan_secrets, Redactor, SECRET_FIELDS};
 use crate::scenario::assertion::Expectation;
 use crate::scenario::model::{CaseDef, Level, StepDef};
 use crate::scenario::Scenario;
@@ -401,9 +401,17 @@ fn learn(r: &mut Redactor, ex: &Exchange) {
         params.0.extend(Params::decode(b).0);
     }
     if let Some(resp) = &ex.response {
-        if let Some(m) = Body::parse(resp.body.as_bytes()).object() {
+        match Body::parse(resp.body.as_bytes()).object() {
             // Nested too: an envelope (Bud's `data`) must not hide a token.
-            collect_strings(m, &mut params, 0);
+            Some(m) => collect_strings(m, &mut params, 0),
+            // Cut, oversized, or of another content type: the credentials
+            // in it are found without parsing it (a form-encoded answer too).
+            None => {
+                for (k, v) in scan_secrets(&resp.body) {
+                    params.push(k.to_string(), v);
+                }
+                params.0.extend(Params::decode(resp.body.trim()).0);
+            }
         }
         if let Some(loc) = resp.header("location") {
             let cb = Callback::parse(loc);
@@ -469,9 +477,53 @@ async fn fetch_jwks(target: &Target, exchanges: &mut Vec<Exchange>) -> expect::K
     let parsed = match &ex.response {
         None => Err("the JWKS could not be fetched".to_string()),
         Some(r) if r.status != 200 => Err(format!("the JWKS answered {}", r.status)),
-        Some(r) => serde_json::from_str::<jsonwebtoken::jwk::JwkSet>(&r.body)
-            .map_err(|e| format!("the JWKS is not a usable JWK set: {e}")),
+        Some(r) => jwk_set(&r.body),
     };
     exchanges.push(ex);
     parsed
+}
+
+/// The JWK set in `body`, each key whose material cannot be real
+/// (`protocol::jwk`) disarmed first: jsonwebtoken would panic on some (a
+/// 3-byte Ed25519 `x`). A disarmed key keeps its `kid`, so a token that
+/// names it fails its signature check ("the JWKS key is unusable") instead
+/// of crashing the case; the other keys still verify.
+fn jwk_set(body: &str) -> expect::Keys {
+    use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, OtherKeyParameters};
+    let value: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| format!("the JWKS is not JSON: {e}"))?;
+    let bad = crate::protocol::jwk::unusable_keys(&value);
+    let mut set = serde_json::from_value::<JwkSet>(value)
+        .map_err(|e| format!("the JWKS is not a usable JWK set: {e}"))?;
+    for (i, why) in bad {
+        if let Some(k) = set.keys.get_mut(i) {
+            let mut fields = std::collections::BTreeMap::new();
+            fields.insert("unusable".to_string(), serde_json::Value::String(why));
+            k.algorithm = AlgorithmParameters::Other(OtherKeyParameters { fields });
+        }
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 3-byte Ed25519 `x` once panicked inside jsonwebtoken: the key is
+    /// disarmed, keeps its kid, and refuses to build a decoding key.
+    #[test]
+    fn a_key_with_short_material_is_disarmed_not_handed_over() {
+        let body = r#"{"keys": [
+            {"kty": "OKP", "crv": "Ed25519", "kid": "short", "x": "AQID"},
+            {"kty": "OKP", "crv": "Ed25519", "kid": "fine", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+        ]}"#;
+        let set = jwk_set(body).unwrap();
+        let short = set.find("short").expect("the kid stays");
+        assert!(jsonwebtoken::DecodingKey::from_jwk(short).is_err());
+        let fine = set.find("fine").unwrap();
+        let key = jsonwebtoken::DecodingKey::from_jwk(fine).unwrap();
+        let verified =
+            jsonwebtoken::crypto::verify("c2ln", b"a.b", &key, jsonwebtoken::Algorithm::EdDSA);
+        assert!(!matches!(verified, Ok(true)));
+    }
 }
