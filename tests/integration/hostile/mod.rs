@@ -15,6 +15,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod bounded;
+mod catalogue;
 mod raw;
 
 /// The client secret of every hostile profile.

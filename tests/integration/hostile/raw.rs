@@ -17,7 +17,6 @@ const MAX_CONNECTIONS: usize = 500;
 const MAX_REQUEST: usize = 256 * 1024;
 
 /// What the issuer does with one request.
-#[allow(dead_code)] // the catalogue uses them
 pub enum Reply {
     /// These bytes, then the connection closes.
     Bytes(Vec<u8>),
