@@ -229,7 +229,9 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
     }
     let events = EventLog::open(&outputs, plan.len())?;
     let rt = super::runtime()?;
-    let (mut report, setup) = rt.block_on(run_plan(&a, scenarios, plan, &events))?;
+    let (mut report, setup) = rt
+        .block_on(run_plan(&a, scenarios, plan, &events))
+        .inspect_err(|_| events.abandon())?;
     // Signal handlers and the deadline watcher go with the runtime; writing
     // the reports below must not wait for a case that ignores cancellation.
     rt.shutdown_background();
@@ -350,6 +352,14 @@ impl EventLog {
         Ok(EventLog {
             out: Some((file, path.clone())).into(),
         })
+    }
+
+    /// Removes the stream of a run that never started (a usage error in
+    /// the profile): like every other report, it is not written then.
+    fn abandon(&self) {
+        if let Some((_, path)) = self.out.borrow_mut().take() {
+            let _ = std::fs::remove_file(path);
+        }
     }
 
     fn case(&self, c: &CaseResult) {

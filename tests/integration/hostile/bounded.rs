@@ -130,7 +130,19 @@ pub fn patient_profile(issuer: &str) -> String {
     super::profile_text(issuer).replace("timeout_ms = 700", "timeout_ms = 60000")
 }
 
+/// The JSON report of a halted run is still a valid `grantcheck-report/1`.
+fn assert_valid_json(ran: &Ran) {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/reports/schema.json"))
+        .unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let report = ran.json();
+    let errors: Vec<String> = v.iter_errors(&report).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
 fn assert_every_report_names(ran: &Ran, cause: &str) {
+    assert_valid_json(ran);
     for (_, file) in REPORTS {
         let text = ran.file(file);
         assert!(
@@ -342,5 +354,18 @@ pub fn no_secret_in(ran: &Ran) {
         for f in forms.iter().chain(&basic) {
             assert!(!text.contains(f.as_str()), "{name} holds `{f}`:\n{text}");
         }
+    }
+}
+
+/// A usage error in the profile sends nothing and writes no report, not
+/// even the start of the event stream.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_usage_error_writes_no_report() {
+    let profile = super::profile_text("http://127.0.0.1:9")
+        .replace("HOSTILE_S1_SECRET", "HOSTILE_SURELY_UNSET");
+    let ran = grantcheck(&profile, super::SCENARIO, &[], None).await;
+    assert_eq!(ran.code, 2, "stderr:\n{}", ran.stderr);
+    for (_, file) in REPORTS {
+        assert!(!ran.dir.path().join(file).exists(), "{file} was written");
     }
 }
