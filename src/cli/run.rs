@@ -455,9 +455,11 @@ fn publish(
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         print!("{}", github::annotations(report));
     }
-    // The event stream was written as the run went.
-    for (f, path) in outputs.iter().filter(|(f, _)| *f != Format::Jsonl) {
-        write_report(Path::new(path), &f.render(report))?;
+    for (f, path) in outputs {
+        // The event stream was written as the run went.
+        if *f != Format::Jsonl {
+            write_report(Path::new(path), &f.render(report))?;
+        }
         if !a.quiet {
             eprintln!("wrote the {} report to {path}", f.name());
         }
