@@ -55,14 +55,14 @@ impl Ran {
 }
 
 /// Runs `grantcheck run` with `profile`, the one scenario `scenario`,
-/// every report format and `extra` arguments; `signal` sends SIGTERM after
-/// that long. The binary runs on a blocking thread so that an issuer in
+/// every report format and `extra` arguments; `signal` sends that signal
+/// (`TERM`, `INT`) after that long. The binary runs on a blocking thread so that an issuer in
 /// this test's runtime keeps serving it.
 pub async fn grantcheck(
     profile: &str,
     scenario: &str,
     extra: &[&str],
-    signal: Option<Duration>,
+    signal: Option<(Duration, &'static str)>,
 ) -> Ran {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("suites/hostile")).unwrap();
@@ -102,7 +102,7 @@ pub async fn grantcheck(
     }
 }
 
-fn wait_bounded(mut c: Command, signal: Option<Duration>) -> i32 {
+fn wait_bounded(mut c: Command, signal: Option<(Duration, &str)>) -> i32 {
     let mut child = c.spawn().unwrap();
     let start = Instant::now();
     let mut signalled = false;
@@ -110,10 +110,10 @@ fn wait_bounded(mut c: Command, signal: Option<Duration>) -> i32 {
         if let Some(status) = child.try_wait().unwrap() {
             return status.code().unwrap_or(-1);
         }
-        if signal.is_some_and(|d| start.elapsed() >= d) && !signalled {
+        if let Some((_, name)) = signal.filter(|(d, _)| start.elapsed() >= *d && !signalled) {
             signalled = true;
             let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
+                .args([format!("-{name}"), child.id().to_string()])
                 .status();
         }
         if start.elapsed() > WALL {
@@ -220,23 +220,23 @@ async fn a_token_endpoint_that_never_answers_is_interrupted_with_its_request_as_
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sigterm_interrupts_the_run_and_every_report_is_written() {
+async fn sigint_and_sigterm_interrupt_the_run_and_every_report_is_written() {
     let issuer = raw::issuer(|_| Reply::Hang).await;
-    let ran = grantcheck(
-        &patient_profile(&issuer.url),
-        super::SCENARIO,
-        &[],
-        Some(Duration::from_secs(2)),
-    )
-    .await;
-    assert!(
-        ran.elapsed < Duration::from_secs(20),
-        "took {:?}",
-        ran.elapsed
-    );
-    assert_eq!(ran.code, 3, "stderr:\n{}", ran.stderr);
-    assert_eq!(ran.json()["halt"]["cause"], "signal");
-    assert_every_report_names(&ran, "interrupted by SIGTERM");
+    for (name, reason) in [
+        ("TERM", "interrupted by SIGTERM"),
+        ("INT", "interrupted by SIGINT"),
+    ] {
+        let signal = Some((Duration::from_secs(2), name));
+        let ran = grantcheck(&patient_profile(&issuer.url), super::SCENARIO, &[], signal).await;
+        assert!(
+            ran.elapsed < Duration::from_secs(20),
+            "took {:?}",
+            ran.elapsed
+        );
+        assert_eq!(ran.code, 3, "stderr:\n{}", ran.stderr);
+        assert_eq!(ran.json()["halt"]["cause"], "signal");
+        assert_every_report_names(&ran, reason);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
