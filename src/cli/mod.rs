@@ -69,6 +69,9 @@ pub struct Failure {
     pub code: u8,
     pub message: String,
     pub hint: Option<String>,
+    /// The exchange that showed the problem (a discovery that failed),
+    /// raw: the run's report carries it, redacted.
+    pub evidence: Vec<crate::report::model::Exchange>,
 }
 
 impl Failure {
@@ -77,6 +80,7 @@ impl Failure {
             code: EXIT_USAGE,
             message: message.into(),
             hint,
+            evidence: Vec::new(),
         }
     }
     pub fn harness(message: impl Into<String>, hint: Option<String>) -> Self {
@@ -84,6 +88,7 @@ impl Failure {
             code: EXIT_HARNESS,
             message: message.into(),
             hint,
+            evidence: Vec::new(),
         }
     }
 }

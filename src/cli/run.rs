@@ -180,8 +180,19 @@ async fn resolve(
 /// A target that cannot be resolved: a message, a hint, and the exit code
 /// of what it means (an issuer that lies about itself is a finding).
 fn target_failure(e: TargetError) -> Failure {
+    let mut f = target_message(&e);
+    if let TargetError::Unreachable { exchange, .. }
+    | TargetError::BadDiscovery { exchange, .. }
+    | TargetError::IssuerMismatch { exchange, .. } = e
+    {
+        f.evidence.push(*exchange);
+    }
+    f
+}
+
+fn target_message(e: &TargetError) -> Failure {
     let message = e.to_string();
-    match &e {
+    match e {
         TargetError::Unreachable { .. } => Failure::harness(message, Some("is the issuer running, and is `issuer` in the profile right?".into())),
         TargetError::BadDiscovery { .. } => Failure::harness(message, Some("set `discovery = false` and give [endpoints] explicitly if the issuer has no discovery".into())),
         TargetError::NoEndpoint(_) => Failure::harness(message, Some("add the endpoint under [endpoints] in the profile".into())),
@@ -189,6 +200,7 @@ fn target_failure(e: TargetError) -> Failure {
             code: super::EXIT_FAILED,
             message,
             hint: Some("the profile's `issuer` must be exactly the identifier the issuer publishes; if it is, the issuer's metadata is wrong (DISC-01, RFC 8414 §3.3)".into()),
+            evidence: Vec::new(),
         },
         TargetError::ForeignEndpoint { url, .. } => {
             let o = crate::protocol::discovery::origin(url).unwrap_or_default();
@@ -271,6 +283,7 @@ async fn run_plan(
             if f.code == super::EXIT_FAILED {
                 h.outcome = Outcome::Fail;
             }
+            h.exchanges = run::case::redacted_evidence(&f.evidence);
             let r = run::halted(&scenarios, &plan, described_target(a), h);
             return Ok((r, Some(f)));
         }

@@ -273,6 +273,10 @@ pub struct Halt {
     /// `fail` when the stop is itself a finding (an issuer whose discovery
     /// names another issuer), else `error`.
     pub outcome: Outcome,
+    /// What the issuer answered when the run stopped before any case (the
+    /// discovery exchange), redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<Exchange>,
 }
 
 impl Halt {
@@ -281,6 +285,7 @@ impl Halt {
             cause,
             reason: reason.into(),
             outcome: Outcome::Error,
+            exchanges: Vec::new(),
         }
     }
 

@@ -172,6 +172,9 @@ pub fn render(report: &RunReport, opts: Options) -> String {
             h.reason,
             super::verdict::cases(n)
         );
+        for e in &h.exchanges {
+            exchange(&mut out, e, &p);
+        }
     }
     let s = &report.summary;
     let v = super::verdict::Verdict::of(report);

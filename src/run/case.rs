@@ -121,6 +121,16 @@ pub fn salvage(
     result
 }
 
+/// `exchanges` as a report may show them outside a case (the discovery of
+/// a run that stopped before any case): the credentials they carry redacted.
+pub fn redacted_evidence(exchanges: &[Exchange]) -> Vec<Exchange> {
+    let mut redactor = Redactor::new();
+    for ex in exchanges {
+        learn(&mut redactor, ex);
+    }
+    exchanges.iter().map(|e| redactor.exchange(e)).collect()
+}
+
 pub async fn run_case(
     scenario: &Scenario,
     case: Option<&CaseDef>,

@@ -268,6 +268,9 @@ async fn garbage_discovery_still_writes_every_report() {
     );
     let r = ran.json();
     assert_eq!(r["halt"]["cause"], "setup");
+    // The discovery exchange is the evidence, in the JSON and on the terminal.
+    assert_eq!(r["halt"]["exchanges"][0]["response"]["status"], 200);
+    assert!(ran.stdout.contains("< {{{ not json"), "{}", ran.stdout);
     assert_eq!(r["cases"][0]["outcome"], "error");
     assert_every_report_names(
         &ran,
