@@ -160,8 +160,78 @@ pub fn openid_configuration_url(issuer: &str) -> String {
     )
 }
 
+/// Members whose names say what type they hold (RFC 8414 §2, OIDC Discovery §3).
+const BOOLEAN_SUFFIXES: &[&str] = &["_supported", "_required"];
+
+/// What is sloppy in a metadata document (DISC-07), one phrase per member:
+/// an empty array, a boolean written as a string, an endpoint or `jwks_uri`
+/// that is not an absolute https URL (http only on loopback, for a lab),
+/// `none` among the endpoint auth signing algorithms. Empty when all is well.
+pub fn member_problems(m: &Map<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in m {
+        match v {
+            Value::Array(a) if a.is_empty() => out.push(format!("`{k}` is an empty array")),
+            Value::String(s)
+                if BOOLEAN_SUFFIXES.iter().any(|x| k.ends_with(x))
+                    && (s == "true" || s == "false") =>
+            {
+                out.push(format!("`{k}` is the string {s:?}, not a boolean"))
+            }
+            Value::String(s)
+                if (k.ends_with("_endpoint") || k == "jwks_uri") && !absolute_https(s) =>
+            {
+                out.push(format!("`{k}` is not an absolute https URL: {s:?}"))
+            }
+            Value::Array(a)
+                if k.ends_with("_auth_signing_alg_values_supported")
+                    && a.iter().any(|x| x == "none") =>
+            {
+                out.push(format!("`{k}` allows `none`"))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// https, or http on a loopback host (the reference and lab issuers).
+fn absolute_https(s: &str) -> bool {
+    match url::Url::parse(s) {
+        Ok(u) if u.scheme() == "https" => true,
+        Ok(u) if u.scheme() == "http" => {
+            matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn sloppy_members_are_named_one_by_one() {
+        let m: Map<String, Value> = serde_json::from_str(
+            r#"{"issuer":"https://a.example","response_modes_supported":[],"claims_parameter_supported":"false",
+               "token_endpoint":"/token","jwks_uri":"http://a.example/jwks","userinfo_endpoint":"http://127.0.0.1:9/u",
+               "token_endpoint_auth_signing_alg_values_supported":["RS256","none"]}"#,
+        )
+        .unwrap();
+        let p = super::member_problems(&m);
+        assert_eq!(p.len(), 5, "{p:?}");
+        assert!(p
+            .iter()
+            .any(|x| x.contains("response_modes_supported") && x.contains("empty")));
+        assert!(p
+            .iter()
+            .any(|x| x.contains("claims_parameter_supported") && x.contains("boolean")));
+        assert!(p
+            .iter()
+            .any(|x| x.contains("token_endpoint") && x.contains("absolute")));
+        assert!(p.iter().any(|x| x.contains("jwks_uri")));
+        assert!(p.iter().any(|x| x.contains("allows `none`")));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -108,6 +108,7 @@ fn assertion(
         (Query::AccessToken(at), _) => access_token_checks(at, obj, ctx, keys, &mut checks)?,
         (Query::Body, Predicate::JsonObject) => checks.push(json_object(out.body.as_ref())),
         (Query::Body, Predicate::PublicKeysOnly) => checks.push(public_keys_only(obj)),
+        (Query::Body, Predicate::WellFormedMetadata) => checks.push(well_formed_metadata(obj)),
         (Query::Successes, p) => checks.push(successes(p, out)?),
         _ => {
             let seen = observe(&a.query, out, ctx)?;
@@ -384,7 +385,10 @@ fn judge(
             "no code or token in the fragment".to_string(),
             strings(got).is_empty(),
         ),
-        Predicate::JsonObject | Predicate::PublicKeysOnly | Predicate::Verifies => {
+        Predicate::JsonObject
+        | Predicate::PublicKeysOnly
+        | Predicate::WellFormedMetadata
+        | Predicate::Verifies => {
             return Err(format!("`{}` cannot be checked that way", a.query.label()))
         }
     })
@@ -504,6 +508,22 @@ fn public_keys_only(obj: Option<&serde_json::Map<String, Value>>) -> Check {
     check(
         "JWKS keys",
         "public keys only (no d, p, q, dp, dq, qi, oth, k)",
+        actual,
+        ok,
+    )
+}
+
+fn well_formed_metadata(obj: Option<&serde_json::Map<String, Value>>) -> Check {
+    let (actual, ok) = match obj {
+        None => ("not a JSON object".to_string(), false),
+        Some(m) => match crate::protocol::discovery::member_problems(m) {
+            p if p.is_empty() => (format!("{} members, all well formed", m.len()), true),
+            p => (p.join("; "), false),
+        },
+    };
+    check(
+        "metadata members",
+        "no empty arrays, booleans as booleans, absolute https URLs, no `none` auth signing alg",
         actual,
         ok,
     )

@@ -75,6 +75,17 @@ pub struct Shape {
     pub without: BTreeSet<String>,
     /// The profile's `[http] rate_limit`, when set (requests per second).
     pub rate_limit: Option<f64>,
+    /// Confidential roles that authenticate with client_secret_post
+    /// instead of their fixture's method (issuer and profile alike).
+    pub post_auth: BTreeSet<String>,
+    /// `[scopes]` purposes the profile does not give (`offline`, `extra`).
+    pub without_scopes: BTreeSet<String>,
+}
+
+/// The issuer's registration of the client a profile role names.
+fn registration<'a>(config: &'a mut IssuerConfig, role: &str) -> Option<&'a mut issuer::ClientReg> {
+    let id = config.role(role)?.to_string();
+    config.clients.iter_mut().find(|c| c.id == id)
 }
 
 /// Like [`start_with`], with the fixtures in `shape`.
@@ -86,13 +97,13 @@ pub async fn start_shaped(
     let mut config = IssuerConfig::reference(&secrets);
     config.faults = faults.clone();
     for (role, uris) in &shape.redirect_uris {
-        let id = config.role(role).map(str::to_string);
-        if let Some(c) = config
-            .clients
-            .iter_mut()
-            .find(|c| Some(&c.id) == id.as_ref())
-        {
+        if let Some(c) = registration(&mut config, role) {
             c.redirect_uris = uris.clone();
+        }
+    }
+    for role in &shape.post_auth {
+        if let Some(c) = registration(&mut config, role) {
+            c.auth_method = issuer::AuthMethod::ClientSecretPost;
         }
     }
     let running = issuer::start(config, ([127, 0, 0, 1], 0).into())
@@ -112,6 +123,13 @@ pub async fn start_shaped(
         }
     }
     p.clients.retain(|role, _| !shape.without.contains(role));
+    for role in &shape.post_auth {
+        if let Some(c) = p.clients.get_mut(role) {
+            c.auth_method = profile::AuthMethod::ClientSecretPost;
+        }
+    }
+    p.scopes
+        .retain(|purpose, _| !shape.without_scopes.contains(purpose));
     if let Some(r) = shape.rate_limit {
         p.http.rate_limit = r;
     }

@@ -82,6 +82,10 @@ pub enum Predicate {
     JsonObject,
     /// The body is a JWKS without private or symmetric members.
     PublicKeysOnly,
+    /// The body is authorization-server metadata serialised with care
+    /// (DISC-07: no empty arrays, booleans as booleans, absolute https URLs,
+    /// no `none` among the endpoint auth signing algorithms).
+    WellFormedMetadata,
     /// A JWT that verifies, with the claims the query names.
     Verifies,
     /// No credential parameter at all.
@@ -265,6 +269,7 @@ impl Predicate {
             Predicate::Excludes(t) => format!("not including \"{}\"", t.get_ref()),
             Predicate::JsonObject => "a JSON object".into(),
             Predicate::PublicKeysOnly => "a JWKS of public keys only".into(),
+            Predicate::WellFormedMetadata => "metadata with every member well formed".into(),
             Predicate::Verifies => "signed by the issuer's JWKS, with valid claims".into(),
             Predicate::Empty => "empty".into(),
         }
@@ -616,6 +621,8 @@ pub struct AssertDef {
     pub json_object: bool,
     #[serde(default)]
     pub public_keys_only: bool,
+    #[serde(default)]
+    pub well_formed_metadata: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -709,6 +716,7 @@ impl AssertDef {
             (self.charset, Predicate::Charset),
             (self.json_object, Predicate::JsonObject),
             (self.public_keys_only, Predicate::PublicKeysOnly),
+            (self.well_formed_metadata, Predicate::WellFormedMetadata),
         ];
         found.extend(flags.into_iter().filter(|(on, _)| *on).map(|(_, p)| p));
         let texts = [
@@ -736,7 +744,7 @@ impl AssertDef {
             1 => Ok(found.remove(0)),
             0 => Err(problem(
                 "the assertion names no predicate",
-                Some("add one of: equals, equals_ci, one_of, present, absent, contains, differs, between, positive_integer, scope_set, charset, includes, excludes, json_object, public_keys_only"),
+                Some("add one of: equals, equals_ci, one_of, present, absent, contains, differs, between, positive_integer, scope_set, charset, includes, excludes, json_object, public_keys_only, well_formed_metadata"),
             )),
             n => Err(problem(
                 format!("the assertion names {n} predicates; one per assertion"),
@@ -808,7 +816,9 @@ impl AssertDef {
 /// Predicates that only make sense of some queries.
 fn fits(q: &Query, p: &Predicate) -> Result<(), Problem> {
     let ok = match p {
-        Predicate::JsonObject | Predicate::PublicKeysOnly => matches!(q, Query::Body),
+        Predicate::JsonObject | Predicate::PublicKeysOnly | Predicate::WellFormedMetadata => {
+            matches!(q, Query::Body)
+        }
         Predicate::Verifies => matches!(q, Query::IdToken(_) | Query::AccessToken(_)),
         Predicate::Empty => matches!(q, Query::Fragment),
         _ => !matches!(

@@ -19,5 +19,6 @@ mod report_formats;
 mod reports;
 mod seed_emulation;
 mod selftest;
+mod shape_gen;
 mod shapes;
 mod verdicts;

@@ -72,6 +72,10 @@ pub fn metadata(app: &AppState) -> Value {
         if app.fault(Fault::DiscoveryMissingRequiredMembers) {
             o.remove("subject_types_supported");
         }
+        if app.fault(Fault::DiscoverySloppyMembers) {
+            o.insert("response_modes_supported".into(), json!([]));
+            o.insert("claims_parameter_supported".into(), json!("false"));
+        }
         if app.fault(Fault::DiscoveryScopesWithoutOpenid) {
             let scopes = app.config.known_scopes.iter().filter(|s| *s != "openid");
             o.insert("scopes_supported".into(), json!(scopes.collect::<Vec<_>>()));

@@ -182,6 +182,8 @@ faults! {
         "subject_types_supported, required by OIDC Discovery, is left out of the metadata";
     DiscoveryScopesWithoutOpenid => "discovery_scopes_without_openid", ["DISC-06"],
         "scopes_supported leaves out openid although the issuer is an OpenID Provider";
+    DiscoverySloppyMembers => "discovery_sloppy_members", ["DISC-07"],
+        "metadata written carelessly: an empty response_modes_supported and \"false\" as a string";
     RefreshSameAccessToken => "refresh_same_access_token", ["RT-01"],
         "refresh answers with the access token already issued instead of a new one";
     ErrorDescriptionUnicode => "error_description_unicode", ["ERR-03"],
