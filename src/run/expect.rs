@@ -870,6 +870,13 @@ fn verify_with(
             }
         },
     };
+    // A key protocol::jwk disarmed at fetch (sizes a hostile JWKS got wrong)
+    // says why, instead of jsonwebtoken's generic error.
+    if let jsonwebtoken::jwk::AlgorithmParameters::Other(o) = &jwk.algorithm {
+        if let Some(why) = o.fields.get("unusable").and_then(|v| v.as_str()) {
+            return Err(format!("the JWKS key is unusable: {why}"));
+        }
+    }
     let key = jsonwebtoken::DecodingKey::from_jwk(jwk)
         .map_err(|e| format!("the JWKS key is unusable: {e}"))?;
     match jsonwebtoken::crypto::verify(

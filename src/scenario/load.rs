@@ -249,6 +249,13 @@ impl Validator<'_> {
                 Some("e.g. `code.reuse-revokes`".into()),
             );
         }
+        if id.len() > MAX_NAME {
+            let message = format!(
+                "the scenario id is {} characters; at most {MAX_NAME}",
+                id.len()
+            );
+            self.err(def.id.span(), message, None);
+        }
         if def.covers.is_empty() && def.cases.iter().all(|c| c.get_ref().covers.is_empty()) {
             self.err(
                 def.id.span(),
@@ -271,6 +278,13 @@ impl Validator<'_> {
         for c in cases {
             let span = c.span();
             let c = c.get_ref();
+            if c.name.len() > MAX_NAME {
+                let message = format!(
+                    "the case name is {} characters; at most {MAX_NAME}",
+                    c.name.len()
+                );
+                self.err(span.clone(), message, None);
+            }
             if c.name.is_empty() || !case_names.insert(c.name.clone()) {
                 let message = format!("case name `{}` is empty or used twice", c.name);
                 self.err(span.clone(), message, None);
@@ -778,6 +792,10 @@ impl Validator<'_> {
     }
 }
 
+/// The longest scenario id or case name: reports stay readable, and no
+/// renderer meets a 65,536-character id.
+const MAX_NAME: usize = 200;
+
 /// The ids, joined, when no catalogued non-adversarial one among them
 /// allows `level` (and there is at least one).
 fn rows_below<'a>(level: Level, ids: impl Iterator<Item = &'a &'a str>) -> Option<String> {
@@ -954,6 +972,20 @@ mod premise_tests {
             s.case_requires[1]
         );
         assert!(!s.requires.contains("uris:p1:2"));
+    }
+
+    #[test]
+    fn a_status_written_as_a_string_is_explained_in_the_users_words() {
+        let e = load("[[step]]\ntoken = { client = \"s1\" }\nexpect = { status = \"200\" }\n")
+            .expect_err("refused");
+        assert!(
+            e.contains("numbers, not strings") && !e.contains("untagged"),
+            "{e}"
+        );
+        let long = format!("[[case]]\nname = \"{}\"\nx = \"1\"\n[[step]]\ntoken = {{ client = \"s1\" }}\nexpect.status = 200\n", "n".repeat(201));
+        assert!(load(&long)
+            .expect_err("refused")
+            .contains("201 characters; at most 200"));
     }
 
     #[test]

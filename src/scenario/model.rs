@@ -464,11 +464,31 @@ pub struct IdTokenExpect {
     pub nonce_absent: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+/// One value or a list of them (`status = 200`, `status = [400, 401]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OneOrMany<T> {
     One(T),
     Many(Vec<T>),
+}
+
+/// By hand rather than `#[serde(untagged)]`, whose error ("data did not
+/// match any variant of untagged enum") says nothing a user can act on.
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = toml::Value::deserialize(d)?;
+        let found = v.type_str();
+        if let Ok(one) = T::deserialize(v.clone()) {
+            return Ok(OneOrMany::One(one));
+        }
+        Vec::<T>::deserialize(v).map(OneOrMany::Many).map_err(|_| {
+            let want = match std::any::type_name::<T>() {
+                "u16" => "a status code or a list of them, e.g. `200` or `[400, 401]` (numbers, not strings)",
+                "alloc::string::String" => "a string or a list of strings, e.g. `\"invalid_grant\"`",
+                _ => "a value or a list of values",
+            };
+            serde::de::Error::custom(format!("expected {want}, found {found}"))
+        })
+    }
 }
 
 impl<T> OneOrMany<T> {
