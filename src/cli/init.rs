@@ -22,7 +22,8 @@ pub fn init(a: InitArgs) -> Result<u8, Failure> {
     let issuer = url::Url::parse(&a.issuer)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .map(|_| a.issuer.trim_end_matches('/').to_string())
+        // As given: an identifier that ends in `/` (Auth0-style) must stay so.
+        .map(|_| a.issuer.clone())
         .ok_or_else(|| {
             Failure::usage(
                 format!("`{}` is not an http(s) URL", a.issuer),
@@ -41,17 +42,19 @@ pub fn init(a: InitArgs) -> Result<u8, Failure> {
         None => print!("{text}"),
         Some(path) => write_new(path, &text)?,
     }
-    if let Some(n) = note {
-        eprintln!("warning: {n}; the draft has no endpoints: add [endpoints] or fix `issuer`");
-    }
     if let Some(p) = &a.out {
-        eprintln!(
-            "wrote {}; next: grantcheck doctor --profile {}",
-            p.display(),
-            p.display()
-        );
+        let p = p.display();
+        eprintln!("wrote {p}; next: grantcheck doctor --profile {p}");
     }
-    Ok(EXIT_OK)
+    // The draft is written either way; without metadata it is only a start.
+    match note {
+        Some(n) => {
+            eprintln!("error: {n}");
+            eprintln!("hint: the draft has no endpoints: fix `issuer`, or add [endpoints] and set discovery = false");
+            Ok(super::EXIT_HARNESS)
+        }
+        None => Ok(EXIT_OK),
+    }
 }
 
 fn write_new(path: &std::path::Path, text: &str) -> Result<(), Failure> {

@@ -21,9 +21,11 @@ pub struct InFlight {
     pub end: Duration,
 }
 
-/// Whether at least two of the requests were in flight at the same moment:
-/// what a race needs. Requests that ran one after the other (paced, or a
-/// server that serialises connections) raced nothing.
+/// Whether at least two of the requests were in flight at the same moment,
+/// as the client saw them: what a race needs at the least. Requests sent
+/// one after the other (paced by a rate limit) raced nothing. This proves
+/// client-side concurrency only: a server that serialises connections
+/// still shows overlapping spans.
 pub fn overlapped(spans: &[InFlight]) -> bool {
     let mut sorted = spans.to_vec();
     sorted.sort_by_key(|s| s.start);
@@ -141,6 +143,8 @@ pub struct Http {
     client: reqwest::Client,
     /// Without a connection pool: the one retry after a stale connection.
     fresh: reqwest::Client,
+    /// Connections are kept between requests (`[http] pooling`).
+    pooling: bool,
     max_body: usize,
     limiter: Option<Arc<RateLimiter>>,
     guard: Option<Arc<crate::profile::ScopeGuard>>,
@@ -188,6 +192,7 @@ impl Http {
         Ok(Self {
             client,
             fresh,
+            pooling: cfg.pooling,
             max_body: cfg.max_body_bytes,
             limiter,
             guard: None,
@@ -254,12 +259,18 @@ impl Http {
             l.wait().await;
         }
         let base = Instant::now();
+        // The case's journal follows the burst into its tasks, so a race cut
+        // off by the deadline keeps its evidence.
+        let journal = JOURNAL.try_with(|j| j.clone()).ok();
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..n {
-            let (http, r) = (self.clone(), req.clone());
+            let (http, r, journal) = (self.clone(), req.clone(), journal.clone());
             set.spawn(async move {
                 let start = base.elapsed();
-                let ex = http.send_unpaced(r).await;
+                let ex = match journal {
+                    Some(j) => journaled(j, http.send_unpaced(r)).await,
+                    None => http.send_unpaced(r).await,
+                };
                 (
                     InFlight {
                         start,
@@ -309,8 +320,11 @@ impl Http {
         let start = Instant::now();
         let mut outcome = self.attempt(&self.client, req.clone()).await;
         let mut retried = None;
+        // Only a request that may be sent twice: a POST the issuer already
+        // handled (a code redeemed) would corrupt the verdict when repeated.
+        let repeatable = self.pooling && matches!(req.method.as_str(), "GET" | "HEAD");
         if let Err((kind, msg, None)) = &outcome {
-            if is_stale_connection(*kind, msg) {
+            if repeatable && is_stale_connection(*kind, msg) {
                 retried = Some(format!("sent again on a fresh connection after: {msg}"));
                 outcome = self.attempt(&self.fresh, req).await;
             }
@@ -439,7 +453,8 @@ impl Http {
 
 /// A request that died before any response byte on a connection the issuer
 /// had closed: a pooled connection gone stale, not an answer of the issuer.
-/// Timeouts and refused connections are answers of a kind and are not retried.
+/// Timeouts and refused connections are answers of a kind and are not
+/// retried; neither is anything but a GET or HEAD (the caller checks).
 fn is_stale_connection(kind: TransportError, message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     kind == TransportError::Other

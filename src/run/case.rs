@@ -172,9 +172,13 @@ pub async fn run_case(
         steps.push(result);
     }
     let mut result = finish(scenario, case, steps, &redactor);
-    if let Some(why) = void {
-        result.outcome = Outcome::Skip;
-        result.reason = Some(redactor.redact(&why));
+    // A probe that probed nothing makes the case a skip, unless a step that
+    // ran before it already found something.
+    if let Some(why) = void.filter(|_| matches!(result.outcome, Outcome::Pass | Outcome::Error)) {
+        if result.steps.iter().all(|s| s.outcome != Outcome::Error) {
+            result.outcome = Outcome::Skip;
+            result.reason = Some(redactor.redact(&why));
+        }
     }
     result.duration_ms = start.elapsed().as_millis() as u64;
     result
@@ -293,21 +297,23 @@ async fn run_step(
     }
 }
 
-/// Why a failed step did not earn its fail, if it did not (`premise`): an
-/// endpoint of the target answered 404 to the method it must accept, or an
-/// authorization stopped on an issuer page without logging in and a plain
-/// login as the same client and user does not work either.
+/// Why a step did not earn its verdict, if it did not (`premise`): an
+/// endpoint of the target answers 404 to every request of its method (a
+/// wrong URL), or an authorization stopped on an issuer page without
+/// logging in and a plain login as the same client and user does not work
+/// either.
 async fn unearned(outcome: Outcome, out: &step::StepOutput, target: &Target) -> Option<String> {
-    if !matches!(outcome, Outcome::Fail | Outcome::Warn) {
-        return None;
+    if matches!(outcome, Outcome::Fail | Outcome::Warn) {
+        if let Some(why) = premise::endpoint_missing(&out.exchanges, target).await {
+            return Some(why);
+        }
     }
-    if let Some(why) = premise::endpoint_missing(&out.exchanges, &target.endpoints) {
-        return Some(why);
+    // A pass counts too: a `no_redirect` probe that never got past the
+    // login has not seen where the issuer would have sent the code.
+    if !matches!(outcome, Outcome::Fail | Outcome::Pass) {
+        return None;
     }
     let view = out.authz.as_ref().filter(|v| premise::in_question(v))?;
-    if outcome != Outcome::Fail {
-        return None;
-    }
     let why = premise::login_works(target, &view.client, &view.user)
         .await
         .err()?;

@@ -1,60 +1,97 @@
-//! A failure must be earned. An authorization step that failed without
-//! ever filling a login form and stopped on an issuer page may have
-//! failed for the case's reason, or because the login itself does not work
-//! for this client and user (a page rendered by JavaScript, a captcha, an
-//! MFA step): then the case never got to its question, and its verdict is
-//! an `error` naming that, never a `fail`. A control authorization, plain
-//! and run once per (client, user) per run, tells the two apart.
+//! A verdict must be earned, both ways.
+//!
+//! - An authorization step that stopped on an issuer page without ever
+//!   filling a login form may have got its answer, or may simply not have
+//!   got in (a page rendered by JavaScript, a captcha, an MFA step). A
+//!   control authorization, plain and run once per (client, user) per run,
+//!   tells the two apart; when the login itself does not work, the case
+//!   never got to its question and is an `error` naming that, whether its
+//!   checks passed (a `no_redirect` probe) or failed.
+//! - A 404 from one of the target's endpoints, to a method it must accept,
+//!   is a wrong URL only when the endpoint answers 404 to a plain request
+//!   too (asked once per endpoint); otherwise it is the issuer's answer.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use toml::Spanned;
 
 use super::context::CaseContext;
 use super::step::{self, AuthzView, Observed};
 use super::target::{Endpoints, Target};
+use crate::http::Request;
 use crate::report::model::Exchange;
-use crate::scenario::model::StepDef;
+use crate::scenario::model::AuthorizeDef;
 
-/// The controls already run: (client, user) -> Ok, or how the plain login ended.
-pub type Controls = Arc<tokio::sync::Mutex<BTreeMap<(String, String), Result<(), String>>>>;
+/// What a control found, once it is known.
+type Known = Arc<tokio::sync::Mutex<Option<Result<(), String>>>>;
 
-/// Whether the view is one a broken login would also give: no redirect,
-/// and no login form filled on the way.
+/// The controls of a run: one slot per (client, user) or endpoint, each
+/// with a lock of its own, so a slow control holds up only its own kind.
+#[derive(Default)]
+pub struct Controls(Mutex<BTreeMap<String, Known>>);
+
+impl Controls {
+    fn slot(&self, key: String) -> Known {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key).or_default().clone()
+    }
+}
+
+/// Runs `check` once for `key` (concurrent askers wait for the first) and
+/// keeps its answer, unless the answer was transient (a transport failure:
+/// the next asker tries again).
+async fn once<F, Fut>(controls: &Controls, key: String, check: F) -> Result<(), String>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = (Result<(), String>, bool)>,
+{
+    let slot = controls.slot(key);
+    let mut known = slot.lock().await;
+    if let Some(k) = known.as_ref() {
+        return k.clone();
+    }
+    let (result, lasting) = check().await;
+    if lasting {
+        *known = Some(result.clone());
+    }
+    result
+}
+
+/// Whether the view is one a login that does not work would also give: no
+/// redirect, and no login form filled on the way.
 pub fn in_question(view: &AuthzView) -> bool {
     view.kind == Observed::NoRedirect && !view.logged_in
 }
 
-/// Whether a plain authorization as `client` for `user` gets a code, run
-/// at most once per pair (concurrent cases wait for the first).
+/// Whether a plain authorization as `client` for `user` gets a code.
 pub async fn login_works(target: &Target, client: &str, user: &str) -> Result<(), String> {
-    let key = (client.to_string(), user.to_string());
-    let mut done = target.login_controls.lock().await;
-    if let Some(known) = done.get(&key) {
-        return known.clone();
-    }
-    let result = control(target, client, user).await;
-    done.insert(key, result.clone());
-    result
+    let key = format!("login {client} {user}");
+    once(&target.controls, key, || control(target, client, user)).await
 }
 
-async fn control(target: &Target, client: &str, user: &str) -> Result<(), String> {
-    let src = format!("authorize = {{ client = {client:?}, user = {user:?} }}");
-    let def: StepDef =
-        toml::from_str(&src).map_err(|e| format!("cannot build the control: {e}"))?;
+async fn control(target: &Target, client: &str, user: &str) -> (Result<(), String>, bool) {
+    let def = AuthorizeDef {
+        client: Some(Spanned::new(0..0, client.to_string())),
+        user: Some(Spanned::new(0..0, user.to_string())),
+        ..AuthorizeDef::default()
+    };
     let mut ctx = CaseContext::new(target, None);
-    match step::execute(&def, &mut ctx).await {
+    let what = format!("a plain authorization as {client} for {user}");
+    match step::authorize(&def, &mut ctx).await {
         Ok(out) => match out.authz {
-            Some(v) if v.kind == Observed::Code => Ok(()),
-            Some(v) => Err(format!(
-                "a plain authorization as {client} for {user} ended with {}",
-                v.described
-            )),
-            None => Err("the control authorization gave no result".into()),
+            Some(v) if v.kind == Observed::Code => (Ok(()), true),
+            Some(v) => (Err(format!("{what} ended with {}", v.described)), true),
+            None => (Err(format!("{what} gave no result")), true),
         },
-        Err(e) => Err(format!(
-            "a plain authorization as {client} for {user} could not run: {}",
-            e.message
-        )),
+        // A transport failure says nothing lasting about the login.
+        Err(e) => {
+            let transient = e.exchanges.iter().any(|x| x.response.is_none());
+            (
+                Err(format!("{what} could not run: {}", e.message)),
+                !transient,
+            )
+        }
     }
 }
 
@@ -71,11 +108,12 @@ fn endpoints(e: &Endpoints) -> [(&'static str, &Option<String>, &'static [&'stat
     ]
 }
 
-/// A 404 from one of the target's endpoints, to a method it must accept:
-/// the URL is wrong (a path joined twice, a guess), so whatever the step
-/// checked says nothing about the issuer. A 404 to another method (GET on
-/// the token endpoint) is the issuer's answer and stays one.
-pub fn endpoint_missing(exchanges: &[Exchange], e: &Endpoints) -> Option<String> {
+/// The first exchange that got a 404 from one of the target's endpoints,
+/// to a method that endpoint must accept: (name, URL, method).
+pub fn endpoint_404(
+    exchanges: &[Exchange],
+    e: &Endpoints,
+) -> Option<(&'static str, String, String)> {
     exchanges.iter().find_map(|ex| {
         let status = ex.response.as_ref()?.status;
         let url = ex.request.url.split(['?', '#']).next().unwrap_or("");
@@ -83,11 +121,37 @@ pub fn endpoint_missing(exchanges: &[Exchange], e: &Endpoints) -> Option<String>
         let (name, _, _) = endpoints(e).into_iter().find(|(_, u, methods)| {
             status == 404 && u.as_deref() == Some(url) && methods.contains(&method)
         })?;
-        Some(format!(
-            "the {name} endpoint {url} answered 404 to a {method}: its URL is wrong \
-             (check [endpoints] {name} in the profile, or the issuer's metadata), so this says nothing about the issuer"
-        ))
+        Some((name, url.to_string(), method.to_string()))
     })
+}
+
+/// Why the step's 404 says nothing about the issuer, if it does not: the
+/// endpoint answers 404 to a plain request of its method as well, so its
+/// URL is wrong (a path joined twice, a guess). A revocation endpoint that
+/// answers 404 for an unknown token but 400 to an empty request is there,
+/// and its 404 stays a finding.
+pub async fn endpoint_missing(exchanges: &[Exchange], target: &Target) -> Option<String> {
+    let (name, url, method) = endpoint_404(exchanges, &target.endpoints)?;
+    let key = format!("endpoint {method} {url}");
+    let plain = || async {
+        let req = match method.as_str() {
+            "GET" => Request::get(url.clone()),
+            _ => Request::form(url.clone(), String::new()),
+        };
+        let ex = target.http.send(req).await;
+        match ex.response.map(|r| r.status) {
+            Some(404) => (Err("404".to_string()), true),
+            Some(_) => (Ok(()), true),
+            None => (Err("no answer".to_string()), false),
+        }
+    };
+    match once(&target.controls, key, plain).await {
+        Err(e) if e == "404" => Some(format!(
+            "the {name} endpoint {url} answers 404 to every {method}: its URL is wrong \
+             (check [endpoints] {name} in the profile, or the issuer's metadata), so this says nothing about the issuer"
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -116,21 +180,18 @@ mod tests {
     }
 
     #[test]
-    fn a_404_is_a_wrong_url_only_at_a_known_endpoint_with_its_own_method() {
+    fn a_404_is_in_question_only_at_a_known_endpoint_with_its_own_method() {
         let e = Endpoints {
             token: Some("https://h/o/o/token".into()),
             revocation: Some("https://h/o/revoke".into()),
             ..Endpoints::default()
         };
-        let why = endpoint_missing(&[ex("POST", "https://h/o/o/token", 404)], &e).unwrap();
-        assert!(
-            why.contains("token endpoint") && why.contains("[endpoints] token"),
-            "{why}"
-        );
+        let (name, url, _) = endpoint_404(&[ex("POST", "https://h/o/o/token", 404)], &e).unwrap();
+        assert_eq!((name, url.as_str()), ("token", "https://h/o/o/token"));
         // GET on the token endpoint: 404 is the issuer's answer (TOK-05).
-        assert!(endpoint_missing(&[ex("GET", "https://h/o/o/token?x=1", 404)], &e).is_none());
-        // Another URL, or another status, is not the endpoint missing.
-        assert!(endpoint_missing(&[ex("POST", "https://h/other", 404)], &e).is_none());
-        assert!(endpoint_missing(&[ex("POST", "https://h/o/revoke", 400)], &e).is_none());
+        assert!(endpoint_404(&[ex("GET", "https://h/o/o/token?x=1", 404)], &e).is_none());
+        // Another URL, or another status, is not in question.
+        assert!(endpoint_404(&[ex("POST", "https://h/other", 404)], &e).is_none());
+        assert!(endpoint_404(&[ex("POST", "https://h/o/revoke", 400)], &e).is_none());
     }
 }

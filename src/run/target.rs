@@ -37,9 +37,9 @@ pub struct Target {
     pub dialect: Option<String>,
     /// The metadata documents read, in the order merged (OIDC, then RFC 8414).
     pub metadata_sources: Sources,
-    /// Whether a plain login works, per (client, user), found once per run
-    /// when a case needs to know (`run::premise`).
-    pub login_controls: super::premise::Controls,
+    /// What the controls of `run::premise` found (a plain login per client
+    /// and user, a plain request per endpoint), each asked once per run.
+    pub controls: super::premise::Controls,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -249,7 +249,7 @@ impl Target {
             faults,
             dialect: None,
             metadata_sources,
-            login_controls: Default::default(),
+            controls: Default::default(),
         })
     }
 

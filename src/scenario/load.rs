@@ -608,13 +608,28 @@ impl Validator<'_> {
         }
     }
 
-    /// A probed redirect_uri needs a value to probe with.
+    /// A probe names parameters the step sends or changes (a typo would
+    /// void every case silently), and a probed redirect_uri needs a value.
     fn probe(&mut self, a: &AuthorizeDef, span: std::ops::Range<usize>) {
         let names = a
             .probe
             .as_ref()
             .map(|p| p.get_ref().as_slice())
             .unwrap_or(&[]);
+        let changed = a
+            .set
+            .keys()
+            .map(String::as_str)
+            .chain(a.remove.iter().map(|r| r.get_ref().as_str()))
+            .chain(a.append.iter().map(|[k, _]| k.get_ref().as_str()));
+        let known: Vec<&str> = AUTHORIZE_PARAMS.iter().copied().chain(changed).collect();
+        for n in names.iter().filter(|n| !known.contains(&n.as_str())) {
+            let probe_span = a.probe.as_ref().map(|p| p.span()).unwrap_or(span.clone());
+            let help = did_you_mean(n, &known).map(|s| format!("did you mean `{s}`?"));
+            let message =
+                format!("`probe` names `{n}`, a parameter the step neither sends nor changes");
+            self.err(probe_span, message, help);
+        }
         let probes_uri = names.iter().any(|n| n == "redirect_uri");
         if probes_uri && a.redirect_uri.is_none() && !a.set.contains_key("redirect_uri") {
             self.err(
@@ -791,6 +806,19 @@ impl Validator<'_> {
         }
     }
 }
+
+/// The parameters an authorize step sends without being told to.
+const AUTHORIZE_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+];
 
 /// The longest scenario id or case name: reports stay readable, and no
 /// renderer meets a 65,536-character id.
@@ -992,11 +1020,16 @@ mod premise_tests {
     fn unknown_premises_and_a_probe_without_a_value_are_refused_together() {
         let e = load(concat!(
             "[[case]]\nname = \"a\"\nrequires = [\"uris:p1:many\", \"redirect:c1:https\"]\nx = \"1\"\n",
-            "[[step]]\nauthorize = { probe = \"redirect_uri\" }\nexpect.callback = \"no_redirect\"\n",
+            "[[step]]\nauthorize = { probe = [\"redirect_uri\", \"redirect-uri\"] }\nexpect.callback = \"no_redirect\"\n",
         ))
         .expect_err("refused");
         assert!(e.contains("unknown capability `uris:p1:many`"), "{e}");
         assert!(e.contains("unknown capability `redirect:c1:https`"), "{e}");
         assert!(e.contains("without a `redirect_uri` to probe"), "{e}");
+        assert!(
+            e.contains("`probe` names `redirect-uri`")
+                && e.contains("did you mean `redirect_uri`?"),
+            "{e}"
+        );
     }
 }

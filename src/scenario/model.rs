@@ -190,7 +190,7 @@ impl StepKind<'_> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizeDef {
     /// Client role from the profile (`c1`, `p1`, ...).

@@ -18,7 +18,7 @@ use crate::run::target::is_loopback_ip_uri;
 use crate::scenario::model::{AuthorizeDef, Consent};
 use crate::scenario::uri_op::same_but_port;
 
-pub(super) async fn authorize(
+pub(crate) async fn authorize(
     a: &AuthorizeDef,
     ctx: &mut CaseContext<'_>,
 ) -> Result<StepOutput, StepError> {
@@ -240,12 +240,16 @@ fn check_probe(
         return Ok(());
     };
     for name in names {
-        let value = sent.get(name);
         if name == "redirect_uri" {
-            redirect_uri_probe(c, value)?;
+            redirect_uri_probe(c, sent.get(name))?;
         }
-        if value == conformant.get(name) {
-            let shown = value.map_or("absent".to_string(), |v| format!("{v:?}"));
+        // Every value: a duplicate appended to the conformant one is a probe.
+        let values: Vec<&str> = sent.get_all(name).collect();
+        if values == conformant.get_all(name).collect::<Vec<_>>() {
+            let shown = match values.as_slice() {
+                [] => "absent".to_string(),
+                v => format!("{v:?}"),
+            };
             return Err(StepError::void(format!(
                 "the probed {name} ({shown}) is what a conformant request sends, so it probes nothing"
             )));
@@ -395,6 +399,12 @@ mod probe_tests {
         // Dropping the parameter is a probe; both absent is not.
         assert!(void("\"client_id\"", &[]).is_none());
         assert!(void("\"nonce\"", &[]).is_some());
+        // A duplicate after the conformant value differs from it.
+        assert!(void(
+            "\"client_id\"",
+            &[("client_id", "12345"), ("client_id", "x")]
+        )
+        .is_none());
         // The loopback allowance: another port on a registered loopback URI.
         let (_, why) = void(
             "[\"redirect_uri\"]",

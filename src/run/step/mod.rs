@@ -26,6 +26,7 @@ use crate::scenario::model::{AuthMode, Edits, StepDef, StepKind};
 
 mod api;
 mod authorize;
+pub(crate) use authorize::authorize;
 mod discovery;
 mod http;
 mod token;
