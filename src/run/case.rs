@@ -420,14 +420,13 @@ fn learn(r: &mut Redactor, ex: &Exchange) {
         match Body::parse(resp.body.as_bytes()).object() {
             // Nested too: an envelope (Bud's `data`) must not hide a token.
             Some(m) => collect_strings(m, &mut params, 0),
-            // Cut, oversized, or of another content type: the credentials
-            // in it are found without parsing it (a form-encoded answer too).
-            None => {
-                for (k, v) in scan_secrets(&resp.body) {
-                    params.push(k.to_string(), v);
-                }
-                params.0.extend(Params::decode(resp.body.trim()).0);
-            }
+            // Not JSON: perhaps a form-encoded answer.
+            None => params.0.extend(Params::decode(resp.body.trim()).0),
+        }
+        // Every body, parsed or not: a cut or oversized body, or a token
+        // inside a string member (JSON encoded twice), is found by name.
+        for (k, v) in scan_secrets(&resp.body) {
+            params.push(k.to_string(), v);
         }
         if let Some(loc) = resp.header("location") {
             let cb = Callback::parse(loc);
@@ -435,12 +434,16 @@ fn learn(r: &mut Redactor, ex: &Exchange) {
             params.0.extend(cb.fragment.0);
         }
     }
-    for (k, v) in params.iter() {
-        if SECRET_FIELDS.contains(&k) {
-            r.add(k, v);
-        }
+    // Bounded: a real exchange carries a handful of credentials; a hostile
+    // body with thousands of `code` members must not cost quadratic time.
+    let credentials = params.iter().filter(|(k, _)| SECRET_FIELDS.contains(k));
+    for (k, v) in credentials.take(MAX_LEARNED) {
+        r.add(k, v);
     }
 }
+
+/// The most credentials learned from one exchange.
+const MAX_LEARNED: usize = 256;
 
 /// Every string member of `m` and of the objects and arrays inside it, by
 /// member name (bounded depth: bodies are already size-limited).
@@ -524,6 +527,52 @@ fn jwk_set(body: &str) -> expect::Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::{HttpRequest, HttpResponse};
+
+    fn answered(body: &str) -> Exchange {
+        Exchange {
+            request: HttpRequest {
+                method: "POST".into(),
+                url: "http://x/token".into(),
+                headers: vec![],
+                body: None,
+            },
+            response: Some(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: body.into(),
+                truncated: false,
+            }),
+            error: None,
+            elapsed_ms: 0,
+            retried: None,
+        }
+    }
+
+    /// A token inside a string member (JSON encoded twice) is learned like
+    /// one in a member of its own; learning stops at a bound.
+    #[test]
+    fn tokens_in_parsed_bodies_are_found_by_name_and_learning_is_bounded() {
+        let mut r = Redactor::new();
+        learn(
+            &mut r,
+            &answered(r#"{"data":"{\"access_token\":\"tok-inside-a-string-42\"}"}"#),
+        );
+        assert!(!r
+            .redact("echo tok-inside-a-string-42")
+            .contains("tok-inside-a-string-42"));
+
+        let many: Vec<String> = (0..2000)
+            .map(|i| format!("\"code\":\"c-{i:06}-xyz\""))
+            .collect();
+        let mut r = Redactor::new();
+        learn(&mut r, &answered(&format!("{{{}}}", many.join(","))));
+        assert!(!r.redact("c-000000-xyz").contains("c-000000-xyz"));
+        assert!(
+            r.redact("c-001000-xyz").contains("c-001000-xyz"),
+            "learning is bounded"
+        );
+    }
 
     /// A 3-byte Ed25519 `x` once panicked inside jsonwebtoken: the key is
     /// disarmed, keeps its kid, and refuses to build a decoding key.
