@@ -9,49 +9,12 @@
 #[path = "../tests/integration/shape_gen.rs"]
 mod shape_gen;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use grantcheck::issuer::{Fault, ReferenceSecrets};
-use grantcheck::report::model::Outcome;
-use grantcheck::report::RunReport;
-use grantcheck::run::reference::{self, Shape};
-use grantcheck::run::{self, Selection};
-use grantcheck::scenario::{self, Scenario};
-
-async fn run_shaped(
-    scenarios: &Arc<Vec<Scenario>>,
-    shape: &Shape,
-    fault: Option<Fault>,
-) -> RunReport {
-    let plan = run::select(scenarios, &Selection::default()).expect("plan");
-    let faults: BTreeSet<Fault> = fault.into_iter().collect();
-    let r = reference::start_shaped(&faults, ReferenceSecrets::random(), shape)
-        .await
-        .expect("the reference starts");
-    run::execute(scenarios.clone(), plan, Arc::new(r.target), 8, |_| {}).await
-}
-
-fn unearned(r: &RunReport) -> Vec<String> {
-    r.cases
-        .iter()
-        .filter(|c| match c.outcome {
-            Outcome::Pass => false,
-            Outcome::Skip => c.reason.as_deref().is_none_or(str::is_empty),
-            _ => true,
-        })
-        .map(|c| {
-            format!(
-                "{} {:?}: {}",
-                c.id,
-                c.outcome,
-                c.reason.as_deref().unwrap_or("")
-            )
-        })
-        .collect()
-}
+use grantcheck::issuer::Fault;
+use grantcheck::scenario;
 
 /// One short word per URI kind, for the table.
 fn kind(uris: Option<&Vec<String>>) -> String {
@@ -86,16 +49,14 @@ fn main() {
         "#", "c1", "c2", "p1", "n1", "post"
     );
     for (i, shape) in shape_gen::shapes(n, 29).iter().enumerate() {
-        let clean = rt.block_on(run_shaped(&scenarios, shape, None));
-        let wrong = unearned(&clean);
+        let clean = rt.block_on(shape_gen::run_shaped(&scenarios, shape, &[]));
+        let wrong = shape_gen::unearned(&clean);
         bad += wrong.len();
         let caught: Vec<&str> = faults
             .iter()
             .filter(|f| {
-                let r = rt.block_on(run_shaped(&scenarios, shape, Some(**f)));
-                r.cases
-                    .iter()
-                    .any(|c| matches!(c.outcome, Outcome::Fail | Outcome::Warn))
+                let r = rt.block_on(shape_gen::run_shaped(&scenarios, shape, &[**f]));
+                shape_gen::detected(&r)
             })
             .map(|f| f.name())
             .collect();

@@ -41,27 +41,11 @@ pub fn overload(report: &RunReport) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{fixtures, HttpRequest, HttpResponse, StepResult};
+    use crate::report::model::{fixtures, StepResult};
 
     fn with_status(id: &str, outcome: Outcome, status: u16) -> CaseResult {
         let mut c = fixtures::case(id, &["TOK-01"], outcome);
-        let exchange = Exchange {
-            request: HttpRequest {
-                method: "POST".into(),
-                url: "http://x/token".into(),
-                headers: vec![],
-                body: None,
-            },
-            response: Some(HttpResponse {
-                status,
-                headers: vec![],
-                body: String::new(),
-                truncated: false,
-            }),
-            error: None,
-            elapsed_ms: 1,
-            retried: None,
-        };
+        let exchange = fixtures::exchange("POST", "http://x/token", status, "");
         c.steps.push(StepResult {
             name: "s".into(),
             action: "token".into(),

@@ -365,6 +365,27 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// An answered exchange: `method url` got `status` with `body`.
+    pub fn exchange(method: &str, url: &str, status: u16, body: &str) -> Exchange {
+        Exchange {
+            request: HttpRequest {
+                method: method.into(),
+                url: url.into(),
+                headers: vec![],
+                body: None,
+            },
+            response: Some(HttpResponse {
+                status,
+                headers: vec![],
+                body: body.into(),
+                truncated: false,
+            }),
+            error: None,
+            elapsed_ms: 0,
+            retried: None,
+        }
+    }
+
     pub fn report(cases: Vec<CaseResult>) -> RunReport {
         RunReport {
             schema: SCHEMA.into(),

@@ -98,11 +98,8 @@ pub fn case_line(c: &CaseResult, opts: Options, width: usize) -> String {
     line
 }
 
-pub fn render(report: &RunReport, opts: Options) -> String {
-    // Issuer bytes never reach the terminal raw (report::sanitize).
-    let report = &super::sanitize::for_text(report);
-    let p = Paint { on: opts.color };
-    let mut out = String::new();
+/// The first line: tool, profile, issuer, and what the embedded issuer was.
+fn header(out: &mut String, report: &RunReport, p: &Paint) {
     let target = if report.target.reference {
         let mut t = " (embedded reference issuer".to_string();
         if let Some(d) = &report.target.dialect {
@@ -124,6 +121,59 @@ pub fn render(report: &RunReport, opts: Options) -> String {
         report.target.profile,
         report.target.issuer
     );
+}
+
+/// The verdict, the summary line, and the hints and baseline notes under it.
+fn footer(out: &mut String, report: &RunReport, p: &Paint) {
+    let s = &report.summary;
+    let v = super::verdict::Verdict::of(report);
+    let _ = writeln!(
+        out,
+        "\n{} {}",
+        p.paint(v.tone(), "Verdict:"),
+        super::verdict::headline(report)
+    );
+    let _ = writeln!(
+        out,
+        "{} {} cases: {} pass, {} fail{}, {} warn, {} skip, {} error · {} checks · {:.1}s",
+        p.bold("Summary:"),
+        s.total,
+        s.pass,
+        s.fail,
+        match report.cases.iter().filter(|c| c.known.is_some()).count() {
+            0 => String::new(),
+            n => format!(" ({n} known)"),
+        },
+        s.warn,
+        s.skip,
+        s.error,
+        s.checks,
+        report.duration_ms as f64 / 1000.0
+    );
+    if let Some(hint) = super::advice::overload(report) {
+        let _ = writeln!(out, "{} {hint}", p.bold("Hint:"));
+    }
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "Baseline {}: {} known deviation(s) accepted, {} stale entr{}",
+            b.path,
+            b.applied,
+            b.stale.len(),
+            if b.stale.len() == 1 { "y" } else { "ies" }
+        );
+        for st in &b.stale {
+            let _ = writeln!(out, "  stale: {} ({})", st.case, st.why);
+        }
+    }
+}
+
+pub fn render(report: &RunReport, opts: Options) -> String {
+    // Issuer bytes never reach the terminal raw (report::sanitize).
+    let report = &super::sanitize::for_text(report);
+    let p = Paint { on: opts.color };
+    let mut out = String::new();
+    header(&mut out, report, &p);
     // Cases a halt kept from running are counted once, not listed each.
     let unstarted = |c: &CaseResult| report.halt.as_ref().is_some_and(|h| h.kept_from_running(c));
     let width = report
@@ -176,47 +226,7 @@ pub fn render(report: &RunReport, opts: Options) -> String {
             exchange(&mut out, e, &p);
         }
     }
-    let s = &report.summary;
-    let v = super::verdict::Verdict::of(report);
-    let _ = writeln!(
-        out,
-        "\n{} {}",
-        p.paint(v.tone(), "Verdict:"),
-        super::verdict::headline(report)
-    );
-    let _ = writeln!(
-        out,
-        "{} {} cases: {} pass, {} fail{}, {} warn, {} skip, {} error · {} checks · {:.1}s",
-        p.bold("Summary:"),
-        s.total,
-        s.pass,
-        s.fail,
-        match report.cases.iter().filter(|c| c.known.is_some()).count() {
-            0 => String::new(),
-            n => format!(" ({n} known)"),
-        },
-        s.warn,
-        s.skip,
-        s.error,
-        s.checks,
-        report.duration_ms as f64 / 1000.0
-    );
-    if let Some(hint) = super::advice::overload(report) {
-        let _ = writeln!(out, "{} {hint}", p.bold("Hint:"));
-    }
-    if let Some(b) = &report.baseline {
-        let _ = writeln!(
-            out,
-            "Baseline {}: {} known deviation(s) accepted, {} stale entr{}",
-            b.path,
-            b.applied,
-            b.stale.len(),
-            if b.stale.len() == 1 { "y" } else { "ies" }
-        );
-        for st in &b.stale {
-            let _ = writeln!(out, "  stale: {} ({})", st.case, st.why);
-        }
-    }
+    footer(&mut out, report, &p);
     out
 }
 

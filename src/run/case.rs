@@ -527,26 +527,9 @@ fn jwk_set(body: &str) -> expect::Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{HttpRequest, HttpResponse};
 
     fn answered(body: &str) -> Exchange {
-        Exchange {
-            request: HttpRequest {
-                method: "POST".into(),
-                url: "http://x/token".into(),
-                headers: vec![],
-                body: None,
-            },
-            response: Some(HttpResponse {
-                status: 200,
-                headers: vec![],
-                body: body.into(),
-                truncated: false,
-            }),
-            error: None,
-            elapsed_ms: 0,
-            retried: None,
-        }
+        crate::report::model::fixtures::exchange("POST", "http://x/token", 200, body)
     }
 
     /// A token inside a string member (JSON encoded twice) is learned like

@@ -157,26 +157,9 @@ pub async fn endpoint_missing(exchanges: &[Exchange], target: &Target) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{HttpRequest, HttpResponse};
 
     fn ex(method: &str, url: &str, status: u16) -> Exchange {
-        Exchange {
-            request: HttpRequest {
-                method: method.into(),
-                url: url.into(),
-                headers: vec![],
-                body: None,
-            },
-            response: Some(HttpResponse {
-                status,
-                headers: vec![],
-                body: String::new(),
-                truncated: false,
-            }),
-            error: None,
-            elapsed_ms: 0,
-            retried: None,
-        }
+        crate::report::model::fixtures::exchange(method, url, status, "")
     }
 
     #[test]

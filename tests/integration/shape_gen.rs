@@ -1,8 +1,17 @@
 //! Registration shapes of the reference fixtures, generated from a fixed
-//! seed: the metamorphic self-test (tests/integration/shapes.rs) and the
-//! longer sweep (benches/shapes.rs) share this generator.
+//! seed, and a run of the suite under one: the metamorphic self-test
+//! (tests/integration/shapes.rs) and the longer sweep (benches/shapes.rs)
+//! share them.
 
-use grantcheck::run::reference::Shape;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use grantcheck::issuer::{Fault, ReferenceSecrets};
+use grantcheck::report::model::Outcome;
+use grantcheck::report::RunReport;
+use grantcheck::run::reference::{self, Shape};
+use grantcheck::run::{self, Selection};
+use grantcheck::scenario::Scenario;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -88,4 +97,46 @@ pub fn shapes(n: usize, seed: u8) -> Vec<Shape> {
     (0..n)
         .map(|_| strategy.new_tree(&mut runner).expect("a shape").current())
         .collect()
+}
+
+pub async fn run_shaped(
+    scenarios: &Arc<Vec<Scenario>>,
+    shape: &Shape,
+    faults: &[Fault],
+) -> RunReport {
+    let plan = run::select(scenarios, &Selection::default()).expect("everything");
+    let faults: BTreeSet<Fault> = faults.iter().copied().collect();
+    let r = reference::start_shaped(&faults, ReferenceSecrets::random(), shape)
+        .await
+        .expect("the reference starts under any shape");
+    run::execute(scenarios.clone(), plan, Arc::new(r.target), 8, |_| {}).await
+}
+
+/// What a conformant run under `shape` may not contain: a fail, a warn or
+/// an error, or a skip without a reason.
+pub fn unearned(report: &RunReport) -> Vec<String> {
+    report
+        .cases
+        .iter()
+        .filter(|c| match c.outcome {
+            Outcome::Pass => false,
+            Outcome::Skip => c.reason.as_deref().is_none_or(str::is_empty),
+            _ => true,
+        })
+        .map(|c| {
+            format!(
+                "{} {:?}: {}",
+                c.id,
+                c.outcome,
+                c.reason.as_deref().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+pub fn detected(report: &RunReport) -> bool {
+    report
+        .cases
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::Fail | Outcome::Warn))
 }

@@ -11,51 +11,12 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::shape_gen::shapes;
+use crate::shape_gen::{detected, run_shaped, shapes, unearned};
 use grantcheck::issuer::{Fault, ReferenceSecrets};
 use grantcheck::report::model::Outcome;
 use grantcheck::report::RunReport;
 use grantcheck::run::reference::{self, Shape};
 use grantcheck::run::{self, Selection};
-use grantcheck::scenario::Scenario;
-
-async fn run_shaped(scenarios: &Arc<Vec<Scenario>>, shape: &Shape, faults: &[Fault]) -> RunReport {
-    let plan = run::select(scenarios, &Selection::default()).expect("everything");
-    let faults: BTreeSet<Fault> = faults.iter().copied().collect();
-    let r = reference::start_shaped(&faults, ReferenceSecrets::random(), shape)
-        .await
-        .expect("the reference starts under any shape");
-    run::execute(scenarios.clone(), plan, Arc::new(r.target), 8, |_| {}).await
-}
-
-/// What a conformant run under `shape` may not contain: a fail, a warn or
-/// an error, or a skip without a reason.
-fn unearned(report: &RunReport) -> Vec<String> {
-    report
-        .cases
-        .iter()
-        .filter(|c| match c.outcome {
-            Outcome::Pass => false,
-            Outcome::Skip => c.reason.as_deref().is_none_or(str::is_empty),
-            _ => true,
-        })
-        .map(|c| {
-            format!(
-                "{} {:?}: {}",
-                c.id,
-                c.outcome,
-                c.reason.as_deref().unwrap_or("")
-            )
-        })
-        .collect()
-}
-
-fn detected(report: &RunReport) -> bool {
-    report
-        .cases
-        .iter()
-        .any(|c| matches!(c.outcome, Outcome::Fail | Outcome::Warn))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_shape_gives_only_pass_or_skip_and_the_matcher_faults_are_caught() {
