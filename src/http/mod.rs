@@ -11,9 +11,6 @@ use std::time::{Duration, Instant};
 use crate::profile::HttpDef;
 use crate::report::model::{Exchange, HttpRequest, HttpResponse, TransportError};
 
-/// How much of a body the evidence keeps (the body cap bounds what is read).
-const EVIDENCE_BODY_LIMIT: usize = 64 * 1024;
-
 /// When a request of a burst was in flight, from the burst's start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InFlight {
@@ -472,14 +469,15 @@ fn is_stale_connection(kind: TransportError, message: &str) -> bool {
 /// head had arrived.
 type Failure = (TransportError, String, Option<HttpResponse>);
 
+/// The whole body read (up to the `[http] max_body_bytes` cap): the checks
+/// see all of it; the stored evidence is cut later, after redaction
+/// (`report::redact::Redactor::exchange`).
 fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpResponse {
-    let truncated = body.len() > EVIDENCE_BODY_LIMIT;
-    let kept = &body[..body.len().min(EVIDENCE_BODY_LIMIT)];
     HttpResponse {
         status,
         headers,
-        body: String::from_utf8_lossy(kept).into_owned(),
-        truncated,
+        body: String::from_utf8_lossy(body).into_owned(),
+        truncated: false,
     }
 }
 

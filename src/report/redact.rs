@@ -119,6 +119,10 @@ pub fn encodings(value: &str) -> Vec<String> {
     ]
 }
 
+/// How much of a response body the stored evidence keeps. The checks saw
+/// the whole body; this bounds reports, not verdicts.
+pub const EVIDENCE_BODY_LIMIT: usize = 64 * 1024;
+
 #[derive(Clone, Debug)]
 pub struct Redactor {
     salt: [u8; 16],
@@ -186,6 +190,26 @@ impl Redactor {
             }
         }
         self.needles.sort_by_key(|n| std::cmp::Reverse(n.0.len()));
+    }
+
+    /// `body` cut to what the stored evidence keeps, with the length and a
+    /// fingerprint of the rest: cut after redaction, so no secret's prefix
+    /// survives at the edge.
+    fn capped(&self, body: String) -> (String, bool) {
+        if body.len() <= EVIDENCE_BODY_LIMIT {
+            return (body, false);
+        }
+        let mut cut = EVIDENCE_BODY_LIMIT;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let rest = &body[cut..];
+        let (n, fp) = (rest.len(), self.fingerprint(rest));
+        let kept = format!(
+            "{}… [{n} more bytes not kept, fingerprint #{fp}]",
+            &body[..cut]
+        );
+        (kept, true)
     }
 
     pub fn fingerprint(&self, value: &str) -> String {
@@ -289,15 +313,18 @@ impl Redactor {
                     .collect(),
                 body: e.request.body.as_deref().map(|b| self.redact(b)),
             },
-            response: e.response.as_ref().map(|r| HttpResponse {
-                status: r.status,
-                headers: r
-                    .headers
-                    .iter()
-                    .map(|(n, v)| (n.clone(), self.header(n, v)))
-                    .collect(),
-                body: self.redact(&r.body),
-                truncated: r.truncated,
+            response: e.response.as_ref().map(|r| {
+                let (body, cut) = self.capped(self.redact(&r.body));
+                HttpResponse {
+                    status: r.status,
+                    headers: r
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (n.clone(), self.header(n, v)))
+                        .collect(),
+                    body,
+                    truncated: r.truncated || cut,
+                }
             }),
             error: e.error.as_ref().map(|(k, m)| (*k, self.redact(m))),
             elapsed_ms: e.elapsed_ms,

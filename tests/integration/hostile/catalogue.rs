@@ -210,6 +210,48 @@ async fn a_100_kb_token_is_cut_at_the_cap_and_leaks_no_prefix() {
     assert_clean(&r, &[TOKEN]);
 }
 
+/// Under the body cap, a 100 KB access token is seen whole by the checks
+/// (it is present: the case passes) and the stored evidence is cut after
+/// redaction, with a fingerprint of the rest and no prefix of the token.
+#[tokio::test]
+async fn a_100_kb_token_under_the_cap_is_checked_whole_and_stored_cut() {
+    let long = format!("{TOKEN}{}", "x".repeat(100 * 1024));
+    let padding = "y".repeat(100 * 1024);
+    let body =
+        json!({"access_token": long, "token_type": "Bearer", "padding": padding}).to_string();
+    let issuer = raw::issuer(move |_| {
+        Reply::Bytes(raw::http(
+            200,
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        ))
+    })
+    .await;
+    let profile =
+        profile_text(&issuer.url).replace("max_body_bytes = 4096", "max_body_bytes = 1048576");
+    let scenario = SCENARIO.replace(
+        "expect.status = 200",
+        "expect = { status = 200, present = [\"access_token\"] }",
+    );
+    let r = run_with(&profile, &scenario).await;
+    assert_eq!(r.cases[0].outcome, Outcome::Pass, "{:?}", r.cases[0].reason);
+    let stored = r.cases[0].steps[0].exchanges[0]
+        .response
+        .clone()
+        .expect("a response");
+    assert!(
+        stored.truncated && stored.body.len() < 70 * 1024,
+        "{}",
+        stored.body.len()
+    );
+    assert!(
+        stored.body.contains("more bytes not kept, fingerprint #"),
+        "{}",
+        &stored.body[..200]
+    );
+    assert_clean(&r, &[TOKEN, &long]);
+}
+
 #[tokio::test]
 async fn a_slow_drip_is_cut_by_the_timeout() {
     let (case, r) = token_mode(|_| Reply::Drip {
