@@ -505,6 +505,32 @@ fn declared_capabilities(
             "authorization_response_iss_parameter_supported is not true (RFC 9207 not offered)",
         ),
     );
+    request_object_capabilities(c, m);
+}
+
+/// Request objects the metadata says are not supported (OIDC Discovery §3
+/// defaults: `request` false, `request_uri` true). Only an explicit or
+/// default "unsupported" is a capability to probe: a supported
+/// `request_uri` would need a listener of ours the issuer could fetch.
+fn request_object_capabilities(c: &mut BTreeMap<String, (bool, String)>, m: Option<&Metadata>) {
+    let member = |k: &str| m.and_then(|m| m.raw.get(k)).and_then(|v| v.as_bool());
+    let oidc = m.is_some_and(Metadata::is_oidc);
+    c.insert(
+        "request_unsupported".into(),
+        flag(
+            oidc && member("request_parameter_supported") != Some(true),
+            "the metadata does not offer request objects (request_parameter_supported is false or absent)",
+            "request objects are offered, or the issuer is not an OpenID Provider",
+        ),
+    );
+    c.insert(
+        "request_uri_unsupported".into(),
+        flag(
+            oidc && member("request_uri_parameter_supported") == Some(false),
+            "request_uri_parameter_supported is false",
+            "request_uri is offered (request_uri_parameter_supported defaults to true)",
+        ),
+    );
 }
 
 /// The client authentication methods: advertised by the metadata, else those

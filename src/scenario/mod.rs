@@ -28,6 +28,8 @@ pub const CAPABILITIES: &[&str] = &[
     "jwt_access_tokens",
     "api",
     "iss",
+    "request_unsupported",
+    "request_uri_unsupported",
     "client_secret_basic",
     "client_secret_post",
     "login",

@@ -253,10 +253,11 @@ fn check_request(
     {
         return Err(("invalid_request", "only response_mode=query is supported"));
     }
-    if params.has("request") {
+    let refuse_objects = !fault(Fault::RequestObjectsIgnored);
+    if refuse_objects && params.has("request") {
         return Err(("request_not_supported", "request objects are not supported"));
     }
-    if params.has("request_uri") {
+    if refuse_objects && params.has("request_uri") {
         return Err(("request_uri_not_supported", "request_uri is not supported"));
     }
     if let Some(hint) = params.get("id_token_hint", lw) {

@@ -72,6 +72,10 @@ pub fn metadata(app: &AppState) -> Value {
         if app.fault(Fault::DiscoveryMissingRequiredMembers) {
             o.remove("subject_types_supported");
         }
+        if app.fault(Fault::DiscoveryHidesBasic) {
+            let methods = json!(["client_secret_post", "none"]);
+            o.insert("token_endpoint_auth_methods_supported".into(), methods);
+        }
         if app.fault(Fault::DiscoverySloppyMembers) {
             o.insert("response_modes_supported".into(), json!([]));
             o.insert("claims_parameter_supported".into(), json!("false"));

@@ -182,6 +182,10 @@ faults! {
         "subject_types_supported, required by OIDC Discovery, is left out of the metadata";
     DiscoveryScopesWithoutOpenid => "discovery_scopes_without_openid", ["DISC-06"],
         "scopes_supported leaves out openid although the issuer is an OpenID Provider";
+    RequestObjectsIgnored => "request_objects_ignored", ["DISC-10"],
+        "request and request_uri, advertised as unsupported, are silently ignored instead of refused";
+    DiscoveryHidesBasic => "discovery_hides_basic", ["DISC-09"],
+        "token_endpoint_auth_methods_supported leaves out client_secret_basic, which the issuer accepts";
     DiscoverySloppyMembers => "discovery_sloppy_members", ["DISC-07"],
         "metadata written carelessly: an empty response_modes_supported and \"false\" as a string";
     RefreshSameAccessToken => "refresh_same_access_token", ["RT-01"],
