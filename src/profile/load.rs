@@ -159,6 +159,15 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
         }
     }
     http_limits(&def.http, &mut p);
+    // A misspelt capability would be forced on or off without a word.
+    for k in def.capabilities.keys() {
+        if !crate::scenario::CAPABILITIES.contains(&k.as_str()) {
+            let known = crate::scenario::CAPABILITIES.join(", ");
+            p.add(format!(
+                "[capabilities] `{k}` is not a capability (known: {known})"
+            ));
+        }
+    }
     let issuer = def
         .issuer_env
         .as_deref()

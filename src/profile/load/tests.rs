@@ -162,3 +162,17 @@ fn endpoint_paths_join_the_issuer_without_doubling_its_path() {
         "https://other/x"
     );
 }
+
+#[test]
+fn a_misspelt_capability_is_refused_and_a_known_one_forced() {
+    let all = env(&[("T_C1_SECRET", "s"), ("T_U1_PASSWORD", "pw")]);
+    let src = format!("{MINIMAL}[capabilities]\nintrospecton = false\n");
+    let e = load_str(Path::new("t.toml"), &src, &all).unwrap_err();
+    assert!(
+        e.to_string().contains("`introspecton` is not a capability"),
+        "{e}"
+    );
+    let src = format!("{MINIMAL}[capabilities]\ndeny = false\n");
+    let p = load_str(Path::new("t.toml"), &src, &all).unwrap();
+    assert_eq!(p.capabilities.get("deny"), Some(&false));
+}
