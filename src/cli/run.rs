@@ -348,7 +348,18 @@ fn described_target(a: &RunArgs) -> crate::report::model::Target {
 /// The `--report jsonl` stream: one line per finished case, flushed as it
 /// is written, so a run that is killed leaves what it had found.
 struct EventLog {
-    out: std::cell::RefCell<Option<(std::fs::File, String)>>,
+    out: std::cell::RefCell<Option<(Box<dyn std::io::Write>, String)>>,
+}
+
+/// `--report jsonl=-`: the event stream on stdout, the terminal report on
+/// stderr, so that a pipe reads nothing but JSON lines.
+pub const STDOUT: &str = "-";
+
+/// Whether the event stream goes to stdout.
+fn events_on_stdout(outputs: &[(Format, String)]) -> bool {
+    outputs
+        .iter()
+        .any(|(f, p)| *f == Format::Jsonl && p == STDOUT)
 }
 
 impl EventLog {
@@ -357,21 +368,31 @@ impl EventLog {
         let Some((_, path)) = outputs.iter().find(|(f, _)| *f == Format::Jsonl) else {
             return Ok(EventLog { out: None.into() });
         };
-        write_report(Path::new(path), &events::start(planned))?;
-        let file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|e| Failure::harness(format!("cannot write {path}: {e}"), None))?;
-        Ok(EventLog {
-            out: Some((file, path.clone())).into(),
-        })
+        let out: Box<dyn std::io::Write> = match path.as_str() {
+            STDOUT => Box::new(std::io::stdout()),
+            _ => {
+                write_report(Path::new(path), "")?;
+                let file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| Failure::harness(format!("cannot write {path}: {e}"), None))?;
+                Box::new(file)
+            }
+        };
+        let log = EventLog {
+            out: Some((out, path.clone())).into(),
+        };
+        log.write(&events::start(planned));
+        Ok(log)
     }
 
     /// Removes the stream of a run that never started (a usage error in
     /// the profile): like every other report, it is not written then.
     fn abandon(&self) {
         if let Some((_, path)) = self.out.borrow_mut().take() {
-            let _ = std::fs::remove_file(path);
+            if path != STDOUT {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 
@@ -407,6 +428,18 @@ fn report_outputs(a: &RunArgs) -> Result<Vec<(Format, String)>, Failure> {
     }
     if let Some(p) = &a.report_json {
         outputs.push((Format::Json, p.display().to_string()));
+    }
+    if let Some((f, _)) = outputs
+        .iter()
+        .find(|(f, p)| p == STDOUT && *f != Format::Jsonl)
+    {
+        return Err(Failure::usage(
+            format!(
+                "only the jsonl stream can go to stdout (`-`), not the {} report",
+                f.name()
+            ),
+            Some("e.g. --report jsonl=- --report json=reports/report.json".into()),
+        ));
     }
     Ok(outputs)
 }
@@ -464,7 +497,11 @@ fn publish(
     outputs: &[(Format, String)],
     a: &RunArgs,
 ) -> Result<(), Failure> {
-    print!("{}", terminal::render(report, opts));
+    let text = terminal::render(report, opts);
+    match events_on_stdout(outputs) {
+        true => eprint!("{text}"),
+        false => print!("{text}"),
+    }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         print!("{}", github::annotations(report));
     }
@@ -474,7 +511,8 @@ fn publish(
             write_report(Path::new(path), &f.render(report))?;
         }
         if !a.quiet {
-            eprintln!("wrote the {} report to {path}", f.name());
+            let to = if path == STDOUT { "stdout" } else { path };
+            eprintln!("wrote the {} report to {to}", f.name());
         }
     }
     if let Some(path) = &a.write_baseline {

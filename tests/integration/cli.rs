@@ -356,3 +356,25 @@ fn emulation_needs_a_dialect_and_faults_need_emulation() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown dialect `nope`"), "{err}");
 }
+
+/// `--report jsonl=-`: stdout carries nothing but the event stream (one JSON
+/// object per line), the terminal report goes to stderr; only jsonl may go
+/// to stdout.
+#[test]
+fn the_event_stream_can_own_stdout() {
+    let (code, out, err) =
+        output(grantcheck().args(["run", "--only", "pkce.*", "--report", "jsonl=-"]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect();
+    assert!(lines.len() > 3, "{out}");
+    assert!(err.contains("Verdict: passed"), "{err}");
+    let (code, _, err) = output(grantcheck().args(["run", "--report", "html=-"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("only the jsonl stream can go to stdout"),
+        "{err}"
+    );
+}
