@@ -155,9 +155,47 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
         }
     }
     if let Some(rest) = raw.strip_prefix("invalid type: ") {
-        return (format!("wrong type: {rest}"), None);
+        return (format!("wrong type: {}", plain_types(rest)), None);
     }
     (raw.to_string(), None)
+}
+
+/// serde's names for what it expected, in the words of a TOML file.
+fn plain_types(message: &str) -> String {
+    let words = [
+        (
+            "expected a sequence",
+            "expected a list, e.g. `[\"a\", \"b\"]`",
+        ),
+        (
+            "expected a map",
+            "expected a table, e.g. `{ key = \"value\" }`",
+        ),
+        ("expected a boolean", "expected `true` or `false`"),
+        ("expected u8", "expected a whole number"),
+        ("expected u16", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a string", "expected a string in quotes"),
+    ];
+    let mut out = message.to_string();
+    for (serde, plain) in words {
+        if let Some(at) = out.find(serde) {
+            // Only a whole word: `u32` must not match `u32x`.
+            let end = at + serde.len();
+            if out[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+            {
+                out.replace_range(at..end, plain);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -181,6 +219,10 @@ mod tests {
             explain_serde_message("unknown field `expct`, expected one of `name`, `expect`");
         assert_eq!(m, "unknown key `expct`");
         assert_eq!(h.as_deref(), Some("did you mean `expect`?"));
+        let (m, _) = explain_serde_message("invalid type: string \"many\", expected u32");
+        assert_eq!(m, "wrong type: string \"many\", expected a whole number");
+        let (m, _) = explain_serde_message("invalid type: string \"X\", expected a sequence");
+        assert!(m.ends_with("expected a list, e.g. `[\"a\", \"b\"]`"), "{m}");
     }
 
     #[test]

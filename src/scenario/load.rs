@@ -134,8 +134,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
 
 /// Parses and validates one scenario file.
 pub fn load_str(path: &Path, src: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let def: ScenarioFile =
-        toml::from_str(src).map_err(|e| vec![diag::from_toml(path, src, &e)])?;
+    let def: ScenarioFile = toml::from_str(src).map_err(|e| every_type_error(path, src, &e))?;
     let mut v = Validator {
         path,
         src,
@@ -147,6 +146,40 @@ pub fn load_str(path: &Path, src: &str) -> Result<Scenario, Vec<Diagnostic>> {
     } else {
         Err(v.problems)
     }
+}
+
+/// serde stops at a file's first type error; the steps and cases are read
+/// once more one table at a time, so that every table's first error is
+/// reported together with it.
+fn every_type_error(path: &Path, src: &str, first: &toml::de::Error) -> Vec<Diagnostic> {
+    use serde::Deserialize;
+    use toml::de::{DeTable, DeValue, ValueDeserializer};
+    let mut errors = vec![first.clone()];
+    let Ok(table) = DeTable::parse(src) else {
+        return vec![diag::from_toml(path, src, first)];
+    };
+    let tables = |key: &str| -> Vec<toml::Spanned<DeValue<'_>>> {
+        match table.get_ref().get(key).map(|v| v.get_ref()) {
+            Some(DeValue::Array(items)) => items.iter().cloned().collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut more = Vec::new();
+    for step in tables("step") {
+        more.extend(StepDef::deserialize(ValueDeserializer::from(step)).err());
+    }
+    for case in tables("case") {
+        more.extend(CaseDef::deserialize(ValueDeserializer::from(case)).err());
+    }
+    for e in more {
+        if errors.iter().all(|known| known.span() != e.span()) {
+            errors.push(e);
+        }
+    }
+    errors
+        .iter()
+        .map(|e| diag::from_toml(path, src, e))
+        .collect()
 }
 
 struct Validator<'a> {
@@ -1014,6 +1047,26 @@ mod premise_tests {
         assert!(load(&long)
             .expect_err("refused")
             .contains("201 characters; at most 200"));
+    }
+
+    #[test]
+    fn every_tables_type_error_is_reported_at_once() {
+        let e = load(concat!(
+            "[[case]]\nname = \"x\"\ncovers = \"TOK-01\"\n",
+            "[[step]]\ntoken = { client = \"s1\" }\nexpect = { status = \"200\" }\n",
+            "[[step]]\ntoken = { client = \"s1\", concurrent = \"many\" }\nexpect.status = 200\n",
+            "[[step]]\ntokn = { client = \"s1\" }\n",
+        ))
+        .expect_err("refused");
+        for want in [
+            "expected a list",
+            "numbers, not strings",
+            "expected a whole number",
+            "unknown key `tokn`",
+        ] {
+            assert!(e.contains(want), "{want} missing from:\n{e}");
+        }
+        assert_eq!(e.matches("error:").count(), 4, "{e}");
     }
 
     #[test]
