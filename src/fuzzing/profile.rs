@@ -93,7 +93,12 @@ pub fn check_profile_file(data: &[u8]) {
         Err(e) => {
             let _ = e.to_string();
             match &e {
-                ProfileError::Invalid(d) => check_diagnostic(d, path, &src),
+                ProfileError::Invalid(ds) => {
+                    assert!(!ds.is_empty());
+                    for d in ds {
+                        check_diagnostic(d, path, &src);
+                    }
+                }
                 ProfileError::MissingSecrets { missing, path: p } => {
                     assert_eq!(p, path);
                     assert!(!missing.is_empty());

@@ -14,9 +14,10 @@ pub enum ProfileError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// The file is not a valid profile (TOML, types, unknown keys).
-    #[error("{0}")]
-    Invalid(Box<Diagnostic>),
+    /// The file is not a valid profile (TOML, types, unknown keys): the
+    /// first problem, and those of the other client and user tables.
+    #[error("{}", .0.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n\n"))]
+    Invalid(Vec<Diagnostic>),
     /// Variables the profile names that hold no usable value, all of them.
     #[error("profile {path}: {}", list(missing.iter().map(Missing::to_string)))]
     MissingSecrets {
@@ -96,7 +97,19 @@ pub fn load(path: &Path, env: &Env) -> Result<Profile, ProfileError> {
 
 /// The profile file as written, before any variable is read.
 pub fn parse(path: &Path, src: &str) -> Result<ProfileFile, ProfileError> {
-    toml::from_str(src).map_err(|e| ProfileError::Invalid(Box::new(diag::from_toml(path, src, &e))))
+    toml::from_str(src).map_err(|e| {
+        use serde::Deserialize;
+        ProfileError::Invalid(diag::every_type_error(path, src, &e, |t| {
+            let mut more = Vec::new();
+            for c in diag::table_items(t, "clients") {
+                more.extend(ClientDef::deserialize(toml::de::ValueDeserializer::from(c)).err());
+            }
+            for u in diag::table_items(t, "users") {
+                more.extend(UserDef::deserialize(toml::de::ValueDeserializer::from(u)).err());
+            }
+            more
+        }))
+    })
 }
 
 /// What the loader found wrong, collected so that every problem is told at once.

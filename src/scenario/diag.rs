@@ -121,6 +121,48 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// Turns a `toml` deserialisation error into a diagnostic. serde reports an
 /// unknown key as "unknown field `x`, expected one of `a`, `b`": that list is
 /// where the did-you-mean comes from.
+/// Every type error of a file at once: serde stops at the first, so the
+/// caller's `tables` reads parts of the parsed file again one table at a
+/// time and returns their errors; each new one joins the first.
+pub fn every_type_error<'i>(
+    file: &Path,
+    src: &'i str,
+    first: &toml::de::Error,
+    tables: impl FnOnce(&toml::de::DeTable<'i>) -> Vec<toml::de::Error>,
+) -> Vec<Diagnostic> {
+    let mut errors = vec![first.clone()];
+    if let Ok(table) = toml::de::DeTable::parse(src) {
+        for e in tables(table.get_ref()) {
+            if errors.iter().all(|known| known.span() != e.span()) {
+                errors.push(e);
+            }
+        }
+    }
+    errors.iter().map(|e| from_toml(file, src, e)).collect()
+}
+
+/// The tables of an array of tables (`[[step]]`), as values to read again.
+pub fn array_items<'i>(
+    t: &toml::de::DeTable<'i>,
+    key: &str,
+) -> Vec<toml::Spanned<toml::de::DeValue<'i>>> {
+    match t.get(key).map(|v| v.get_ref()) {
+        Some(toml::de::DeValue::Array(items)) => items.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// The values of a table of tables (`[clients.c1]`, `[clients.c2]`).
+pub fn table_items<'i>(
+    t: &toml::de::DeTable<'i>,
+    key: &str,
+) -> Vec<toml::Spanned<toml::de::DeValue<'i>>> {
+    match t.get(key).map(|v| v.get_ref()) {
+        Some(toml::de::DeValue::Table(inner)) => inner.values().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 pub fn from_toml(file: &Path, src: &str, err: &toml::de::Error) -> Diagnostic {
     let span = err.span().unwrap_or(0..0);
     let raw = err.message().trim().to_string();

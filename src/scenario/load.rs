@@ -150,36 +150,19 @@ pub fn load_str(path: &Path, src: &str) -> Result<Scenario, Vec<Diagnostic>> {
 
 /// serde stops at a file's first type error; the steps and cases are read
 /// once more one table at a time, so that every table's first error is
-/// reported together with it.
+/// reported together with it (`diag::every_type_error`).
 fn every_type_error(path: &Path, src: &str, first: &toml::de::Error) -> Vec<Diagnostic> {
     use serde::Deserialize;
-    use toml::de::{DeTable, DeValue, ValueDeserializer};
-    let mut errors = vec![first.clone()];
-    let Ok(table) = DeTable::parse(src) else {
-        return vec![diag::from_toml(path, src, first)];
-    };
-    let tables = |key: &str| -> Vec<toml::Spanned<DeValue<'_>>> {
-        match table.get_ref().get(key).map(|v| v.get_ref()) {
-            Some(DeValue::Array(items)) => items.iter().cloned().collect(),
-            _ => Vec::new(),
+    diag::every_type_error(path, src, first, |t| {
+        let mut more = Vec::new();
+        for step in diag::array_items(t, "step") {
+            more.extend(StepDef::deserialize(toml::de::ValueDeserializer::from(step)).err());
         }
-    };
-    let mut more = Vec::new();
-    for step in tables("step") {
-        more.extend(StepDef::deserialize(ValueDeserializer::from(step)).err());
-    }
-    for case in tables("case") {
-        more.extend(CaseDef::deserialize(ValueDeserializer::from(case)).err());
-    }
-    for e in more {
-        if errors.iter().all(|known| known.span() != e.span()) {
-            errors.push(e);
+        for case in diag::array_items(t, "case") {
+            more.extend(CaseDef::deserialize(toml::de::ValueDeserializer::from(case)).err());
         }
-    }
-    errors
-        .iter()
-        .map(|e| diag::from_toml(path, src, e))
-        .collect()
+        more
+    })
 }
 
 struct Validator<'a> {

@@ -67,9 +67,10 @@ fn missing_or_empty_secret_is_an_error() {
 fn unknown_key_points_at_the_line() {
     let src = MINIMAL.replace("auth_method", "auth_methd");
     let e = load_str(Path::new("t.toml"), &src, &Env::default()).unwrap_err();
-    let ProfileError::Invalid(d) = e else {
+    let ProfileError::Invalid(ds) = e else {
         panic!("{e}")
     };
+    let d = &ds[0];
     assert_eq!(d.line, 7);
     assert_eq!(d.help.as_deref(), Some("did you mean `auth_method`?"));
 }
@@ -175,4 +176,22 @@ fn a_misspelt_capability_is_refused_and_a_known_one_forced() {
     let src = format!("{MINIMAL}[capabilities]\ndeny = false\n");
     let p = load_str(Path::new("t.toml"), &src, &all).unwrap();
     assert_eq!(p.capabilities.get("deny"), Some(&false));
+}
+
+#[test]
+fn type_errors_in_several_client_tables_are_reported_at_once() {
+    let src = format!("{MINIMAL}[clients.c2]\nclient_id = 5\nauth_method = \"none\"\n");
+    let src = src.replace(
+        "auth_method = \"client_secret_basic\"",
+        "auth_method = \"basicc\"",
+    );
+    let e = load_str(Path::new("t.toml"), &src, &Env::default()).unwrap_err();
+    let ProfileError::Invalid(ds) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(ds.len(), 2, "{e}");
+    assert!(
+        e.to_string().contains("basicc") && e.to_string().contains("client_id"),
+        "{e}"
+    );
 }
