@@ -78,3 +78,23 @@ pub fn optional_feature_skip(reason: Option<&str>) -> bool {
     .iter()
     .any(|p| r.starts_with(p))
 }
+
+/// The conformant reference issuer on a loopback port of its own, with the
+/// built-in reference profile pointed at it (to edit before loading) and the
+/// environment variables that profile reads.
+pub async fn reference_with_profile() -> (
+    grantcheck::issuer::RunningIssuer,
+    String,
+    Vec<(&'static str, String)>,
+) {
+    use grantcheck::issuer::{self, IssuerConfig, ReferenceSecrets};
+    let secrets = ReferenceSecrets::random();
+    let running = issuer::start(
+        IssuerConfig::reference(&secrets),
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .expect("the reference issuer starts");
+    let profile = reference::PROFILE.replace("http://127.0.0.1:8787", &running.base_url);
+    (running, profile, reference::env_vars(&secrets))
+}

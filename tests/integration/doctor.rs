@@ -3,9 +3,6 @@
 
 use std::process::Command;
 
-use grantcheck::issuer::{self, IssuerConfig, ReferenceSecrets};
-use grantcheck::run::reference::{env_vars, PROFILE};
-
 async fn doctor(profile: &str, vars: Vec<(&'static str, String)>) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.toml");
@@ -28,16 +25,15 @@ async fn doctor(profile: &str, vars: Vec<(&'static str, String)>) -> (i32, Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_passes_a_good_profile_and_names_a_wrong_secret() {
-    let secrets = ReferenceSecrets::random();
-    let running = issuer::start(
-        IssuerConfig::reference(&secrets),
-        ([127, 0, 0, 1], 0).into(),
-    )
-    .await
-    .unwrap();
-    let profile = PROFILE.replace("http://127.0.0.1:8787", &running.base_url);
+    let (_running, profile, vars) = crate::common::reference_with_profile().await;
+    let secret = |name: &str| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let c1_secret = secret("GRANTCHECK_REF_C1_SECRET").expect("c1 has a secret");
 
-    let (code, out) = doctor(&profile, env_vars(&secrets)).await;
+    let (code, out) = doctor(&profile, vars.clone()).await;
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("c2: accepted") && out.contains("u1 through c1: accepted"),
@@ -45,7 +41,7 @@ async fn doctor_passes_a_good_profile_and_names_a_wrong_secret() {
     );
     assert!(out.contains("The profile is ready"), "{out}");
 
-    let mut wrong = env_vars(&secrets);
+    let mut wrong = vars.clone();
     for (k, v) in wrong.iter_mut() {
         if *k == "GRANTCHECK_REF_C2_SECRET" {
             *v = "not-the-secret".into();
@@ -62,7 +58,7 @@ async fn doctor_passes_a_good_profile_and_names_a_wrong_secret() {
         "{out}"
     );
     assert!(
-        !out.contains("not-the-secret") && !out.contains(&secrets.c1),
+        !out.contains("not-the-secret") && !out.contains(&c1_secret),
         "a secret in the output:\n{out}"
     );
 
@@ -73,7 +69,7 @@ async fn doctor_passes_a_good_profile_and_names_a_wrong_secret() {
             r#"["https://p1.example/cb"]"#,
         )
         .replace(r#"["http://127.0.0.1/cb"]"#, r#"["https://n1.example/cb"]"#);
-    let (code, out) = doctor(&reshaped, env_vars(&secrets)).await;
+    let (code, out) = doctor(&reshaped, vars.clone()).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("p1 has 1 redirect URI(s)"), "{out}");
     assert!(

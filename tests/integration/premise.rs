@@ -128,25 +128,12 @@ async fn cases_that_need_a_login_the_agent_cannot_do_are_errors_not_fails() {
 /// a configuration problem, reported as such, not failures of the issuer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_404_from_a_wrong_endpoint_url_is_an_error_naming_the_setting() {
-    use grantcheck::issuer::{self, IssuerConfig, ReferenceSecrets};
-    use grantcheck::run::reference::{env_vars, PROFILE};
-    let secrets = ReferenceSecrets::random();
-    let running = issuer::start(
-        IssuerConfig::reference(&secrets),
-        ([127, 0, 0, 1], 0).into(),
-    )
-    .await
-    .unwrap();
-    let text = PROFILE
-        .replace("http://127.0.0.1:8787", &running.base_url)
-        .replace(
-            "api = \"/resource\"",
-            "api = \"/resource\"\nrevocation = \"/o/o/revoke\"",
-        );
-    let vars = env_vars(&secrets)
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+    let (_running, profile, vars) = crate::common::reference_with_profile().await;
+    let text = profile.replace(
+        "api = \"/resource\"",
+        "api = \"/resource\"\nrevocation = \"/o/o/revoke\"",
+    );
+    let vars = vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     let p = profile::load_str(Path::new("wrong.toml"), &text, &Env::isolated(vars)).unwrap();
     let http = Http::new_loopback(&p.http).unwrap();
     let t = Target::resolve(p, http, false, vec![]).await.unwrap();
