@@ -16,6 +16,8 @@ fn filter_name(f: &Filter) -> String {
         Filter::Chop => "chop".into(),
         Filter::S256 => "s256".into(),
         Filter::Take(n) => format!("take({n})"),
+        Filter::Flip(n) => format!("flip({n})"),
+        Filter::Recase(n) => format!("recase({n})"),
         Filter::UrlEncode => "urlencode".into(),
         Filter::Base64Url => "base64url".into(),
         Filter::Uri(op) => op.name().into(),
@@ -43,6 +45,11 @@ fn check_filter(f: &Filter, v: &str) {
         Filter::Take(n) => {
             assert!(v.starts_with(&out));
             assert_eq!(out.chars().count(), v.chars().count().min(*n));
+        }
+        Filter::Recase(_) => assert_ne!(out, v),
+        Filter::Flip(_) => {
+            assert_ne!(out, v);
+            assert_eq!(out.chars().count(), v.chars().count().max(1));
         }
         Filter::S256 => assert!(pkce::is_s256_challenge_shape(&out)),
         Filter::UrlEncode => assert_eq!(decode_component(&out), v),

@@ -109,6 +109,7 @@ fn assertion(
         (Query::Body, Predicate::JsonObject) => checks.push(json_object(out.body.as_ref())),
         (Query::Body, Predicate::PublicKeysOnly) => checks.push(public_keys_only(obj)),
         (Query::Body, Predicate::WellFormedMetadata) => checks.push(well_formed_metadata(obj)),
+        (Query::Body, Predicate::Lacks(t)) => checks.push(lacks(&ctx.render(t)?, out)),
         (Query::Successes, p) => checks.push(successes(p, out)?),
         _ => {
             let seen = observe(&a.query, out, ctx)?;
@@ -386,6 +387,7 @@ fn judge(
             strings(got).is_empty(),
         ),
         Predicate::JsonObject
+        | Predicate::Lacks(_)
         | Predicate::PublicKeysOnly
         | Predicate::WellFormedMetadata
         | Predicate::Verifies => {
@@ -468,6 +470,30 @@ fn lookup_text(v: Option<&Value>) -> Option<String> {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     })
+}
+
+/// No response of the step (every page an authorization walked through,
+/// or the one answer) holds `text` as sent. An empty text is held by
+/// nothing: a template that rendered empty must not pass by accident.
+fn lacks(text: &str, out: &StepOutput) -> Check {
+    let holding = out
+        .exchanges
+        .iter()
+        .filter_map(|x| x.response.as_ref())
+        .find(|r| {
+            !text.is_empty()
+                && (r.body.contains(text) || r.headers.iter().any(|(_, v)| v.contains(text)))
+        });
+    check(
+        "body lacks",
+        &format!("no response holding \"{text}\""),
+        match holding {
+            Some(r) => format!("a {} response holds it", r.status),
+            None if text.is_empty() => "nothing to look for (empty)".to_string(),
+            None => format!("none of {} response(s) holds it", out.exchanges.len()),
+        },
+        holding.is_none() && !text.is_empty(),
+    )
 }
 
 fn json_object(body: Option<&Body>) -> Check {
@@ -925,5 +951,58 @@ fn describe_body(status: u16, body: Option<&Body>) -> String {
         }
         Some(Body::OtherJson(_)) => format!("{status} with JSON that is not an object"),
         _ => format!("{status} with a body that is not JSON"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Exchange, HttpRequest, HttpResponse};
+
+    fn output(bodies: &[&str]) -> StepOutput {
+        let ex = |b: &str| Exchange {
+            request: HttpRequest {
+                method: "GET".into(),
+                url: "http://i/a".into(),
+                headers: vec![],
+                body: None,
+            },
+            response: Some(HttpResponse {
+                status: 400,
+                headers: vec![],
+                body: b.into(),
+                truncated: false,
+            }),
+            error: None,
+            elapsed_ms: 0,
+            retried: None,
+        };
+        StepOutput {
+            action: "authorize",
+            summary: String::new(),
+            exchanges: bodies.iter().map(|b| ex(b)).collect(),
+            values: Default::default(),
+            response: None,
+            body: None,
+            authz: None,
+            statuses: vec![],
+        }
+    }
+
+    /// Reflection is judged on every page the step saw, as sent: escaped
+    /// or encoded is fine, raw on any page is not, and an empty needle
+    /// (a template that rendered empty) never passes.
+    #[test]
+    fn lacks_looks_at_every_response_as_sent() {
+        let marker = "<gc7\"'>";
+        assert!(
+            lacks(
+                marker,
+                &output(&["<p>&lt;gc7&quot;&#39;&gt;</p>", "{\"e\":\"<gc7\\\"'>\"}"])
+            )
+            .passed
+        );
+        assert!(!lacks(marker, &output(&["login", "<p><gc7\"'></p>"])).passed);
+        assert!(!lacks("", &output(&["x"])).passed);
     }
 }

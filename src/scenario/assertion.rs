@@ -64,6 +64,9 @@ pub enum Predicate {
     Absent,
     /// A string containing this, case-insensitively.
     Contains(Text),
+    /// No response of the step holds this text as sent (`body` only): an
+    /// input reflected unescaped, a secret echoed.
+    Lacks(Text),
     /// Present and not equal to this (usually a captured value).
     Differs(Text),
     /// A number in `[low, high]`.
@@ -241,6 +244,7 @@ impl Predicate {
             Predicate::Includes(_) => " includes",
             Predicate::Excludes(_) => " excludes",
             Predicate::Charset => " charset",
+            Predicate::Lacks(_) => " lacks",
             _ => "",
         }
     }
@@ -260,6 +264,7 @@ impl Predicate {
             Predicate::Present => "present".into(),
             Predicate::Absent => "absent".into(),
             Predicate::Contains(t) => format!("containing \"{}\"", t.get_ref()),
+            Predicate::Lacks(t) => format!("never holding \"{}\"", t.get_ref()),
             Predicate::Differs(t) => format!("different from {}", t.get_ref()),
             Predicate::Between(lo, hi) => format!("between {lo} and {hi}"),
             Predicate::PositiveInteger => "a positive integer".into(),
@@ -330,6 +335,7 @@ impl Assertion {
         match &self.predicate {
             Predicate::EqualsCi(t)
             | Predicate::Contains(t)
+            | Predicate::Lacks(t)
             | Predicate::Differs(t)
             | Predicate::ScopeSet(t)
             | Predicate::Includes(t)
@@ -608,6 +614,8 @@ pub struct AssertDef {
     #[serde(default)]
     pub absent: bool,
     pub contains: Option<String>,
+    /// With `that = "body"`: no response of the step holds this text.
+    pub lacks: Option<String>,
     pub differs: Option<String>,
     pub between: Option<[i64; 2]>,
     #[serde(default)]
@@ -721,6 +729,7 @@ impl AssertDef {
         found.extend(flags.into_iter().filter(|(on, _)| *on).map(|(_, p)| p));
         let texts = [
             (&self.contains, Predicate::Contains as fn(Text) -> Predicate),
+            (&self.lacks, Predicate::Lacks),
             (&self.differs, Predicate::Differs),
             (&self.scope_set, Predicate::ScopeSet),
             (&self.includes, Predicate::Includes),
@@ -744,7 +753,7 @@ impl AssertDef {
             1 => Ok(found.remove(0)),
             0 => Err(problem(
                 "the assertion names no predicate",
-                Some("add one of: equals, equals_ci, one_of, present, absent, contains, differs, between, positive_integer, scope_set, charset, includes, excludes, json_object, public_keys_only, well_formed_metadata"),
+                Some("add one of: equals, equals_ci, one_of, present, absent, contains, lacks, differs, between, positive_integer, scope_set, charset, includes, excludes, json_object, public_keys_only, well_formed_metadata"),
             )),
             n => Err(problem(
                 format!("the assertion names {n} predicates; one per assertion"),
@@ -816,9 +825,10 @@ impl AssertDef {
 /// Predicates that only make sense of some queries.
 fn fits(q: &Query, p: &Predicate) -> Result<(), Problem> {
     let ok = match p {
-        Predicate::JsonObject | Predicate::PublicKeysOnly | Predicate::WellFormedMetadata => {
-            matches!(q, Query::Body)
-        }
+        Predicate::JsonObject
+        | Predicate::PublicKeysOnly
+        | Predicate::WellFormedMetadata
+        | Predicate::Lacks(_) => matches!(q, Query::Body),
         Predicate::Verifies => matches!(q, Query::IdToken(_) | Query::AccessToken(_)),
         Predicate::Empty => matches!(q, Query::Fragment),
         _ => !matches!(
@@ -831,7 +841,7 @@ fn fits(q: &Query, p: &Predicate) -> Result<(), Problem> {
     } else {
         Err(problem(
             format!("`{}` cannot be {}", q.label(), p.describe()),
-            Some("body takes json_object or public_keys_only; other queries take the value predicates"),
+            Some("body takes json_object, public_keys_only, well_formed_metadata or lacks; other queries take the value predicates"),
         ))
     }
 }
@@ -877,6 +887,13 @@ mod tests {
             .expectation(0..1)
             .unwrap_err();
         assert!(misfit.message.contains("cannot be"), "{misfit:?}");
+        let lacks = def("that = \"status\"\nlacks = \"<x>\"")
+            .expectation(0..1)
+            .unwrap_err();
+        assert!(lacks.message.contains("cannot be"), "{lacks:?}");
+        assert!(def("that = \"body\"\nlacks = \"<x>\"")
+            .expectation(0..1)
+            .is_ok());
         let single = def("any = [{ that = \"status\", equals = 200 }]")
             .expectation(0..1)
             .unwrap_err();

@@ -40,6 +40,11 @@ pub enum Filter {
     S256,
     /// The first N characters.
     Take(usize),
+    /// One character changed ([`flip`]): a value that differs from the
+    /// original in exactly one place, as a fuzzer's tampering needs.
+    Flip(usize),
+    /// The case of one letter swapped ([`recase`]).
+    Recase(usize),
     /// Form-encodes the value.
     UrlEncode,
     /// Base64url (no padding) of the value's bytes.
@@ -57,6 +62,8 @@ pub const FILTERS: &[&str] = &[
     "chop",
     "s256",
     "take",
+    "flip",
+    "recase",
     "urlencode",
     "base64url",
     "port",
@@ -79,6 +86,8 @@ impl Filter {
             }
             Filter::S256 => pkce::s256_challenge(v),
             Filter::Take(n) => v.chars().take(*n).collect(),
+            Filter::Flip(n) => flip(v, *n),
+            Filter::Recase(n) => recase(v, *n),
             Filter::UrlEncode => crate::protocol::form::encode_component(v),
             Filter::Base64Url => {
                 use base64::Engine;
@@ -88,6 +97,52 @@ impl Filter {
             Filter::Port(n) => crate::scenario::uri_op::with_port(v, *n),
         }
     }
+}
+
+/// `v` with the character at `n` (modulo every position but the last)
+/// replaced by another of its class: a letter by a letter of the same case,
+/// a digit by a digit, anything else by `A`. The last character is left
+/// alone because in unpadded base64 it may carry only padding bits, which a
+/// lenient decoder ignores: a token changed there could decode unchanged.
+/// A value of one character is changed at that character; an empty one
+/// becomes `A`. The result always differs from `v`.
+pub fn flip(v: &str, n: usize) -> String {
+    let mut chars: Vec<char> = v.chars().collect();
+    if chars.is_empty() {
+        return "A".into();
+    }
+    let i = n % chars.len().saturating_sub(1).max(1);
+    let c = chars[i];
+    chars[i] = match c {
+        'a'..='y' | 'A'..='Y' | '0'..='8' => (c as u8 + 1) as char,
+        'z' => 'a',
+        'Z' => 'A',
+        '9' => '0',
+        _ => 'A',
+    };
+    chars.into_iter().collect()
+}
+
+/// `v` with the case of its n-th ASCII letter (modulo their number)
+/// swapped: what a comparison that ignores case cannot tell apart. A value
+/// without letters gets `A` appended, so the result always differs.
+pub fn recase(v: &str, n: usize) -> String {
+    let letters: Vec<usize> = v
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_alphabetic())
+        .map(|(i, _)| i)
+        .collect();
+    let Some(&at) = letters.get(n % letters.len().max(1)) else {
+        return format!("{v}A");
+    };
+    let mut out = v.to_string();
+    let c = v.as_bytes()[at] as char;
+    let swapped = match c.is_ascii_uppercase() {
+        true => c.to_ascii_lowercase(),
+        false => c.to_ascii_uppercase(),
+    };
+    out.replace_range(at..at + 1, &swapped.to_string());
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,6 +298,18 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
                 Err(_) => return Err(err(format!("`take` wants a whole number, got `{a}`"), None)),
             },
             ("take", None) => return Err(err("`take` needs a length: `take(43)`".into(), None)),
+            ("flip", Some(a)) => match a.parse() {
+                Ok(n) => Filter::Flip(n),
+                Err(_) => return Err(err(format!("`flip` needs a position, not `{a}`"), None)),
+            },
+            ("flip", None) => return Err(err("`flip` needs a position: `flip(3)`".into(), None)),
+            ("recase", Some(a)) => match a.parse() {
+                Ok(n) => Filter::Recase(n),
+                Err(_) => return Err(err(format!("`recase` needs a position, not `{a}`"), None)),
+            },
+            ("recase", None) => {
+                return Err(err("`recase` needs a position: `recase(0)`".into(), None))
+            }
             ("port", Some(a)) => match a.parse() {
                 Ok(n) => Filter::Port(n),
                 Err(_) => return Err(err(format!("`port` wants a port number, got `{a}`"), None)),
@@ -323,6 +390,29 @@ mod tests {
         #[test]
         fn never_panics(s in ".*") {
             let _ = Template::parse(&s);
+        }
+
+        #[test]
+        fn recase_swaps_one_letter(v in "[A-Za-z0-9._~-]{0,40}", n in 0usize..100) {
+            let r = super::recase(&v, n);
+            prop_assert_ne!(&r, &v);
+            if v.bytes().any(|b| b.is_ascii_alphabetic()) {
+                prop_assert_eq!(r.to_ascii_lowercase(), v.to_ascii_lowercase());
+            }
+        }
+
+        /// A flipped value always differs, in exactly one character, of
+        /// the same length, never in the last place of a longer value.
+        #[test]
+        fn flip_changes_one_character(v in "[A-Za-z0-9._~+/=-]{1,80}", n in 0usize..1000) {
+            let f = super::flip(&v, n);
+            prop_assert_ne!(&f, &v);
+            let (a, b): (Vec<char>, Vec<char>) = (v.chars().collect(), f.chars().collect());
+            prop_assert_eq!(a.len(), b.len());
+            prop_assert_eq!(a.iter().zip(&b).filter(|(x, y)| x != y).count(), 1);
+            if a.len() > 1 {
+                prop_assert_eq!(a.last(), b.last());
+            }
         }
     }
 }

@@ -48,7 +48,11 @@ pub(crate) async fn authorize(
         check_probe(a, c, &p, &conformant)?;
     }
     // Where a callback is expected: the redirect URI actually sent, else the registered one.
-    let sent_redirect = p.get("redirect_uri").map(str::to_string);
+    // Sent empty is omitted (RFC 6749 §3.1): the registered one is expected.
+    let sent_redirect = p
+        .get("redirect_uri")
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
     // A response type that returns a token from the authorization endpoint
     // defaults to the fragment response mode, errors included (OAuth 2.0
     // Multiple Response Type Encoding Practices §5).
