@@ -6,6 +6,7 @@
 //! the recording HTTP client, the form user agent, the runner, the embedded
 //! reference issuer and the CLI. See ARCHITECTURE.md.
 
+pub mod campaign;
 #[doc(hidden)]
 pub mod files;
 pub mod fuzzing;

@@ -1,10 +1,11 @@
-//! The command line: `run`, `list`, `explain`, `issuer`, `selftest`, `doctor`, `init`.
+//! The command line: `run`, `fuzz`, `list`, `explain`, `issuer`, `selftest`, `doctor`, `init`.
 //!
 //! Exit codes are part of the interface and stable (README, "Exit codes");
 //! their one table is `report::verdict`, which also decides them for a run.
 
 mod doctor;
 mod explain;
+mod fuzz;
 mod init;
 mod list;
 mod run;
@@ -40,6 +41,9 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Draft a profile from an issuer's metadata, every field commented.
     Init(init::InitArgs),
+    /// Fuzz an issuer (the embedded reference by default) with protocol-aware
+    /// mutations of real flows; findings become scenario files that `run` replays.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -109,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Selftest(a) => selftest::selftest(a),
         Command::Doctor(a) => doctor::doctor(a),
         Command::Init(a) => init::init(a),
+        Command::Fuzz(a) => fuzz::fuzz(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -420,13 +420,18 @@ impl EventLog {
 
 /// The reports to write, from `--report` and `--report-json`.
 fn report_outputs(a: &RunArgs) -> Result<Vec<(Format, String)>, Failure> {
+    outputs(&a.reports, a.report_json.as_deref())
+}
+
+/// The reports `--report` specs (and a JSON path) ask for, checked.
+pub fn outputs(reports: &[String], json: Option<&Path>) -> Result<Vec<(Format, String)>, Failure> {
     let mut outputs: Vec<(Format, String)> = Vec::new();
-    for spec in &a.reports {
+    for spec in reports {
         outputs.push(format::parse_spec(spec).map_err(|e| {
             Failure::usage(e, Some("e.g. --report junit=reports/junit.xml".into()))
         })?);
     }
-    if let Some(p) = &a.report_json {
+    if let Some(p) = json {
         outputs.push((Format::Json, p.display().to_string()));
     }
     if let Some((f, _)) = outputs

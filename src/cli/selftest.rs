@@ -40,12 +40,21 @@ pub struct SelftestArgs {
     /// List the cases that catch each fault.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Instead of the suite, fuzz each faulted issuer with no scenario files, at most N
+    /// inputs each (`grantcheck fuzz --max-cases N --seed 1`): the fuzzer's own detection
+    /// matrix. Fails when the conformant reference gets a finding or fewer than 60% of
+    /// the faults are found.
+    #[arg(long, value_name = "N")]
+    pub fuzz: Option<usize>,
     /// Colour: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorWhen,
 }
 
 pub fn selftest(a: SelftestArgs) -> Result<u8, Failure> {
+    if let Some(n) = a.fuzz {
+        return fuzz_matrix(&a, n);
+    }
     let started = Instant::now();
     let scenarios = load_scenarios(&a.suites)?;
     let plan = run::select(
@@ -109,5 +118,53 @@ pub fn selftest(a: SelftestArgs) -> Result<u8, Failure> {
         EXIT_OK
     } else {
         EXIT_FAILED
+    })
+}
+
+/// The share of the catalogue `grantcheck fuzz` must find with no scenarios
+/// (issue 15).
+const FUZZ_TARGET: f64 = 0.6;
+
+/// `selftest --fuzz N`: the fuzzer's detection matrix.
+fn fuzz_matrix(a: &SelftestArgs, max_cases: usize) -> Result<u8, Failure> {
+    let faults: Vec<Fault> = match a.faults.is_empty() {
+        true => Fault::for_dialect(crate::issuer::Dialect::Standard),
+        false => super::parse_faults(&a.faults)?.into_iter().collect(),
+    };
+    let cfg = crate::campaign::driver::Config {
+        seed: 1,
+        budget: std::time::Duration::from_secs(600),
+        max_cases: Some(max_cases),
+        concurrency: usize::from(a.concurrency),
+        ..Default::default()
+    };
+    let progress = std::io::stderr().is_terminal();
+    let total = faults.len() + 1;
+    let rt = super::runtime()?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let m = rt
+        .block_on(crate::campaign::matrix::run(
+            &faults,
+            cfg,
+            usize::from(a.jobs),
+            |r| {
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if progress {
+                    eprint!("\r\x1b[2K[{n}/{total}] {}", r.fault);
+                }
+            },
+        ))
+        .map_err(|e| Failure::harness(e, None))?;
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    let text = m.render();
+    print!("{text}");
+    if let Some(path) = &a.report_md {
+        write_report(path, &text)?;
+    }
+    Ok(match m.clean.findings == 0 && m.rate() >= FUZZ_TARGET {
+        true => EXIT_OK,
+        false => EXIT_FAILED,
     })
 }

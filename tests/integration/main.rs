@@ -8,6 +8,7 @@ mod common;
 mod cli;
 mod dialect_wiremock;
 mod doctor;
+mod fuzz_campaign;
 mod fuzz_regressions;
 mod hostile;
 mod html_report;

@@ -12,6 +12,7 @@
 #   OIDCP_MAX_SECONDS   the server's own lifetime (default 600)
 #   OIDCP_START_SECONDS how long to wait for discovery to answer (default 30)
 #   GRANTCHECK_TIMEOUT  upper bound for the grantcheck run in seconds (default 900)
+#   GRANTCHECK_COMMAND  the subcommand to run with the profile: run (default) or fuzz
 #   OIDCP_KEEP_LOG      set to keep the server log (its path is printed)
 #
 # What it does: `npm ci` from the lockfile when node_modules is missing; new
@@ -120,7 +121,9 @@ export GRANTCHECK_OIDCP_ISSUER="$issuer"   # the profile's issuer_env
 
 # In the background and waited for, so that a signal to this script runs the
 # trap at once (bash defers traps while a foreground child runs).
-timeout "$gc_timeout" "$grantcheck" run --profile "$profile" "$@" &
+command="${GRANTCHECK_COMMAND:-run}"
+case "$command" in run|fuzz|doctor) ;; *) echo "run.sh: GRANTCHECK_COMMAND must be run, fuzz or doctor" >&2; exit 2 ;; esac
+timeout "$gc_timeout" "$grantcheck" "$command" --profile "$profile" "$@" &
 gc_pid=$!
 set +e
 wait "$gc_pid"

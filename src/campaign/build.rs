@@ -1,0 +1,737 @@
+//! An input made a scenario file: the steps that obtain the flow's
+//! material, the probed request with its mutations, the follow-ups the
+//! demand needs, and the oracles on each. The text goes through the
+//! scenario loader like any suite file, so a finding replays with
+//! `grantcheck run --suites` exactly as the fuzzer ran it.
+
+use std::collections::BTreeSet;
+
+use toml::{Table, Value};
+
+use super::effect::{self, Demand, How};
+use super::grammar::{self, Param, Value as PValue};
+use super::input::{Flow, Input, Mutation, Op};
+use super::oracle::{self, Sent};
+use super::surface::{ClientShape, Surface};
+use crate::scenario::template::{flip, recase};
+
+/// Why an input cannot be built on this surface.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("the profile has no client `{0}`")]
+    NoClient(String),
+    #[error("the profile has no user to log in")]
+    NoUser,
+}
+
+/// The scenario text of `input`, with the id `id`.
+pub fn scenario(id: &str, title: &str, input: &Input, s: &Surface) -> Result<String, BuildError> {
+    let client = s
+        .client(&input.client)
+        .ok_or_else(|| BuildError::NoClient(input.client.clone()))?;
+    let user = match input.flow {
+        Flow::Credentials => None,
+        _ => Some(
+            input
+                .user
+                .clone()
+                .or_else(|| s.first_user().map(str::to_string))
+                .ok_or(BuildError::NoUser)?,
+        ),
+    };
+    let demand = effect::demand(input, s);
+    let steps = steps(input, client, user.as_deref(), &demand, s);
+    let mut doc = Table::new();
+    doc.insert("id".into(), id.into());
+    doc.insert("title".into(), title.into());
+    doc.insert("description".into(), description(input, &demand).into());
+    doc.insert(
+        "covers".into(),
+        covers(&steps)
+            .into_iter()
+            .map(Value::from)
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    doc.insert(
+        "tags".into(),
+        Value::Array(vec!["fuzz".into(), input.flow.name().into()]),
+    );
+    doc.insert(
+        "step".into(),
+        Value::Array(steps.into_iter().map(Value::Table).collect()),
+    );
+    Ok(toml::to_string(&doc).expect("a table of strings, arrays and tables serializes"))
+}
+
+fn description(input: &Input, d: &Demand) -> String {
+    let want = match d {
+        Demand::Accept => "succeed like the unmutated request".to_string(),
+        Demand::Open => {
+            "be answered without a server error, any refusal as an RFC 6749 error".to_string()
+        }
+        Demand::Rule(r) => format!("be refused ({} {:?})", r.row, r.how),
+    };
+    format!(
+        "Found by `grantcheck fuzz`: the {} flow as `{}` with {}. The protocol demands that the probed request {want}.",
+        input.flow.name(),
+        input.client,
+        input.label().split_once(": ").map(|x| x.1).unwrap_or("no mutation"),
+    )
+}
+
+/// Every row the steps' assertions name: the scenario's `covers`.
+fn covers(steps: &[Table]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for st in steps {
+        if st.get("expect").and_then(|e| e.get("id_token")).is_some() {
+            out.extend(["IDT-01", "IDT-03", "IDT-05"].map(String::from));
+        }
+        for a in st
+            .get("assert")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            collect_covers(a, &mut out);
+        }
+    }
+    out
+}
+
+fn collect_covers(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Table(t) => {
+            for (k, x) in t {
+                match k.as_str() {
+                    "covers" => out.extend(
+                        x.as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|c| c.as_str().map(str::to_string)),
+                    ),
+                    _ => collect_covers(x, out),
+                }
+            }
+        }
+        Value::Array(xs) => xs.iter().for_each(|x| collect_covers(x, out)),
+        _ => {}
+    }
+}
+
+fn step(name: &str, level: &str, action: &str, body: Table, asserts: Vec<Table>) -> Table {
+    let mut t = Table::new();
+    t.insert("name".into(), name.into());
+    t.insert("level".into(), level.into());
+    t.insert(action.into(), Value::Table(body));
+    if !asserts.is_empty() {
+        t.insert(
+            "assert".into(),
+            Value::Array(asserts.into_iter().map(Value::Table).collect()),
+        );
+    }
+    t
+}
+
+fn table(pairs: &[(&str, Value)]) -> Table {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// The login that obtains a code, and (for flows past the exchange) the
+/// exchange that obtains tokens: setup steps, whose failure is an error.
+fn material(input: &Input, client: &ClientShape, user: &str) -> Vec<Table> {
+    let mut login = table(&[
+        ("client", client.role.as_str().into()),
+        ("user", user.into()),
+    ]);
+    if client.openid {
+        login.insert("nonce".into(), "{{ gen.nonce }}".into());
+    }
+    let login_expect = vec![oracle::assert("outcome", "equals", "code", "AUTHZ-01")];
+    let mut out = vec![step("login", "setup", "authorize", login, login_expect)];
+    if input.flow != Flow::Code {
+        let first = table(&[
+            ("from", "login".into()),
+            ("client", client.role.as_str().into()),
+        ]);
+        let mut expect = vec![oracle::assert("status", "equals", 200, "TOK-01")];
+        if matches!(input.flow, Flow::Refresh | Flow::Revoke) {
+            expect.push(oracle::assert(
+                "json refresh_token",
+                "present",
+                true,
+                "TOK-01",
+            ));
+        }
+        out.push(step("first", "setup", "token", first, expect));
+    }
+    out
+}
+
+fn steps(
+    input: &Input,
+    client: &ClientShape,
+    user: Option<&str>,
+    d: &Demand,
+    s: &Surface,
+) -> Vec<Table> {
+    let mut out = match (input.flow, user) {
+        (Flow::Authorize | Flow::Credentials | Flow::Metadata, _) | (_, None) => Vec::new(),
+        (_, Some(u)) => material(input, client, u),
+    };
+    // A verifier outside the grammar is the login's: its challenge goes to
+    // the authorization endpoint, itself to the token endpoint.
+    if let Some(m) = input
+        .mutations
+        .iter()
+        .find(|m| matches!(m.op, Op::VerifierSyntax | Op::VerifierBounds))
+    {
+        let list = match m.op {
+            Op::VerifierSyntax => grammar::BAD_VERIFIERS,
+            _ => grammar::EDGE_VERIFIERS,
+        };
+        let bad = list[m.arg as usize % list.len()];
+        if let Some(Value::Table(a)) = out.first_mut().and_then(|l| l.get_mut("authorize")) {
+            a.insert("verifier".into(), bad.into());
+        }
+    }
+    let level = effect::step_level(d).as_str();
+    let sent = Sent {
+        basic: client.basic
+            && !input
+                .mutations
+                .iter()
+                .any(|m| matches!(m.op, Op::AuthNone | Op::AuthOmit)),
+        openid: client.openid,
+    };
+    let (action, body, mut asserts) = probe(input, client, user, d, s, sent);
+    asserts.extend(oracle::no_echo(input, client, user));
+    let mut probe = step("probe", level, action, body, asserts);
+    if input.flow == Flow::Code && *d == Demand::Accept && client.openid {
+        // The ID token verifies against the JWKS, names the client, and
+        // carries the login's nonce (IDT-01, IDT-03, IDT-05).
+        let idt = table(&[
+            (
+                "aud",
+                format!("{{{{ clients.{}.id }}}}", client.role).into(),
+            ),
+            ("nonce", "{{ login.nonce }}".into()),
+        ]);
+        probe.insert(
+            "expect".into(),
+            Value::Table(table(&[("id_token", Value::Table(idt))])),
+        );
+    }
+    out.push(probe);
+    if input.flow == Flow::Metadata && s.offers("jwks") {
+        let http = table(&[("url", "{{ issuer.jwks_uri }}".into())]);
+        out.push(step("jwks", "must", "http", http, oracle::jwks()));
+    }
+    out.extend(follow_ups(input, client, d, sent));
+    out
+}
+
+/// The probed request: its action, its table, its assertions.
+fn probe(
+    input: &Input,
+    client: &ClientShape,
+    user: Option<&str>,
+    d: &Demand,
+    s: &Surface,
+    sent: Sent,
+) -> (&'static str, Table, Vec<Table>) {
+    let role = client.role.as_str();
+    let mut body = match input.flow {
+        Flow::Authorize => table(&[
+            ("client", role.into()),
+            ("user", user.unwrap_or_default().into()),
+            ("verifier", "{{ gen.verifier }}".into()),
+            ("state", "{{ gen.state }}".into()),
+        ]),
+        Flow::Code => table(&[("from", "login".into()), ("client", role.into())]),
+        Flow::Refresh => table(&[
+            ("grant", "refresh_token".into()),
+            ("refresh_token", "{{ first.refresh_token }}".into()),
+            ("client", role.into()),
+        ]),
+        Flow::Credentials => table(&[
+            ("grant", "client_credentials".into()),
+            ("client", role.into()),
+        ]),
+        Flow::Introspect => table(&[
+            ("token", "{{ first.access_token }}".into()),
+            ("client", role.into()),
+        ]),
+        Flow::Revoke => table(&[
+            ("token", "{{ first.refresh_token }}".into()),
+            ("client", role.into()),
+        ]),
+        Flow::Userinfo => table(&[("token", "{{ first.access_token }}".into())]),
+        Flow::Metadata => Table::new(),
+    };
+    let params = grammar::params(input.flow, client);
+    let mut edits = Edits::default();
+    for m in &input.mutations {
+        apply(m, input.flow, client, s, &params, &mut body, &mut edits);
+    }
+    // The state the callback must echo: the one sent, changed or not.
+    let state = match edits.remove.iter().any(|r| r == "state") {
+        true => None,
+        false => Some(
+            edits
+                .set
+                .get("state")
+                .and_then(Value::as_str)
+                .unwrap_or("{{ gen.state }}")
+                .to_string(),
+        ),
+    };
+    edits.write(&mut body, input.flow == Flow::Authorize);
+    let asserts = match input.flow {
+        Flow::Authorize => oracle::authorize(d, state.as_deref(), s.offers("iss")),
+        Flow::Code | Flow::Refresh | Flow::Credentials => oracle::token(input.flow, d, sent),
+        Flow::Introspect => oracle::introspect(d, sent),
+        Flow::Revoke => oracle::revoke(d, sent),
+        Flow::Userinfo => oracle::userinfo(d),
+        Flow::Metadata => {
+            let mut methods: Vec<&str> = s
+                .clients
+                .iter()
+                .filter(|c| c.confidential)
+                .map(|c| {
+                    if c.basic {
+                        "client_secret_basic"
+                    } else {
+                        "client_secret_post"
+                    }
+                })
+                .collect();
+            methods.sort();
+            methods.dedup();
+            oracle::metadata(s.offers("oidc"), &methods)
+        }
+    };
+    let action = match input.flow {
+        Flow::Authorize => "authorize",
+        Flow::Code | Flow::Refresh | Flow::Credentials => "token",
+        Flow::Introspect => "introspect",
+        Flow::Revoke => "revoke",
+        Flow::Userinfo => "userinfo",
+        Flow::Metadata => "discovery",
+    };
+    (action, body, asserts)
+}
+
+/// `set`, `remove` and `append` of the probed request, and the names of
+/// the parameters changed (an authorization step's `probe`).
+#[derive(Default)]
+struct Edits {
+    set: Table,
+    remove: Vec<String>,
+    append: Vec<[String; 2]>,
+    probed: BTreeSet<String>,
+}
+
+impl Edits {
+    fn write(self, body: &mut Table, authorize: bool) {
+        if !self.set.is_empty() {
+            body.insert("set".into(), Value::Table(self.set));
+        }
+        if !self.remove.is_empty() {
+            body.insert(
+                "remove".into(),
+                self.remove
+                    .into_iter()
+                    .map(Value::from)
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
+        }
+        if !self.append.is_empty() {
+            let pairs: Vec<Value> = self
+                .append
+                .into_iter()
+                .map(|[k, v]| Value::Array(vec![k.into(), v.into()]))
+                .collect();
+            body.insert("append".into(), pairs.into());
+        }
+        // The runner checks, before sending, that each probed parameter
+        // really differs from what a conformant request sends.
+        if authorize && !self.probed.is_empty() {
+            body.insert(
+                "probe".into(),
+                self.probed
+                    .into_iter()
+                    .map(Value::from)
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
+        }
+    }
+}
+
+/// An unsigned request object (`alg: none`, `{"iss":"grantcheck"}`): one an
+/// issuer that does not support them must refuse, not ignore.
+const UNSIGNED_REQUEST: &str = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJncmFudGNoZWNrIn0.";
+
+/// The value of `p` after a value-changing `op`, as scenario text.
+fn changed(p: &Param, op: Op, arg: usize) -> String {
+    let literal = |f: &dyn Fn(&str) -> String| match &p.value {
+        PValue::Literal(l) => Some(f(l)),
+        PValue::Expr(_) => None,
+    };
+    match op {
+        Op::Tamper => {
+            literal(&|l| flip(l, arg)).unwrap_or_else(|| p.value.filtered(&format!("flip({arg})")))
+        }
+        Op::Recase => literal(&|l| recase(l, arg))
+            .unwrap_or_else(|| p.value.filtered(&format!("recase({arg})"))),
+        Op::Chop => {
+            literal(&|l| l[..l.len() - 1].to_string()).unwrap_or_else(|| p.value.filtered("chop"))
+        }
+        Op::Extend => format!(
+            "{}{}",
+            p.value.text(),
+            grammar::SUFFIXES[arg % grammar::SUFFIXES.len()]
+        ),
+        Op::Percent => format!(
+            "{}{}",
+            p.value.text(),
+            grammar::PERCENTS[arg % grammar::PERCENTS.len()]
+        ),
+        Op::Reflect => format!("{}{}", p.value.text(), grammar::marker(arg as u32)),
+        Op::Overlong => format!(
+            "{}{}",
+            p.value.text(),
+            "A".repeat(grammar::OVERLONG[arg % grammar::OVERLONG.len()])
+        ),
+        _ => p.value.text(),
+    }
+}
+
+fn recased(name: &str) -> String {
+    let mut c = name.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn apply(
+    m: &Mutation,
+    flow: Flow,
+    client: &ClientShape,
+    s: &Surface,
+    params: &[Param],
+    body: &mut Table,
+    e: &mut Edits,
+) {
+    let arg = m.arg as usize;
+    if let Some(p) = m
+        .param
+        .as_deref()
+        .and_then(|n| params.iter().find(|p| p.name == n))
+    {
+        let name = p.name.to_string();
+        // The loader asks a probed redirect_uri to be set, which it is
+        // only when its value changes (not when dropped or duplicated).
+        let sets = !matches!(m.op, Op::Drop | Op::RecaseName | Op::Duplicate);
+        if name != "redirect_uri" || sets {
+            e.probed.insert(name.clone());
+        }
+        match m.op {
+            Op::Empty => {
+                e.set.insert(name, "".into());
+            }
+            Op::Drop => e.remove.push(name),
+            Op::RecaseName => {
+                e.append.push([recased(&name), p.value.text()]);
+                e.remove.push(name);
+            }
+            Op::Duplicate => e.append.push([name, changed(p, Op::Tamper, arg)]),
+            op => {
+                e.set.insert(name, changed(p, op, arg).into());
+            }
+        }
+        return;
+    }
+    let role = client.role.as_str();
+    match m.op {
+        Op::Unknown => e.append.push([format!("gc_fuzz{}", arg % 100), "1".into()]),
+        Op::Uri => {
+            let ops = crate::scenario::uri_op::UriOp::NAMES;
+            let op = ops[arg % ops.len()];
+            e.probed.insert("redirect_uri".into());
+            e.set.insert(
+                "redirect_uri".into(),
+                format!("{{{{ clients.{role}.redirect_uri | {op} }}}}").into(),
+            );
+        }
+        Op::RequestObject => {
+            e.probed.insert("request".into());
+            e.append.push(["request".into(), UNSIGNED_REQUEST.into()]);
+        }
+        Op::LoopbackPort => {
+            let port = 49152 + arg % 16000;
+            e.set.insert(
+                "redirect_uri".into(),
+                format!("{{{{ clients.{role}.redirect_uri | port({port}) }}}}").into(),
+            );
+        }
+        Op::RevokeAccess => {
+            body.insert("token".into(), "{{ first.access_token }}".into());
+        }
+        Op::OtherRedirect => {
+            e.set.insert(
+                "redirect_uri".into(),
+                format!("{{{{ clients.{role}.redirect_uri_2 }}}}").into(),
+            );
+        }
+        Op::GrantSwap => {
+            e.set
+                .insert("grant_type".into(), "client_credentials".into());
+        }
+        Op::MethodGet => {
+            body.insert("method".into(), "GET".into());
+        }
+        Op::ContentType => {
+            body.insert(
+                "content_type".into(),
+                grammar::CONTENT_TYPES[arg % grammar::CONTENT_TYPES.len()].into(),
+            );
+        }
+        Op::WrongSecret => {
+            body.insert(
+                "secret".into(),
+                format!("{{{{ clients.{role}.secret | flip({arg}) }}}}").into(),
+            );
+        }
+        Op::AuthNone => {
+            body.insert("auth".into(), "none".into());
+        }
+        Op::AuthOmit => {
+            body.insert("auth".into(), "omit".into());
+        }
+        Op::OtherClient => {
+            if let Some(o) = s.other_confidential(role) {
+                body.insert("client".into(), o.role.as_str().into());
+            }
+        }
+        Op::Race => {
+            body.insert("concurrent".into(), 8.into());
+        }
+        Op::WidenScope => {
+            let wider = client.wider_scope.clone().unwrap_or_default();
+            e.set.insert(
+                "scope".into(),
+                format!("{{{{ clients.{role}.scope }}}} {wider}").into(),
+            );
+        }
+        Op::AccessAsRefresh => {
+            body.insert("refresh_token".into(), "{{ first.access_token }}".into());
+        }
+        Op::ChallengeMethod => {
+            e.probed.insert("code_challenge_method".into());
+            e.set.insert(
+                "code_challenge_method".into(),
+                grammar::METHODS[arg % grammar::METHODS.len()].into(),
+            );
+        }
+        Op::ChallengeShape => {
+            e.probed.insert("code_challenge".into());
+            e.set
+                .insert("code_challenge".into(), "{{ gen.verifier | s256 }}=".into());
+        }
+        Op::ResponseType => {
+            e.probed.insert("response_type".into());
+            e.set.insert(
+                "response_type".into(),
+                grammar::RESPONSE_TYPES[arg % grammar::RESPONSE_TYPES.len()].into(),
+            );
+        }
+        Op::QueryToken => {
+            body.insert("placement".into(), Value::Array(vec!["query".into()]));
+        }
+        Op::NoToken => {
+            body.remove("token");
+        }
+        Op::Tamper | Op::Chop if flow == Flow::Userinfo => {
+            let f = if m.op == Op::Chop {
+                "chop".to_string()
+            } else {
+                format!("flip({arg})")
+            };
+            body.insert(
+                "token".into(),
+                format!("{{{{ first.access_token | {f} }}}}").into(),
+            );
+        }
+        Op::WrongHint => {
+            let hint = if flow == Flow::Revoke {
+                "access_token"
+            } else {
+                "refresh_token"
+            };
+            body.insert("hint".into(), hint.into());
+        }
+        // Replay is a follow-up step; an operation that does not apply
+        // here changes nothing (the generator does not produce it).
+        _ => {}
+    }
+}
+
+/// Steps after the probe that the demand needs to be judged: the replay of
+/// a single-use request, the rotated token's family, the revoked token.
+fn follow_ups(input: &Input, client: &ClientShape, d: &Demand, sent: Sent) -> Vec<Table> {
+    let role = client.role.as_str();
+    let refresh = |rt: &str| {
+        table(&[
+            ("grant", "refresh_token".into()),
+            ("refresh_token", rt.into()),
+            ("client", role.into()),
+        ])
+    };
+    let refused = |row: &str| {
+        let mut a = vec![
+            oracle::assert(
+                "status",
+                "one_of",
+                Value::Array(vec![400.into(), 401.into()]),
+                row,
+            ),
+            oracle::assert("json access_token", "absent", true, row),
+        ];
+        a.extend(oracle::error_body());
+        a
+    };
+    let Demand::Rule(r) = d else {
+        return match (input.flow, d) {
+            // A revocation that succeeded must have revoked (RFC 7009 §2.1).
+            (Flow::Revoke, Demand::Accept)
+                if input.mutations.iter().any(|m| m.op == Op::RevokeAccess) =>
+            {
+                // A revoked access token is dead (RFC 7009 §2, a SHOULD).
+                let intro = table(&[
+                    ("token", "{{ first.access_token }}".into()),
+                    ("client", role.into()),
+                ]);
+                let mut st = step(
+                    "at-dead",
+                    "should",
+                    "introspect",
+                    intro,
+                    vec![oracle::assert("json active", "equals", false, "REV-03")],
+                );
+                st.insert("if_offered".into(), true.into());
+                match client.confidential {
+                    true => vec![st],
+                    false => Vec::new(),
+                }
+            }
+            (Flow::Revoke, Demand::Accept) => {
+                let mut out = vec![step(
+                    "after",
+                    "must",
+                    "token",
+                    refresh("{{ first.refresh_token }}"),
+                    refused("REV-01"),
+                )];
+                // The grant's access tokens go with it (RFC 7009 §2.1).
+                if client.confidential {
+                    let intro = table(&[
+                        ("token", "{{ first.access_token }}".into()),
+                        ("client", role.into()),
+                    ]);
+                    let dead = vec![oracle::assert("json active", "equals", false, "REV-02")];
+                    let mut st = step("at-dead", "profile", "introspect", intro, dead);
+                    st.insert("if_offered".into(), true.into());
+                    out.push(st);
+                }
+                out
+            }
+            _ => Vec::new(),
+        };
+    };
+    match (input.flow, &r.how) {
+        (Flow::Code, How::OnceOnly) => {
+            let mut out = vec![step(
+                "again",
+                "must",
+                "token",
+                table(&[("from", "login".into()), ("client", role.into())]),
+                refused("CODE-01"),
+            )];
+            // A replayed code may be in an attacker's hands: what it
+            // issued should be revoked (RFC 9700 §4.2.4).
+            if client.refresh {
+                out.push(step(
+                    "first-dead",
+                    "should",
+                    "token",
+                    refresh("{{ probe.refresh_token }}"),
+                    refused("CODE-02"),
+                ));
+            }
+            out
+        }
+        (Flow::Refresh, How::OnceOnly) => vec![
+            step(
+                "again",
+                "must",
+                "token",
+                refresh("{{ first.refresh_token }}"),
+                refused("RT-03"),
+            ),
+            step(
+                "successor",
+                "must",
+                "token",
+                refresh("{{ probe.refresh_token }}"),
+                refused("RT-04"),
+            ),
+        ],
+        (Flow::Revoke, How::StillValid) => vec![step(
+            "after",
+            "must",
+            "token",
+            refresh("{{ first.refresh_token }}"),
+            oracle::token_success(Flow::Refresh, "REV-06", sent),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::generate::{self, tests::surface};
+    use crate::campaign::rng::Rng;
+
+    /// Every input the generator can make builds a scenario the suite's
+    /// loader accepts: a finding always replays.
+    #[test]
+    fn every_generated_input_loads() {
+        let s = surface();
+        let seeds = generate::seeds(&s);
+        let mut rng = Rng::new(9);
+        let mut corpus: Vec<Input> = Vec::new();
+        let mut inputs = seeds.clone();
+        for _ in 0..3000 {
+            let i = generate::next(&mut rng, &seeds, &corpus, &s).unwrap();
+            if rng.chance(20) {
+                corpus.push(i.clone());
+            }
+            inputs.push(i);
+        }
+        for (n, i) in inputs.iter().enumerate() {
+            let text = scenario(&format!("fuzz.t.n{n}"), "t", i, &s).unwrap();
+            if let Err(d) = crate::scenario::load_str(std::path::Path::new("t.toml"), &text) {
+                let msgs: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+                panic!("{}:\n{}\n{text}", i.label(), msgs.join("\n"));
+            }
+        }
+    }
+}

@@ -1,0 +1,604 @@
+//! What the protocol demands of a mutated request: the fuzzer's oracle for
+//! the probed step, derived from what each mutation changed. The generic
+//! oracles (no 5xx, RFC 6749 error bodies, headers) come on top, in
+//! [`super::oracle`].
+
+use super::grammar::{self, Role};
+use super::input::{Flow, Input, Mutation, Op};
+use super::surface::{ClientShape, Surface};
+use crate::scenario::Level;
+
+/// How a refusal shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum How {
+    /// A token-endpoint style refusal: one of these statuses, no token,
+    /// and (when the list is not empty) one of these error codes.
+    Error {
+        status: &'static [u16],
+        errors: &'static [&'static str],
+    },
+    /// Client authentication failed: 400 or 401 `invalid_client`, and a
+    /// `WWW-Authenticate: Basic` challenge when the answer is 401 to Basic.
+    Unauthenticated,
+    /// The authorization request is not redirected at all.
+    NoRedirect,
+    /// An error redirect with one of these codes (state and iss echoed).
+    AuthzError(&'static [&'static str]),
+    /// Anything but a code.
+    NotCode,
+    /// Introspection answers 200 `active: false`.
+    Inactive,
+    /// Revocation answers 200 (RFC 7009 §2.2: invalid tokens are no error).
+    RevokeOk,
+    /// Userinfo answers 401 with a Bearer challenge.
+    BearerRefused,
+    /// The request succeeds once; the same request again is refused.
+    OnceOnly,
+    /// Of concurrent identical requests at most one succeeds.
+    AtMostOne,
+    /// Revocation by another client: the token still works afterwards.
+    StillValid,
+    /// The probed request must not answer 200.
+    Not200,
+    /// Granted like the unmutated request (a variation the specs allow).
+    Accepted,
+    /// Nothing is granted: no token, no `active: true`, no claims; any
+    /// refusal will do.
+    NotGranted,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub how: How,
+    pub row: &'static str,
+    pub level: Level,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Demand {
+    /// It must succeed like the unmutated request.
+    Accept,
+    /// A rule decides the answer: most often a refusal in a given form,
+    /// sometimes a success the specs require of a variation (a loopback
+    /// port, RFC 8252).
+    Rule(Rule),
+    /// The specs leave the outcome open: the generic oracles only.
+    Open,
+}
+
+fn refuse(how: How, row: &'static str, level: Level) -> Demand {
+    Demand::Rule(Rule { how, row, level })
+}
+
+fn must(how: How, row: &'static str) -> Demand {
+    refuse(how, row, Level::Must)
+}
+
+const ANY: &[&str] = &[];
+const BAD_REQUEST: &[u16] = &[400];
+const CLIENT_ERROR: &[u16] = &[400, 401];
+
+/// What the protocol demands of `input`'s probed request: the demand of
+/// each mutation, combined.
+pub fn demand(input: &Input, s: &Surface) -> Demand {
+    let Some(client) = s.client(&input.client) else {
+        return Demand::Open;
+    };
+    let demands: Vec<Demand> = input
+        .mutations
+        .iter()
+        .map(|m| one(m, input.flow, client, s))
+        .collect();
+    combine(input.flow, demands)
+}
+
+/// Several demands at once. The issuer checks parameters in an order of
+/// its own and the first problem decides the answer, so only a single
+/// refusal keeps its exact form (status, error code, follow-ups). Several
+/// refusals, or a refusal next to a mutation the specs leave open (another
+/// Content-Type may be refused first), only demand that nothing is
+/// granted, at the weakest of their levels. A sequence (a replay, a race)
+/// next to an open mutation is not judged: its first request may fail.
+fn combine(flow: Flow, demands: Vec<Demand>) -> Demand {
+    // A variation that must be accepted, next to others, is just accepted:
+    // the others decide.
+    let demands: Vec<Demand> = match demands.len() {
+        1 => demands,
+        _ => demands
+            .into_iter()
+            .map(|d| match d {
+                Demand::Rule(r) if r.how == How::Accepted => Demand::Accept,
+                d => d,
+            })
+            .collect(),
+    };
+    let open = demands.contains(&Demand::Open);
+    let refusals: Vec<&Rule> = demands
+        .iter()
+        .filter_map(|d| match d {
+            Demand::Rule(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let sequence = refusals
+        .iter()
+        .any(|r| matches!(r.how, How::OnceOnly | How::AtMostOne | How::StillValid));
+    match refusals.as_slice() {
+        [] if open => Demand::Open,
+        [] => Demand::Accept,
+        [one] if !open => Demand::Rule((*one).clone()),
+        _ if sequence && open => Demand::Open,
+        many => {
+            let level = many
+                .iter()
+                .map(|r| r.level)
+                .max_by_key(|l| weakness(*l))
+                .unwrap_or(Level::Must);
+            let how = match flow {
+                Flow::Authorize => How::NotCode,
+                _ => How::NotGranted,
+            };
+            refuse(how, many[0].row, level)
+        }
+    }
+}
+
+fn weakness(l: Level) -> u8 {
+    match l {
+        Level::Setup | Level::Must => 0,
+        Level::Profile => 1,
+        Level::Should => 2,
+    }
+}
+
+/// One mutation's demand.
+fn one(m: &Mutation, flow: Flow, client: &ClientShape, s: &Surface) -> Demand {
+    if m.op.takes_param() && flow != Flow::Userinfo {
+        let params = grammar::params(flow, client);
+        return match params.iter().find(|p| Some(p.name) == m.param.as_deref()) {
+            Some(p) => on_param(p.role, p.name, m, flow, client, s),
+            None => Demand::Open,
+        };
+    }
+    on_request(m, flow, client, s)
+}
+
+/// Whether the operation changes the value (rather than removing it).
+fn changes_value(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Tamper | Op::Recase | Op::Chop | Op::Extend | Op::Percent | Op::Overlong
+    )
+}
+
+/// Whether the operation leaves the parameter out (or empty, which
+/// RFC 6749 §3.1 says to treat as omitted).
+fn removes(op: Op) -> bool {
+    matches!(op, Op::Drop | Op::Empty | Op::RecaseName)
+}
+
+fn on_param(
+    role: Role,
+    name: &str,
+    m: &Mutation,
+    flow: Flow,
+    client: &ClientShape,
+    s: &Surface,
+) -> Demand {
+    let op = m.op;
+    if op == Op::Duplicate {
+        return match flow {
+            Flow::Authorize => refuse(How::NotCode, "AUTHZ-09", Level::Must),
+            Flow::Code | Flow::Refresh | Flow::Credentials => must(
+                How::Error {
+                    status: CLIENT_ERROR,
+                    errors: ANY,
+                },
+                "TOK-09",
+            ),
+            _ => Demand::Open,
+        };
+    }
+    match role {
+        Role::Kind if flow == Flow::Authorize => match removes(op) {
+            true => must(
+                How::AuthzError(&["invalid_request", "unsupported_response_type"]),
+                "AUTHZ-03",
+            ),
+            false => must(
+                How::AuthzError(&["unsupported_response_type", "invalid_request"]),
+                "AUTHZ-03",
+            ),
+        },
+        Role::Kind => match removes(op) {
+            true => must(
+                How::Error {
+                    status: BAD_REQUEST,
+                    errors: &["invalid_request", "unsupported_grant_type"],
+                },
+                "TOK-06",
+            ),
+            false => must(
+                How::Error {
+                    status: BAD_REQUEST,
+                    errors: &["unsupported_grant_type", "invalid_request"],
+                },
+                "TOK-07",
+            ),
+        },
+        Role::Bound => bound(name, op, flow, client),
+        Role::Secret => must(
+            How::Unauthenticated,
+            if removes(op) { "CAUTH-04" } else { "CAUTH-03" },
+        ),
+        Role::TokenRedirect if changes_value(op) => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant", "invalid_request"],
+            },
+            "RURI-06",
+        ),
+        Role::TokenRedirect if s.policy("rfc6749") && !client.oauth21_only => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant", "invalid_request"],
+            },
+            "RURI-07",
+        ),
+        Role::TokenRedirect => Demand::Open,
+        Role::Redirect if changes_value(op) => must(How::NoRedirect, "RURI-02"),
+        Role::Redirect => Demand::Open,
+        // Whether client ids compare case-sensitively the specs do not say.
+        Role::ClientId if op == Op::Recase => Demand::Open,
+        Role::ClientId => must(How::NoRedirect, "AUTHZ-05"),
+        Role::Challenge => match op {
+            // Another well-formed challenge: the code is issued (and would
+            // not redeem with the original verifier).
+            Op::Tamper | Op::Recase => Demand::Accept,
+            _ if changes_value(op) => refuse(
+                How::AuthzError(&["invalid_request"]),
+                "PKCE-10",
+                Level::Should,
+            ),
+            _ if s.pkce_required(client) => {
+                let level = if client.confidential {
+                    Level::Profile
+                } else {
+                    Level::Must
+                };
+                refuse(How::AuthzError(&["invalid_request"]), "PKCE-04", level)
+            }
+            _ => Demand::Open,
+        },
+        Role::Method if removes(op) => refuse(
+            How::AuthzError(&["invalid_request"]),
+            "PKCE-06",
+            Level::Profile,
+        ),
+        Role::Method => must(How::AuthzError(&["invalid_request"]), "PKCE-07"),
+        Role::State => match op {
+            Op::Overlong | Op::Empty => Demand::Open,
+            Op::Drop | Op::RecaseName if s.policy("state_required") => refuse(
+                How::AuthzError(&["invalid_request"]),
+                "AUTHZ-10",
+                Level::Profile,
+            ),
+            _ => Demand::Accept,
+        },
+        Role::IntrospectToken if changes_value(op) => must(How::Inactive, "INTR-03"),
+        Role::RevokeToken if changes_value(op) => must(How::RevokeOk, "REV-04"),
+        Role::IntrospectToken | Role::RevokeToken | Role::Optional => Demand::Open,
+    }
+}
+
+/// A change to a value bound to the material.
+fn bound(name: &str, op: Op, flow: Flow, client: &ClientShape) -> Demand {
+    let grant = How::Error {
+        status: CLIENT_ERROR,
+        errors: &["invalid_grant", "invalid_request", "invalid_client"],
+    };
+    match (name, removes(op)) {
+        ("code", false) => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant"],
+            },
+            "CODE-07",
+        ),
+        ("code", true) => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_request", "invalid_grant"],
+            },
+            "TOK-06",
+        ),
+        ("code_verifier", false) => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant", "invalid_request"],
+            },
+            "PKCE-02",
+        ),
+        ("code_verifier", true) => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant", "invalid_request"],
+            },
+            "PKCE-03",
+        ),
+        ("refresh_token", _) => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant", "invalid_request"],
+            },
+            "RT-09",
+        ),
+        ("client_id", _) if op == Op::Recase => Demand::Open,
+        ("client_id", _) if client.confidential => must(How::Unauthenticated, "CAUTH-03"),
+        ("client_id", _) if flow == Flow::Code => must(grant, "CODE-05"),
+        ("client_id", _) => must(grant, "RT-05"),
+        _ => Demand::Open,
+    }
+}
+
+fn on_request(m: &Mutation, flow: Flow, client: &ClientShape, s: &Surface) -> Demand {
+    let arg = m.arg as usize;
+    match m.op {
+        Op::Unknown => Demand::Accept,
+        Op::Uri => must(How::NoRedirect, "RURI-02"),
+        Op::MethodGet => refuse(
+            How::Error {
+                status: &[400, 405],
+                errors: ANY,
+            },
+            "TOK-05",
+            Level::Should,
+        ),
+        Op::ContentType => Demand::Open,
+        Op::WrongSecret if client.basic => must(How::Unauthenticated, "CAUTH-02"),
+        Op::WrongSecret => must(How::Unauthenticated, "CAUTH-03"),
+        Op::AuthNone | Op::AuthOmit => match flow {
+            Flow::Introspect => must(How::Unauthenticated, "INTR-01"),
+            Flow::Revoke => must(How::Unauthenticated, "REV-05"),
+            _ => must(How::Unauthenticated, "CAUTH-04"),
+        },
+        Op::OtherClient => match flow {
+            Flow::Code => must(
+                How::Error {
+                    status: BAD_REQUEST,
+                    errors: &["invalid_grant"],
+                },
+                "CODE-04",
+            ),
+            Flow::Refresh => must(
+                How::Error {
+                    status: BAD_REQUEST,
+                    errors: &["invalid_grant"],
+                },
+                "RT-05",
+            ),
+            Flow::Revoke => must(How::StillValid, "REV-06"),
+            _ => Demand::Open,
+        },
+        Op::Replay => match flow {
+            Flow::Code => must(How::OnceOnly, "CODE-01"),
+            Flow::Refresh => must(How::OnceOnly, "RT-03"),
+            _ => Demand::Open,
+        },
+        Op::Race => must(How::AtMostOne, "CODE-08"),
+        Op::WidenScope => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_scope"],
+            },
+            "RT-06",
+        ),
+        Op::AccessAsRefresh => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant"],
+            },
+            "RT-09",
+        ),
+        Op::ChallengeMethod => match grammar::METHODS[arg % grammar::METHODS.len()] {
+            "plain" => refuse(
+                How::AuthzError(&["invalid_request"]),
+                "PKCE-05",
+                Level::Profile,
+            ),
+            "" => refuse(
+                How::AuthzError(&["invalid_request"]),
+                "PKCE-06",
+                Level::Profile,
+            ),
+            _ => must(How::AuthzError(&["invalid_request"]), "PKCE-07"),
+        },
+        Op::ChallengeShape => refuse(
+            How::AuthzError(&["invalid_request"]),
+            "PKCE-10",
+            Level::Should,
+        ),
+        Op::ResponseType => match grammar::RESPONSE_TYPES[arg % grammar::RESPONSE_TYPES.len()] {
+            "foo" | "CODE" => must(
+                How::AuthzError(&["unsupported_response_type", "invalid_request"]),
+                "AUTHZ-03",
+            ),
+            _ => refuse(
+                How::AuthzError(&[
+                    "unsupported_response_type",
+                    "unauthorized_client",
+                    "invalid_request",
+                ]),
+                "AUTHZ-04",
+                Level::Profile,
+            ),
+        },
+        // RFC 6750 §2.3 only advised against it; OAuth 2.1 §5.1 forbids it.
+        Op::QueryToken => match s.policy("rfc6749") {
+            true => refuse(How::Not200, "BEAR-06", Level::Should),
+            false => must(How::Not200, "BEAR-06"),
+        },
+        // RFC 8252 §7.3: a loopback redirect URI's port is the client's to pick.
+        Op::LoopbackPort => must(How::Accepted, "RURI-08"),
+        Op::NoToken => must(How::BearerRefused, "BEAR-03"),
+        Op::Tamper | Op::Chop if flow == Flow::Userinfo => {
+            refuse(How::BearerRefused, "BEAR-04", Level::Should)
+        }
+        Op::WrongHint => Demand::Accept,
+        Op::RequestObject => refuse(
+            How::AuthzError(&[
+                "request_not_supported",
+                "invalid_request",
+                "invalid_request_object",
+            ]),
+            "DISC-10",
+            Level::Should,
+        ),
+        Op::VerifierSyntax => refuse(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_request", "invalid_grant"],
+            },
+            "PKCE-09",
+            Level::Should,
+        ),
+        Op::VerifierBounds => must(How::Accepted, "PKCE-01"),
+        Op::RevokeAccess => Demand::Accept,
+        Op::OtherRedirect => must(
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant", "invalid_request"],
+            },
+            "RURI-06",
+        ),
+        Op::GrantSwap => must(
+            How::Error {
+                status: CLIENT_ERROR,
+                errors: &[
+                    "unauthorized_client",
+                    "unsupported_grant_type",
+                    "invalid_grant",
+                    "invalid_client",
+                    "invalid_request",
+                ],
+            },
+            "CC-04",
+        ),
+        _ => Demand::Open,
+    }
+}
+
+/// A `must` refusal's own level: the scenario loader refuses a step that
+/// weighs more than its row.
+pub fn step_level(d: &Demand) -> Level {
+    match d {
+        Demand::Rule(r) => r.level,
+        _ => Level::Must,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::generate::tests::surface;
+
+    fn input(flow: Flow, client: &str, ms: &[(Op, Option<&str>)]) -> Input {
+        Input {
+            flow,
+            client: client.into(),
+            user: None,
+            mutations: ms
+                .iter()
+                .map(|(op, p)| Mutation {
+                    op: *op,
+                    param: p.map(str::to_string),
+                    arg: 0,
+                })
+                .collect(),
+        }
+    }
+
+    fn rule(d: Demand) -> Rule {
+        match d {
+            Demand::Rule(r) => r,
+            other => panic!("not a rule: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_mutation_keeps_its_exact_form() {
+        let s = surface();
+        let r = rule(demand(
+            &input(Flow::Code, "a1", &[(Op::Tamper, Some("code"))]),
+            &s,
+        ));
+        assert_eq!((r.row, r.level), ("CODE-07", Level::Must));
+        assert_eq!(
+            r.how,
+            How::Error {
+                status: BAD_REQUEST,
+                errors: &["invalid_grant"]
+            }
+        );
+        assert_eq!(
+            demand(&input(Flow::Code, "a1", &[(Op::Unknown, None)]), &s),
+            Demand::Accept
+        );
+        assert_eq!(
+            demand(&input(Flow::Code, "a1", &[(Op::ContentType, None)]), &s),
+            Demand::Open
+        );
+    }
+
+    #[test]
+    fn several_refusals_only_demand_nothing_granted_at_the_weakest_level() {
+        let s = surface();
+        let two = input(
+            Flow::Code,
+            "a1",
+            &[(Op::Chop, Some("code")), (Op::MethodGet, None)],
+        );
+        let r = rule(demand(&two, &s));
+        assert_eq!((r.how, r.level), (How::NotGranted, Level::Should));
+        let authz = input(
+            Flow::Authorize,
+            "a1",
+            &[
+                (Op::Tamper, Some("client_id")),
+                (Op::Drop, Some("response_type")),
+            ],
+        );
+        assert_eq!(rule(demand(&authz, &s)).how, How::NotCode);
+    }
+
+    #[test]
+    fn an_open_mutation_weakens_a_refusal_and_voids_a_sequence() {
+        let s = surface();
+        let weak = input(
+            Flow::Code,
+            "a1",
+            &[(Op::Tamper, Some("code_verifier")), (Op::ContentType, None)],
+        );
+        assert_eq!(rule(demand(&weak, &s)).how, How::NotGranted);
+        let seq = input(
+            Flow::Code,
+            "a1",
+            &[(Op::Replay, None), (Op::ContentType, None)],
+        );
+        assert_eq!(demand(&seq, &s), Demand::Open);
+    }
+
+    #[test]
+    fn policy_and_client_shape_decide_what_is_required() {
+        let mut s = surface();
+        let drop = |c: &str| input(Flow::Authorize, c, &[(Op::Drop, Some("code_challenge"))]);
+        assert_eq!(rule(demand(&drop("p9"), &s)).level, Level::Must);
+        assert_eq!(demand(&drop("a1"), &s), Demand::Open);
+        s.policies.insert("pkce_confidential".into());
+        assert_eq!(rule(demand(&drop("a1"), &s)).level, Level::Profile);
+        let omit = input(Flow::Code, "a1", &[(Op::Drop, Some("redirect_uri"))]);
+        assert_eq!(rule(demand(&omit, &s)).row, "RURI-07");
+        s.policies.remove("rfc6749");
+        assert_eq!(demand(&omit, &s), Demand::Open);
+    }
+}
