@@ -429,157 +429,149 @@ fn apply(
     body: &mut Table,
     e: &mut Edits,
 ) {
-    let arg = m.arg as usize;
-    if let Some(p) = m
+    let param = m
         .param
         .as_deref()
-        .and_then(|n| params.iter().find(|p| p.name == n))
-    {
-        let name = p.name.to_string();
-        // The loader asks a probed redirect_uri to be set, which it is
-        // only when its value changes (not when dropped or duplicated).
-        let sets = !matches!(m.op, Op::Drop | Op::RecaseName | Op::Duplicate);
-        if name != "redirect_uri" || sets {
-            e.probed.insert(name.clone());
-        }
-        match m.op {
-            Op::Empty => {
-                e.set.insert(name, "".into());
+        .and_then(|n| params.iter().find(|p| p.name == n));
+    match param {
+        Some(p) => apply_param(p, m, e),
+        None => match request_change(m, flow, client, s) {
+            Change::Set(name, value) => {
+                e.set.insert(name.into(), value.into());
             }
-            Op::Drop => e.remove.push(name),
-            Op::RecaseName => {
-                e.append.push([recased(&name), p.value.text()]);
-                e.remove.push(name);
+            Change::Probe(name, value) => {
+                e.probed.insert(name.into());
+                e.set.insert(name.into(), value.into());
             }
-            Op::Duplicate => e.append.push([name, changed(p, Op::Tamper, arg)]),
-            op => {
-                e.set.insert(name, changed(p, op, arg).into());
+            Change::AppendProbe(name, value) => {
+                e.probed.insert(name.into());
+                e.append.push([name.into(), value]);
             }
-        }
-        return;
+            Change::Append(name, value) => e.append.push([name, value]),
+            Change::Key(key, value) => {
+                body.insert(key.into(), value);
+            }
+            Change::RemoveKey(key) => {
+                body.remove(key);
+            }
+            Change::Nothing => {}
+        },
     }
-    let role = client.role.as_str();
+}
+
+/// A parameter operation, as `set`, `remove` and `append` edits.
+fn apply_param(p: &Param, m: &Mutation, e: &mut Edits) {
+    let name = p.name.to_string();
+    // The loader asks a probed redirect_uri to be set, which it is
+    // only when its value changes (not when dropped or duplicated).
+    let sets = !matches!(m.op, Op::Drop | Op::RecaseName | Op::Duplicate);
+    if name != "redirect_uri" || sets {
+        e.probed.insert(name.clone());
+    }
     match m.op {
-        Op::Unknown => e.append.push([format!("gc_fuzz{}", arg % 100), "1".into()]),
+        Op::Empty => {
+            e.set.insert(name, "".into());
+        }
+        Op::Drop => e.remove.push(name),
+        Op::RecaseName => {
+            e.append.push([recased(&name), p.value.text()]);
+            e.remove.push(name);
+        }
+        Op::Duplicate => e
+            .append
+            .push([name, changed(p, Op::Tamper, m.arg as usize)]),
+        op => {
+            e.set.insert(name, changed(p, op, m.arg as usize).into());
+        }
+    }
+}
+
+/// What a request operation changes in the probed step.
+enum Change {
+    /// A parameter set.
+    Set(&'static str, String),
+    /// A parameter set that the authorization step's `probe` checks.
+    Probe(&'static str, String),
+    /// A parameter appended that `probe` checks.
+    AppendProbe(&'static str, String),
+    /// A parameter appended.
+    Append(String, String),
+    /// A key of the step's own table (`method`, `auth`, `client`, ...).
+    Key(&'static str, Value),
+    RemoveKey(&'static str),
+    Nothing,
+}
+
+fn pick(list: &[&'static str], arg: usize) -> String {
+    list[arg % list.len()].to_string()
+}
+
+fn request_change(m: &Mutation, flow: Flow, client: &ClientShape, s: &Surface) -> Change {
+    let (arg, role) = (m.arg as usize, client.role.as_str());
+    let key = |k: &'static str, v: &str| Change::Key(k, v.into());
+    match m.op {
+        Op::Unknown => Change::Append(format!("gc_fuzz{}", arg % 100), "1".into()),
         Op::Uri => {
-            let ops = crate::scenario::uri_op::UriOp::NAMES;
-            let op = ops[arg % ops.len()];
-            e.probed.insert("redirect_uri".into());
-            e.set.insert(
-                "redirect_uri".into(),
-                format!("{{{{ clients.{role}.redirect_uri | {op} }}}}").into(),
-            );
+            let op = pick(crate::scenario::uri_op::UriOp::NAMES, arg);
+            Change::Probe(
+                "redirect_uri",
+                format!("{{{{ clients.{role}.redirect_uri | {op} }}}}"),
+            )
         }
-        Op::RequestObject => {
-            e.probed.insert("request".into());
-            e.append.push(["request".into(), UNSIGNED_REQUEST.into()]);
-        }
+        Op::RequestObject => Change::AppendProbe("request", UNSIGNED_REQUEST.into()),
         Op::LoopbackPort => {
             let port = 49152 + arg % 16000;
-            e.set.insert(
-                "redirect_uri".into(),
-                format!("{{{{ clients.{role}.redirect_uri | port({port}) }}}}").into(),
-            );
+            Change::Set(
+                "redirect_uri",
+                format!("{{{{ clients.{role}.redirect_uri | port({port}) }}}}"),
+            )
         }
-        Op::RevokeAccess => {
-            body.insert("token".into(), "{{ first.access_token }}".into());
-        }
-        Op::OtherRedirect => {
-            e.set.insert(
-                "redirect_uri".into(),
-                format!("{{{{ clients.{role}.redirect_uri_2 }}}}").into(),
-            );
-        }
-        Op::GrantSwap => {
-            e.set
-                .insert("grant_type".into(), "client_credentials".into());
-        }
-        Op::MethodGet => {
-            body.insert("method".into(), "GET".into());
-        }
-        Op::ContentType => {
-            body.insert(
-                "content_type".into(),
-                grammar::CONTENT_TYPES[arg % grammar::CONTENT_TYPES.len()].into(),
-            );
-        }
-        Op::WrongSecret => {
-            body.insert(
-                "secret".into(),
-                format!("{{{{ clients.{role}.secret | flip({arg}) }}}}").into(),
-            );
-        }
-        Op::AuthNone => {
-            body.insert("auth".into(), "none".into());
-        }
-        Op::AuthOmit => {
-            body.insert("auth".into(), "omit".into());
-        }
-        Op::OtherClient => {
-            if let Some(o) = s.other_confidential(role) {
-                body.insert("client".into(), o.role.as_str().into());
-            }
-        }
-        Op::Race => {
-            body.insert("concurrent".into(), 8.into());
-        }
+        Op::OtherRedirect => Change::Set(
+            "redirect_uri",
+            format!("{{{{ clients.{role}.redirect_uri_2 }}}}"),
+        ),
+        Op::GrantSwap => Change::Set("grant_type", "client_credentials".into()),
         Op::WidenScope => {
             let wider = client.wider_scope.clone().unwrap_or_default();
-            e.set.insert(
-                "scope".into(),
-                format!("{{{{ clients.{role}.scope }}}} {wider}").into(),
-            );
+            Change::Set("scope", format!("{{{{ clients.{role}.scope }}}} {wider}"))
         }
-        Op::AccessAsRefresh => {
-            body.insert("refresh_token".into(), "{{ first.access_token }}".into());
-        }
-        Op::ChallengeMethod => {
-            e.probed.insert("code_challenge_method".into());
-            e.set.insert(
-                "code_challenge_method".into(),
-                grammar::METHODS[arg % grammar::METHODS.len()].into(),
-            );
-        }
-        Op::ChallengeShape => {
-            e.probed.insert("code_challenge".into());
-            e.set
-                .insert("code_challenge".into(), "{{ gen.verifier | s256 }}=".into());
-        }
-        Op::ResponseType => {
-            e.probed.insert("response_type".into());
-            e.set.insert(
-                "response_type".into(),
-                grammar::RESPONSE_TYPES[arg % grammar::RESPONSE_TYPES.len()].into(),
-            );
-        }
-        Op::QueryToken => {
-            body.insert("placement".into(), Value::Array(vec!["query".into()]));
-        }
-        Op::NoToken => {
-            body.remove("token");
-        }
-        Op::Tamper | Op::Chop if flow == Flow::Userinfo => {
-            let f = if m.op == Op::Chop {
-                "chop".to_string()
-            } else {
-                format!("flip({arg})")
-            };
-            body.insert(
-                "token".into(),
-                format!("{{{{ first.access_token | {f} }}}}").into(),
-            );
-        }
-        Op::WrongHint => {
-            let hint = if flow == Flow::Revoke {
+        Op::ChallengeMethod => Change::Probe("code_challenge_method", pick(grammar::METHODS, arg)),
+        Op::ChallengeShape => Change::Probe("code_challenge", "{{ gen.verifier | s256 }}=".into()),
+        Op::ResponseType => Change::Probe("response_type", pick(grammar::RESPONSE_TYPES, arg)),
+        Op::RevokeAccess => key("token", "{{ first.access_token }}"),
+        Op::MethodGet => key("method", "GET"),
+        Op::ContentType => key("content_type", &pick(grammar::CONTENT_TYPES, arg)),
+        Op::WrongSecret => key(
+            "secret",
+            &format!("{{{{ clients.{role}.secret | flip({arg}) }}}}"),
+        ),
+        Op::AuthNone => key("auth", "none"),
+        Op::AuthOmit => key("auth", "omit"),
+        Op::OtherClient => match s.other_confidential(role) {
+            Some(o) => key("client", &o.role),
+            None => Change::Nothing,
+        },
+        Op::Race => Change::Key("concurrent", 8.into()),
+        Op::AccessAsRefresh => key("refresh_token", "{{ first.access_token }}"),
+        Op::QueryToken => Change::Key("placement", Value::Array(vec!["query".into()])),
+        Op::NoToken => Change::RemoveKey("token"),
+        Op::Tamper if flow == Flow::Userinfo => key(
+            "token",
+            &format!("{{{{ first.access_token | flip({arg}) }}}}"),
+        ),
+        Op::Chop if flow == Flow::Userinfo => key("token", "{{ first.access_token | chop }}"),
+        Op::WrongHint => key(
+            "hint",
+            if flow == Flow::Revoke {
                 "access_token"
             } else {
                 "refresh_token"
-            };
-            body.insert("hint".into(), hint.into());
-        }
-        // Replay is a follow-up step; an operation that does not apply
-        // here changes nothing (the generator does not produce it).
-        _ => {}
+            },
+        ),
+        // Replay, and the verifier operations, are steps of their own
+        // (`steps`, `follow_ups`); an operation that does not apply here
+        // changes nothing (the generator does not produce it).
+        _ => Change::Nothing,
     }
 }
 

@@ -341,12 +341,36 @@ fn bound(name: &str, op: Op, flow: Flow, client: &ClientShape) -> Demand {
     }
 }
 
+/// A token-endpoint refusal with status 400 and one of `errors`, a MUST.
+fn bad(errors: &'static [&'static str], row: &'static str) -> Demand {
+    must(
+        How::Error {
+            status: BAD_REQUEST,
+            errors,
+        },
+        row,
+    )
+}
+
+/// An authorization error redirect with one of `errors`.
+fn authz(errors: &'static [&'static str], row: &'static str, level: Level) -> Demand {
+    refuse(How::AuthzError(errors), row, level)
+}
+
 fn on_request(m: &Mutation, flow: Flow, client: &ClientShape, s: &Surface) -> Demand {
-    let arg = m.arg as usize;
-    match m.op {
-        Op::Unknown => Demand::Accept,
-        Op::Uri => must(How::NoRedirect, "RURI-02"),
-        Op::MethodGet => refuse(
+    if flow == Flow::Authorize {
+        return on_authorize_request(m);
+    }
+    let auth_row = match (flow, client.basic) {
+        (Flow::Introspect, _) => "INTR-01",
+        (Flow::Revoke, _) => "REV-05",
+        (_, true) if m.op == Op::WrongSecret => "CAUTH-02",
+        (_, false) if m.op == Op::WrongSecret => "CAUTH-03",
+        _ => "CAUTH-04",
+    };
+    match (m.op, flow) {
+        (Op::Unknown | Op::WrongHint | Op::RevokeAccess, _) => Demand::Accept,
+        (Op::MethodGet, _) => refuse(
             How::Error {
                 status: &[400, 405],
                 errors: ANY,
@@ -354,135 +378,89 @@ fn on_request(m: &Mutation, flow: Flow, client: &ClientShape, s: &Surface) -> De
             "TOK-05",
             Level::Should,
         ),
-        Op::ContentType => Demand::Open,
-        Op::WrongSecret if client.basic => must(How::Unauthenticated, "CAUTH-02"),
-        Op::WrongSecret => must(How::Unauthenticated, "CAUTH-03"),
-        Op::AuthNone | Op::AuthOmit => match flow {
-            Flow::Introspect => must(How::Unauthenticated, "INTR-01"),
-            Flow::Revoke => must(How::Unauthenticated, "REV-05"),
-            _ => must(How::Unauthenticated, "CAUTH-04"),
-        },
-        Op::OtherClient => match flow {
-            Flow::Code => must(
-                How::Error {
-                    status: BAD_REQUEST,
-                    errors: &["invalid_grant"],
-                },
-                "CODE-04",
-            ),
-            Flow::Refresh => must(
-                How::Error {
-                    status: BAD_REQUEST,
-                    errors: &["invalid_grant"],
-                },
-                "RT-05",
-            ),
-            Flow::Revoke => must(How::StillValid, "REV-06"),
-            _ => Demand::Open,
-        },
-        Op::Replay => match flow {
-            Flow::Code => must(How::OnceOnly, "CODE-01"),
-            Flow::Refresh => must(How::OnceOnly, "RT-03"),
-            _ => Demand::Open,
-        },
-        Op::Race => must(How::AtMostOne, "CODE-08"),
-        Op::WidenScope => must(
-            How::Error {
+        (Op::WrongSecret | Op::AuthNone | Op::AuthOmit, _) => must(How::Unauthenticated, auth_row),
+        (Op::OtherClient, Flow::Code) => bad(&["invalid_grant"], "CODE-04"),
+        (Op::OtherClient, Flow::Refresh) => bad(&["invalid_grant"], "RT-05"),
+        (Op::OtherClient, Flow::Revoke) => must(How::StillValid, "REV-06"),
+        (Op::Replay, Flow::Code) => must(How::OnceOnly, "CODE-01"),
+        (Op::Replay, Flow::Refresh) => must(How::OnceOnly, "RT-03"),
+        (Op::Race, _) => must(How::AtMostOne, "CODE-08"),
+        (Op::WidenScope, _) => bad(&["invalid_scope"], "RT-06"),
+        (Op::AccessAsRefresh, _) => bad(&["invalid_grant"], "RT-09"),
+        (Op::VerifierBounds, _) => must(How::Accepted, "PKCE-01"),
+        (Op::OtherRedirect, _) => bad(&["invalid_grant", "invalid_request"], "RURI-06"),
+        (Op::VerifierSyntax, _) => {
+            let how = How::Error {
                 status: BAD_REQUEST,
-                errors: &["invalid_scope"],
-            },
-            "RT-06",
-        ),
-        Op::AccessAsRefresh => must(
-            How::Error {
-                status: BAD_REQUEST,
-                errors: &["invalid_grant"],
-            },
-            "RT-09",
-        ),
+                errors: &["invalid_request", "invalid_grant"],
+            };
+            refuse(how, "PKCE-09", Level::Should)
+        }
+        (Op::GrantSwap, _) => {
+            const NOT_YOURS: &[&str] = &[
+                "unauthorized_client",
+                "unsupported_grant_type",
+                "invalid_grant",
+                "invalid_client",
+                "invalid_request",
+            ];
+            must(
+                How::Error {
+                    status: CLIENT_ERROR,
+                    errors: NOT_YOURS,
+                },
+                "CC-04",
+            )
+        }
+        // RFC 6750 §2.3 only advised against it; OAuth 2.1 §5.1 forbids it.
+        (Op::QueryToken, _) if s.policy("rfc6749") => refuse(How::Not200, "BEAR-06", Level::Should),
+        (Op::QueryToken, _) => must(How::Not200, "BEAR-06"),
+        (Op::NoToken, _) => must(How::BearerRefused, "BEAR-03"),
+        (Op::Tamper | Op::Chop, Flow::Userinfo) => {
+            refuse(How::BearerRefused, "BEAR-04", Level::Should)
+        }
+        _ => Demand::Open,
+    }
+}
+
+fn on_authorize_request(m: &Mutation) -> Demand {
+    let arg = m.arg as usize;
+    const INVALID: &[&str] = &["invalid_request"];
+    match m.op {
+        Op::Unknown => Demand::Accept,
+        Op::Uri => must(How::NoRedirect, "RURI-02"),
+        // RFC 8252 §7.3: a loopback redirect URI's port is the client's to pick.
+        Op::LoopbackPort => must(How::Accepted, "RURI-08"),
         Op::ChallengeMethod => match grammar::METHODS[arg % grammar::METHODS.len()] {
-            "plain" => refuse(
-                How::AuthzError(&["invalid_request"]),
-                "PKCE-05",
-                Level::Profile,
-            ),
-            "" => refuse(
-                How::AuthzError(&["invalid_request"]),
-                "PKCE-06",
-                Level::Profile,
-            ),
-            _ => must(How::AuthzError(&["invalid_request"]), "PKCE-07"),
+            "plain" => authz(INVALID, "PKCE-05", Level::Profile),
+            "" => authz(INVALID, "PKCE-06", Level::Profile),
+            _ => authz(INVALID, "PKCE-07", Level::Must),
         },
-        Op::ChallengeShape => refuse(
-            How::AuthzError(&["invalid_request"]),
-            "PKCE-10",
-            Level::Should,
-        ),
+        Op::ChallengeShape => authz(INVALID, "PKCE-10", Level::Should),
         Op::ResponseType => match grammar::RESPONSE_TYPES[arg % grammar::RESPONSE_TYPES.len()] {
-            "foo" | "CODE" => must(
-                How::AuthzError(&["unsupported_response_type", "invalid_request"]),
+            "foo" | "CODE" => authz(
+                &["unsupported_response_type", "invalid_request"],
                 "AUTHZ-03",
+                Level::Must,
             ),
-            _ => refuse(
-                How::AuthzError(&[
+            _ => authz(
+                &[
                     "unsupported_response_type",
                     "unauthorized_client",
                     "invalid_request",
-                ]),
+                ],
                 "AUTHZ-04",
                 Level::Profile,
             ),
         },
-        // RFC 6750 §2.3 only advised against it; OAuth 2.1 §5.1 forbids it.
-        Op::QueryToken => match s.policy("rfc6749") {
-            true => refuse(How::Not200, "BEAR-06", Level::Should),
-            false => must(How::Not200, "BEAR-06"),
-        },
-        // RFC 8252 §7.3: a loopback redirect URI's port is the client's to pick.
-        Op::LoopbackPort => must(How::Accepted, "RURI-08"),
-        Op::NoToken => must(How::BearerRefused, "BEAR-03"),
-        Op::Tamper | Op::Chop if flow == Flow::Userinfo => {
-            refuse(How::BearerRefused, "BEAR-04", Level::Should)
-        }
-        Op::WrongHint => Demand::Accept,
-        Op::RequestObject => refuse(
-            How::AuthzError(&[
+        Op::RequestObject => authz(
+            &[
                 "request_not_supported",
                 "invalid_request",
                 "invalid_request_object",
-            ]),
+            ],
             "DISC-10",
             Level::Should,
-        ),
-        Op::VerifierSyntax => refuse(
-            How::Error {
-                status: BAD_REQUEST,
-                errors: &["invalid_request", "invalid_grant"],
-            },
-            "PKCE-09",
-            Level::Should,
-        ),
-        Op::VerifierBounds => must(How::Accepted, "PKCE-01"),
-        Op::RevokeAccess => Demand::Accept,
-        Op::OtherRedirect => must(
-            How::Error {
-                status: BAD_REQUEST,
-                errors: &["invalid_grant", "invalid_request"],
-            },
-            "RURI-06",
-        ),
-        Op::GrantSwap => must(
-            How::Error {
-                status: CLIENT_ERROR,
-                errors: &[
-                    "unauthorized_client",
-                    "unsupported_grant_type",
-                    "invalid_grant",
-                    "invalid_client",
-                    "invalid_request",
-                ],
-            },
-            "CC-04",
         ),
         _ => Demand::Open,
     }

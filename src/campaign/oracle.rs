@@ -11,29 +11,8 @@ use super::effect::{Demand, How};
 use super::grammar;
 use super::input::{Flow, Input, Op};
 use super::surface::ClientShape;
+use crate::protocol::token::{AUTHORIZATION_ERRORS, TOKEN_ERRORS};
 use crate::scenario::Level;
-
-/// Error codes of RFC 6749 §5.2 and the IANA OAuth Extensions Error
-/// Registry that a token, introspection or revocation endpoint may answer.
-pub const TOKEN_ERRORS: &[&str] = &[
-    "invalid_request",
-    "invalid_client",
-    "invalid_grant",
-    "unauthorized_client",
-    "unsupported_grant_type",
-    "invalid_scope",
-    "unsupported_token_type",
-    "invalid_target",
-    "invalid_dpop_proof",
-    "use_dpop_nonce",
-    "invalid_authorization_details",
-    "authorization_pending",
-    "slow_down",
-    "access_denied",
-    "expired_token",
-    "server_error",
-    "temporarily_unavailable",
-];
 
 /// Statuses a refusal may answer without an RFC 6749 JSON body: what HTTP
 /// layers in front of an issuer answer (method, media type, size, rate).
@@ -417,7 +396,12 @@ pub fn authorize(d: &Demand, state: Option<&str>, iss: bool) -> Vec<Table> {
                 redirected.push(assert("param state", "equals", st, "ERR-04"));
             }
             let mut error = redirected.clone();
-            error.push(assert("error", "one_of", strs(AUTHZ_ERRORS), "ERR-02"));
+            error.push(assert(
+                "error",
+                "one_of",
+                strs(AUTHORIZATION_ERRORS),
+                "ERR-02",
+            ));
             redirected.push(assert("outcome", "equals", "code", "ERR-04"));
             let nothing = vec![assert("outcome", "equals", "no_redirect", "ERR-04")];
             out.push(any(vec![nothing, redirected, error], &["ERR-02", "ERR-04"]));
@@ -536,26 +520,3 @@ pub fn no_echo(input: &Input, client: &ClientShape, user: Option<&str>) -> Vec<T
     }
     out
 }
-
-/// Error codes an authorization error redirect may carry (RFC 6749
-/// §4.1.2.1, OIDC Core §3.1.2.6, RFC 9101, RFC 9396).
-pub const AUTHZ_ERRORS: &[&str] = &[
-    "invalid_request",
-    "unauthorized_client",
-    "access_denied",
-    "unsupported_response_type",
-    "invalid_scope",
-    "server_error",
-    "temporarily_unavailable",
-    "interaction_required",
-    "login_required",
-    "account_selection_required",
-    "consent_required",
-    "invalid_request_uri",
-    "invalid_request_object",
-    "request_not_supported",
-    "request_uri_not_supported",
-    "registration_not_supported",
-    "invalid_authorization_details",
-    "invalid_target",
-];

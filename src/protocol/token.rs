@@ -73,7 +73,9 @@ pub fn is_error_text_charset(s: &str) -> bool {
 }
 
 /// Error codes RFC 6749 §5.2 registers for the token endpoint, plus the
-/// registered extensions a token endpoint may answer with.
+/// registered extensions a token, introspection or revocation endpoint may
+/// answer with (RFC 7009's `unsupported_token_type`, RFC 9396's
+/// `invalid_authorization_details`).
 pub const TOKEN_ERRORS: &[&str] = &[
     "invalid_request",
     "invalid_client",
@@ -88,6 +90,8 @@ pub const TOKEN_ERRORS: &[&str] = &[
     "slow_down",
     "access_denied",
     "expired_token",
+    "unsupported_token_type",
+    "invalid_authorization_details",
 ];
 
 /// Error codes for the authorization endpoint (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6).
@@ -109,6 +113,7 @@ pub const AUTHORIZATION_ERRORS: &[&str] = &[
     "request_uri_not_supported",
     "registration_not_supported",
     "invalid_target",
+    "invalid_authorization_details",
 ];
 
 #[cfg(test)]

@@ -486,7 +486,7 @@ fn lacks(text: &str, out: &StepOutput) -> Check {
         });
     check(
         "body lacks",
-        &format!("no response holding \"{text}\""),
+        format!("no response holding \"{text}\""),
         match holding {
             Some(r) => format!("a {} response holds it", r.status),
             None if text.is_empty() => "nothing to look for (empty)".to_string(),
