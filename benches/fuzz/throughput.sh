@@ -70,9 +70,10 @@ grep -E "^  (FAIL|WARN) " "$tmp/op.out" | sed 's/^/   /' || true
 
 echo "== Schemathesis 4.32.5, every check, the token endpoint's OpenAPI description, ${secs} s"
 before="$(server_cpu)"
-/usr/bin/time -v -o "$tmp/st.time" "$venv/bin/st" run "$here/token-openapi.yaml" --url "$issuer" \
+# From the temporary directory: Schemathesis keeps a cache (.schemathesis/) in its working directory.
+(cd "$tmp" && /usr/bin/time -v -o "$tmp/st.time" "$root/$venv/bin/st" run "$root/$here/token-openapi.yaml" --url "$issuer" \
   -a "s1:$GRANTCHECK_OIDCP_S1_SECRET" --checks all --max-time "$secs" --continue-on-failure \
-  --report har --report-har-path "$tmp/st.har" >"$tmp/st.out" 2>&1 || true
+  --report har --report-har-path "$tmp/st.har" >"$tmp/st.out" 2>&1) || true
 st_server_cpu="$(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN{printf "%.1f", b-a}')"
 st_requests="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["log"]["entries"]))' "$tmp/st.har" 2>/dev/null || echo 0)"
 st_wall="$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; printf "%.1f", s}' "$tmp/st.time")"

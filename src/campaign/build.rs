@@ -70,7 +70,7 @@ fn description(input: &Input, d: &Demand) -> String {
         Demand::Open => {
             "be answered without a server error, any refusal as an RFC 6749 error".to_string()
         }
-        Demand::Rule(r) => format!("be refused ({} {:?})", r.row, r.how),
+        Demand::Rule(r) => format!("meet {} ({:?})", r.row, r.how),
     };
     format!(
         "Found by `grantcheck fuzz`: the {} flow as `{}` with {}. The protocol demands that the probed request {want}.",

@@ -49,6 +49,7 @@ pub fn exchange_class(ex: &Exchange) -> String {
         .and_then(|e| e.as_str())
         .map(str::to_string)
         .or_else(|| r.header("location").and_then(|l| param(l, "error")))
+        .map(|e| registered(&e))
         .unwrap_or_default();
     let mut names: Vec<String> = r
         .headers
@@ -60,9 +61,18 @@ pub fn exchange_class(ex: &Exchange) -> String {
     names.dedup();
     let body = match &json {
         Some(serde_json::Value::Object(o)) => {
-            let mut keys: Vec<&str> = o.keys().map(String::as_str).collect();
+            // The issuer chooses the keys: past a few, only their number
+            // counts, or a hostile body would make every answer new.
+            let mut keys: Vec<&str> = o
+                .keys()
+                .map(String::as_str)
+                .filter(|k| k.len() <= 32)
+                .collect();
             keys.sort();
-            format!("json{{{}}}", keys.join(","))
+            match keys.len() {
+                0..=MAX_KEYS => format!("json{{{}}}", keys.join(",")),
+                n => format!("json{{{n} keys}}"),
+            }
         }
         Some(_) => "json-other".to_string(),
         None if r.body.is_empty() => "empty".into(),
@@ -80,6 +90,19 @@ pub fn exchange_class(ex: &Exchange) -> String {
         r.status,
         fnv(&names.join(","))
     )
+}
+
+/// Members of a JSON body that still name a class.
+const MAX_KEYS: usize = 12;
+
+/// An error code as it names a class: a registered one, or `other` (the
+/// issuer chooses the string; every new one must not be a new class).
+fn registered(code: &str) -> String {
+    use crate::protocol::token::{AUTHORIZATION_ERRORS, TOKEN_ERRORS};
+    match TOKEN_ERRORS.contains(&code) || AUTHORIZATION_ERRORS.contains(&code) {
+        true => code.to_string(),
+        false => "other".into(),
+    }
 }
 
 /// A query or fragment parameter of a URL, undecoded.
@@ -144,6 +167,18 @@ mod tests {
             r#"{"error":"invalid_request"}"#,
         );
         assert_ne!(exchange_class(&a), exchange_class(&c));
+    }
+
+    #[test]
+    fn what_the_issuer_invents_does_not_make_new_classes() {
+        let e = |code: &str| exchange_class(&ex(400, &[], &format!(r#"{{"error":"{code}"}}"#)));
+        assert_eq!(e("made_up_1"), e("made_up_2"));
+        let many = |n: usize| {
+            let body: Vec<String> = (0..n).map(|i| format!(r#""k{n}_{i}":1"#)).collect();
+            exchange_class(&ex(200, &[], &format!("{{{}}}", body.join(","))))
+        };
+        assert_eq!(many(40), many(40));
+        assert!(many(40).contains("40 keys"));
     }
 
     #[test]

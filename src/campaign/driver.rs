@@ -151,6 +151,10 @@ pub fn surface(t: &Target) -> Surface {
     }
 }
 
+/// Response classes and corpus entries a campaign keeps at most.
+const MAX_CLASSES: usize = 100_000;
+const MAX_CORPUS: usize = 10_000;
+
 /// Campaign state between batches.
 struct State {
     rng: Rng,
@@ -164,6 +168,7 @@ struct State {
     /// unshrunk input's cause, so repeats skip shrinking.
     known: HashMap<String, usize>,
     summary: Summary,
+    started: Instant,
 }
 
 /// Runs a campaign against `target` until the budget, the case limit or
@@ -207,6 +212,7 @@ pub async fn campaign(
         fresh: Vec::new(),
         classes: BTreeSet::new(),
         known: HashMap::new(),
+        started: start,
         summary: Summary {
             seed: cfg.seed,
             resumed: resumed.len(),
@@ -447,7 +453,8 @@ async fn absorb(
         .into_iter()
         .filter(|c| !st.classes.contains(c))
         .collect();
-    if !new.is_empty() {
+    // Bounded whatever the issuer answers: past the caps nothing is added.
+    if !new.is_empty() && st.classes.len() < MAX_CLASSES && st.corpus.len() < MAX_CORPUS {
         st.classes.extend(new);
         if !input.mutations.is_empty() && !st.corpus.contains(&input) {
             st.corpus.push(input.clone());
@@ -462,8 +469,11 @@ async fn absorb(
         st.summary.findings[i].hits += 1;
         return;
     }
-    let (small, small_case, symptom) =
-        shrink(target, s, cfg, input, case, symptom, stop, &mut st.summary).await;
+    // Past the budget a finding is kept as found, unshrunk.
+    let (small, small_case, symptom) = match st.started.elapsed() < cfg.budget {
+        true => shrink(target, s, cfg, input, case, symptom, stop, &mut st.summary).await,
+        false => (input, case, symptom),
+    };
     let key = finding::root_cause(&small, &symptom, s);
     if let Some(&i) = st.known.get(&key) {
         st.summary.findings[i].hits += 1;
@@ -496,10 +506,11 @@ fn requests(case: &CaseResult) -> usize {
     case.steps.iter().map(|s| s.exchanges.len()).sum()
 }
 
-/// The simplest input found, within the run budget, that still fails as
-/// badly (a `fail` stays a `fail`), with its case and symptom. A simpler
-/// input may show another symptom: it is then the minimal witness of a
-/// problem, and root causes are keyed on it.
+/// The simplest input found, within the run budget, that still shows the
+/// same symptom (the same step and failed checks), with its case. A
+/// simpler input that fails otherwise is another problem, not a smaller
+/// witness of this one: folding it in would hide one root cause behind
+/// another.
 #[allow(clippy::too_many_arguments)]
 async fn shrink(
     target: &Arc<Target>,
@@ -511,7 +522,7 @@ async fn shrink(
     stop: &Stop,
     summary: &mut Summary,
 ) -> (Input, CaseResult, Symptom) {
-    let (mut best, mut best_case, mut best_symptom) = (input, case, symptom);
+    let (mut best, mut best_case, best_symptom) = (input, case, symptom);
     let mut runs = 0;
     'outer: while runs < cfg.shrink_runs {
         for cand in finding::simpler(&best) {
@@ -532,8 +543,8 @@ async fn shrink(
                 break 'outer;
             };
             summary.requests += requests(&c);
-            if let Some(sym) = Symptom::of(&c).filter(|x| x.outcome == best_symptom.outcome) {
-                (best, best_case, best_symptom) = (cand, c, sym);
+            if Symptom::of(&c).as_ref() == Some(&best_symptom) {
+                (best, best_case) = (cand, c);
                 continue 'outer;
             }
         }

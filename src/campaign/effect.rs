@@ -17,9 +17,13 @@ pub enum How {
         status: &'static [u16],
         errors: &'static [&'static str],
     },
-    /// Client authentication failed: 400 or 401 `invalid_client`, and a
-    /// `WWW-Authenticate: Basic` challenge when the answer is 401 to Basic.
+    /// Client authentication failed: `invalid_client`, with 401 and a
+    /// `WWW-Authenticate: Basic` challenge when Basic was used (RFC 6749
+    /// §5.2), 400 or 401 otherwise.
     Unauthenticated,
+    /// Introspection without valid client credentials: 401 and no token
+    /// metadata (RFC 7662 §2.1, §2.3).
+    IntrospectionRefused,
     /// The authorization request is not redirected at all.
     NoRedirect,
     /// An error redirect with one of these codes (state and iss echoed).
@@ -34,8 +38,8 @@ pub enum How {
     BearerRefused,
     /// The request succeeds once; the same request again is refused.
     OnceOnly,
-    /// Of concurrent identical requests at most one succeeds.
-    AtMostOne,
+    /// Of concurrent identical requests exactly one succeeds.
+    ExactlyOne,
     /// Revocation by another client: the token still works afterwards.
     StillValid,
     /// The probed request must not answer 200.
@@ -122,7 +126,7 @@ fn combine(flow: Flow, demands: Vec<Demand>) -> Demand {
         .collect();
     let sequence = refusals
         .iter()
-        .any(|r| matches!(r.how, How::OnceOnly | How::AtMostOne | How::StillValid));
+        .any(|r| matches!(r.how, How::OnceOnly | How::ExactlyOne | How::StillValid));
     match refusals.as_slice() {
         [] if open => Demand::Open,
         [] => Demand::Accept,
@@ -156,18 +160,30 @@ fn one(m: &Mutation, flow: Flow, client: &ClientShape, s: &Surface) -> Demand {
     if m.op.takes_param() && flow != Flow::Userinfo {
         let params = grammar::params(flow, client);
         return match params.iter().find(|p| Some(p.name) == m.param.as_deref()) {
-            Some(p) => on_param(p.role, p.name, m, flow, client, s),
+            Some(p) => layered(m.op, on_param(p.role, p.name, m, flow, client, s)),
             None => Demand::Open,
         };
     }
     on_request(m, flow, client, s)
 }
 
+/// Thousands of characters in an authorization URL may be refused by a
+/// proxy in front of the issuer (414, 431) before any error redirect can
+/// be made: only "no code" is demanded then.
+fn layered(op: Op, d: Demand) -> Demand {
+    match d {
+        Demand::Rule(r) if op == Op::Overlong && matches!(r.how, How::AuthzError(_)) => {
+            refuse(How::NotCode, r.row, r.level)
+        }
+        d => d,
+    }
+}
+
 /// Whether the operation changes the value (rather than removing it).
 fn changes_value(op: Op) -> bool {
     matches!(
         op,
-        Op::Tamper | Op::Recase | Op::Chop | Op::Extend | Op::Percent | Op::Overlong
+        Op::Tamper | Op::Recase | Op::Chop | Op::Extend | Op::Percent | Op::Overlong | Op::Reflect
     )
 }
 
@@ -298,10 +314,11 @@ fn bound(name: &str, op: Op, flow: Flow, client: &ClientShape) -> Demand {
         errors: &["invalid_grant", "invalid_request", "invalid_client"],
     };
     match (name, removes(op)) {
+        // A malformed value may also be called a malformed request.
         ("code", false) => must(
             How::Error {
                 status: BAD_REQUEST,
-                errors: &["invalid_grant"],
+                errors: &["invalid_grant", "invalid_request"],
             },
             "CODE-07",
         ),
@@ -378,13 +395,16 @@ fn on_request(m: &Mutation, flow: Flow, client: &ClientShape, s: &Surface) -> De
             "TOK-05",
             Level::Should,
         ),
+        (Op::WrongSecret | Op::AuthNone | Op::AuthOmit, Flow::Introspect) => {
+            must(How::IntrospectionRefused, auth_row)
+        }
         (Op::WrongSecret | Op::AuthNone | Op::AuthOmit, _) => must(How::Unauthenticated, auth_row),
         (Op::OtherClient, Flow::Code) => bad(&["invalid_grant"], "CODE-04"),
         (Op::OtherClient, Flow::Refresh) => bad(&["invalid_grant"], "RT-05"),
         (Op::OtherClient, Flow::Revoke) => must(How::StillValid, "REV-06"),
         (Op::Replay, Flow::Code) => must(How::OnceOnly, "CODE-01"),
         (Op::Replay, Flow::Refresh) => must(How::OnceOnly, "RT-03"),
-        (Op::Race, _) => must(How::AtMostOne, "CODE-08"),
+        (Op::Race, _) => must(How::ExactlyOne, "CODE-08"),
         (Op::WidenScope, _) => bad(&["invalid_scope"], "RT-06"),
         (Op::AccessAsRefresh, _) => bad(&["invalid_grant"], "RT-09"),
         (Op::VerifierBounds, _) => must(How::Accepted, "PKCE-01"),
@@ -515,7 +535,7 @@ mod tests {
             r.how,
             How::Error {
                 status: BAD_REQUEST,
-                errors: &["invalid_grant"]
+                errors: &["invalid_grant", "invalid_request"]
             }
         );
         assert_eq!(

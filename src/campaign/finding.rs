@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::effect::{self, Demand};
-use super::input::{Input, Mutation};
+use super::input::Input;
 use super::surface::Surface;
 use crate::report::model::{CaseResult, Outcome};
 
@@ -53,7 +53,11 @@ pub fn root_cause(input: &Input, symptom: &Symptom, s: &Surface) -> String {
         Demand::Accept => "accept".into(),
         Demand::Open => "open".into(),
     };
-    let touched: BTreeSet<String> = input.mutations.iter().map(touch).collect();
+    let touched: BTreeSet<String> = input
+        .mutations
+        .iter()
+        .map(super::grammar::touches)
+        .collect();
     format!(
         "{}/{}:{} [{row}] {}",
         input.flow.name(),
@@ -61,13 +65,6 @@ pub fn root_cause(input: &Input, symptom: &Symptom, s: &Surface) -> String {
         symptom.what.join(","),
         touched.into_iter().collect::<Vec<_>>().join(",")
     )
-}
-
-fn touch(m: &Mutation) -> String {
-    match &m.param {
-        Some(p) => p.clone(),
-        None => m.op.name().to_string(),
-    }
 }
 
 /// Inputs one step simpler than `input`: each mutation left out, then
@@ -145,7 +142,7 @@ pub struct Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::campaign::input::{Flow, Op};
+    use crate::campaign::input::{Flow, Mutation, Op};
 
     fn input(ms: &[(Op, Option<&str>, u32)]) -> Input {
         Input {

@@ -142,24 +142,18 @@ pub fn mutation(rng: &mut Rng, input: &Input, s: &Surface) -> Option<Mutation> {
                 arg,
             },
         };
-        // One mutation per parameter: two edits of one value overwrite
-        // each other, and the demand of neither holds.
-        let same = |x: &Mutation| x.param == m.param && (x.op == m.op || m.param.is_some());
-        // A sequence operation once per input; Race and Replay exclude
-        // each other (the second step would race a spent code).
+        // One mutation per thing edited (grammar::touches), and one
+        // sequence (a replay, a race) per input.
+        let edited = grammar::touches(&m);
         let clash = input
             .mutations
             .iter()
-            .any(|x| same(x) || (is_sequence(x.op) && is_sequence(m.op)));
+            .any(|x| grammar::touches(x) == edited);
         if !clash {
             return Some(m);
         }
     }
     None
-}
-
-fn is_sequence(op: Op) -> bool {
-    matches!(op, Op::Replay | Op::Race | Op::OtherClient)
 }
 
 /// The next input: a mutation of a seed or of a corpus entry (entries
@@ -287,7 +281,7 @@ pub(crate) mod tests {
                 assert!(
                     !i.mutations[..a]
                         .iter()
-                        .any(|x| x.op == m.op && x.param == m.param),
+                        .any(|x| grammar::touches(x) == grammar::touches(m)),
                     "{}",
                     i.label()
                 );

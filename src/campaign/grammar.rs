@@ -2,7 +2,7 @@
 //! the protocol, and which operations apply: the fuzzer's knowledge of
 //! OAuth, as data.
 
-use super::input::{Flow, Op};
+use super::input::{Flow, Mutation, Op};
 use super::surface::{ClientShape, Surface};
 
 /// What a parameter is to the issuer, which decides what a change of it
@@ -160,7 +160,8 @@ pub fn request_ops(flow: Flow, client: &ClientShape, s: &Surface) -> Vec<Op> {
             if s.offers("request_unsupported") {
                 ops.push(Op::RequestObject);
             }
-            if client.loopback {
+            // RFC 8252 §7.3's free port is a policy the profile selects.
+            if client.loopback && s.policy("loopback_port") {
                 ops.push(Op::LoopbackPort);
             }
         }
@@ -211,6 +212,32 @@ pub fn request_ops(flow: Flow, client: &ClientShape, s: &Surface) -> Vec<Op> {
         _ => {}
     }
     ops
+}
+
+/// What a mutation edits: its parameter, or the one a request operation
+/// sets (`uri` sets redirect_uri), or the client's authentication. Two
+/// mutations of one input never edit the same thing: the second would
+/// overwrite the first, and the demand of neither would hold.
+pub fn touches(m: &Mutation) -> String {
+    if let Some(p) = &m.param {
+        return p.clone();
+    }
+    let edits = match m.op {
+        Op::Uri | Op::LoopbackPort | Op::OtherRedirect => "redirect_uri",
+        Op::ChallengeMethod => "code_challenge_method",
+        Op::ChallengeShape => "code_challenge",
+        Op::ResponseType => "response_type",
+        Op::GrantSwap => "grant_type",
+        Op::WidenScope => "scope",
+        Op::VerifierSyntax | Op::VerifierBounds => "code_verifier",
+        Op::AccessAsRefresh => "refresh_token",
+        Op::RequestObject => "request",
+        Op::Tamper | Op::Chop | Op::NoToken | Op::QueryToken | Op::RevokeAccess => "token",
+        Op::WrongSecret | Op::AuthNone | Op::AuthOmit | Op::OtherClient => "client authentication",
+        Op::Replay | Op::Race => "sequence",
+        other => other.name(),
+    };
+    edits.to_string()
 }
 
 /// Parameter operations.

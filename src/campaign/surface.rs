@@ -62,11 +62,12 @@ impl Surface {
     }
 
     /// Another confidential client than `role` that can hold codes and
-    /// refresh tokens of its own: the one that swaps in.
+    /// refresh tokens of its own: the one that swaps in. It must list both
+    /// grants, or `unauthorized_client` would be a conformant answer too.
     pub fn other_confidential(&self, role: &str) -> Option<&ClientShape> {
         self.clients
             .iter()
-            .find(|c| c.role != role && c.confidential && c.code)
+            .find(|c| c.role != role && c.confidential && c.code && c.refresh)
     }
 
     /// Whether an authorization request of `client` without a PKCE

@@ -82,16 +82,13 @@ pub fn fuzz(a: FuzzArgs) -> Result<u8, Failure> {
     let result = rt.block_on(campaign(&a));
     rt.shutdown_background();
     let (summary, report) = result?;
-    let written = write_findings(&a.findings, &summary, &report)?;
+    write_findings(&a.findings, &summary, &report)?;
     let opts = terminal::Options {
         color: runcmd::color(a.color),
         verbose: false,
         quiet: true,
     };
-    print!(
-        "{}",
-        render_summary(&summary, &report, &written, &a.findings)
-    );
+    print!("{}", render_summary(&summary, &report, &a.findings));
     if !a.quiet && report.cases.iter().any(|c| c.outcome == Outcome::Fail) {
         eprint!("{}", terminal::render(&report, opts));
     }
@@ -132,7 +129,9 @@ async fn campaign(a: &FuzzArgs) -> Result<(Summary, RunReport), Failure> {
         .await
         .map_err(|e| Failure::harness(e.to_string(), Some("a profile needs a client with authorization_code, a redirect URI and a user, or a client with client_credentials".into())))?;
     line.clear();
-    let report = confirm(&summary, &target, stop).await;
+    // The replay has a deadline of its own: a campaign that used all of
+    // its time must still get its findings confirmed (or not).
+    let report = confirm(&summary, &target, Stop::arm(SLACK)).await;
     Ok((summary, report))
 }
 
@@ -229,14 +228,13 @@ fn campaign_case(s: &Summary) -> CaseResult {
     }
 }
 
-/// Writes each finding's scenario and replay script; returns the paths.
-fn write_findings(dir: &Path, s: &Summary, report: &RunReport) -> Result<Vec<PathBuf>, Failure> {
+/// Writes each finding's scenario and replay script.
+fn write_findings(dir: &Path, s: &Summary, report: &RunReport) -> Result<(), Failure> {
     if s.findings.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::harness(format!("cannot create {}: {e}", dir.display()), None))?;
-    let mut out = Vec::new();
     for f in &s.findings {
         let path = dir.join(format!("{}.toml", f.id));
         runcmd::write_report(&path, &finding_file(f, s.seed))?;
@@ -244,9 +242,8 @@ fn write_findings(dir: &Path, s: &Summary, report: &RunReport) -> Result<Vec<Pat
             let script = replay::script(case, &report.replay_vars);
             runcmd::write_report(&dir.join(format!("{}.replay.sh", f.id)), &script)?;
         }
-        out.push(path);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A finding's scenario file, headed by what found it.
@@ -261,7 +258,7 @@ fn finding_file(f: &Finding, seed: u64) -> String {
     format!("{head}\n{}", f.scenario)
 }
 
-fn render_summary(s: &Summary, report: &RunReport, written: &[PathBuf], dir: &Path) -> String {
+fn render_summary(s: &Summary, report: &RunReport, dir: &Path) -> String {
     let secs = s.elapsed.as_secs_f64().max(0.001);
     let mut out = format!(
         "grantcheck fuzz: seed {}, {} inputs, {} requests in {:.1} s ({:.0} req/s), {} response classes, corpus {} (+{} resumed)\n",
@@ -321,7 +318,6 @@ fn render_summary(s: &Summary, report: &RunReport, written: &[PathBuf], dir: &Pa
                     f.id, f.hits, f.reason
                 ));
             }
-            let _ = written;
             out.push_str(&format!(
                 "replay them: grantcheck run --suites {}\n",
                 dir.display()
