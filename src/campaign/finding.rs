@@ -14,7 +14,11 @@ use crate::report::model::{CaseResult, Outcome};
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Symptom {
     pub step: String,
+    /// The failing step's action (`token`, `authorize`, ...): its endpoint.
+    pub action: String,
     pub what: Vec<String>,
+    /// The requirement rows of the failed checks.
+    pub rows: Vec<String>,
     /// `fail` (a MUST or profile rule) or `warn` (a SHOULD).
     pub outcome: Outcome,
 }
@@ -29,25 +33,61 @@ impl Symptom {
             .steps
             .iter()
             .find(|s| s.outcome == case.outcome && s.not_run.is_none())?;
-        let what: BTreeSet<String> = step
+        // A body that is not JSON fails every check that reads a member:
+        // those are its consequences, not symptoms of their own.
+        let not_json = step
             .checks
             .iter()
-            .filter(|c| !c.passed)
-            .map(|c| c.what.clone())
-            .collect();
+            .any(|c| !c.passed && c.what == "body" && c.actual.contains("not JSON"));
+        let consequence = |c: &&crate::report::model::Check| {
+            not_json && (c.what.starts_with("error") || c.what.starts_with("json "))
+        };
+        let failed = || {
+            step.checks
+                .iter()
+                .filter(|c| !c.passed)
+                .filter(|c| !consequence(c))
+        };
+        let what: BTreeSet<String> = failed().map(|c| c.what.clone()).collect();
+        let rows: BTreeSet<String> = failed().flat_map(|c| c.covers.iter().cloned()).collect();
         Some(Symptom {
             step: step.name.clone(),
+            action: step.action.clone(),
             what: what.into_iter().collect(),
+            rows: rows.into_iter().collect(),
             outcome: case.outcome,
         })
     }
 }
 
-/// The root cause of a shrunk input's symptom: the flow, the failing
-/// step and assertions, the rule the mutations probe, and the parameters
-/// they touch. Inputs differing only in how they changed a parameter
-/// (`chop(code)`, `extend(code)`) share it.
+/// Rows every response of an endpoint is held to, whatever was mutated:
+/// their failure is one cause per endpoint, not one per flow and parameter.
+const GENERIC_ROWS: &[&str] = &[
+    "ERR-01", "ERR-02", "ERR-03", "ERR-04", "ERR-05", "HDR-01", "HDR-02", "TOK-01", "TOK-02",
+    "TOK-03",
+];
+
+/// The root cause of a shrunk input's symptom. A failure of the generic
+/// oracles only (an error body that is not JSON, no `no-store`) is one
+/// cause per endpoint and failed check, whichever input showed it. Any
+/// other failure is keyed by the flow, the failing step and checks, the
+/// rule the mutations probe and the parameters they touch, so inputs
+/// differing only in how they changed a parameter (`chop(code)`,
+/// `extend(code)`) share it.
 pub fn root_cause(input: &Input, symptom: &Symptom, s: &Surface) -> String {
+    let generic = !symptom.rows.is_empty()
+        && symptom
+            .rows
+            .iter()
+            .all(|r| GENERIC_ROWS.contains(&r.as_str()));
+    if generic {
+        return format!(
+            "{} endpoint: {} [{}]",
+            symptom.action,
+            symptom.what.join(","),
+            symptom.rows.join(",")
+        );
+    }
     let row = match effect::demand(input, s) {
         Demand::Rule(r) => r.row.to_string(),
         Demand::Accept => "accept".into(),
