@@ -13,7 +13,7 @@ use super::grammar::{self, Param, Value as PValue};
 use super::input::{Flow, Input, Mutation, Op};
 use super::oracle::{self, Sent};
 use super::surface::{ClientShape, Surface};
-use crate::scenario::template::{flip, recase};
+use crate::scenario::template::Filter;
 
 /// Why an input cannot be built on this surface.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -337,38 +337,21 @@ struct Edits {
 
 impl Edits {
     fn write(self, body: &mut Table, authorize: bool) {
+        let list = |xs: Vec<String>| Value::Array(xs.into_iter().map(Value::from).collect());
         if !self.set.is_empty() {
             body.insert("set".into(), Value::Table(self.set));
         }
         if !self.remove.is_empty() {
-            body.insert(
-                "remove".into(),
-                self.remove
-                    .into_iter()
-                    .map(Value::from)
-                    .collect::<Vec<_>>()
-                    .into(),
-            );
+            body.insert("remove".into(), list(self.remove));
         }
         if !self.append.is_empty() {
-            let pairs: Vec<Value> = self
-                .append
-                .into_iter()
-                .map(|[k, v]| Value::Array(vec![k.into(), v.into()]))
-                .collect();
-            body.insert("append".into(), pairs.into());
+            let pairs = self.append.into_iter().map(|p| list(p.to_vec())).collect();
+            body.insert("append".into(), Value::Array(pairs));
         }
         // The runner checks, before sending, that each probed parameter
         // really differs from what a conformant request sends.
         if authorize && !self.probed.is_empty() {
-            body.insert(
-                "probe".into(),
-                self.probed
-                    .into_iter()
-                    .map(Value::from)
-                    .collect::<Vec<_>>()
-                    .into(),
-            );
+            body.insert("probe".into(), list(self.probed.into_iter().collect()));
         }
     }
 }
@@ -379,19 +362,16 @@ const UNSIGNED_REQUEST: &str = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJncmFudGNoZWNrIn0.
 
 /// The value of `p` after a value-changing `op`, as scenario text.
 fn changed(p: &Param, op: Op, arg: usize) -> String {
-    let literal = |f: &dyn Fn(&str) -> String| match &p.value {
-        PValue::Literal(l) => Some(f(l)),
-        PValue::Expr(_) => None,
+    // One filter for both kinds of value: a template's, applied by the
+    // runner, or a literal's, applied here.
+    let filtered = |f: Filter, text: String| match &p.value {
+        PValue::Literal(l) => f.apply(l),
+        PValue::Expr(e) => format!("{{{{ {e} | {text} }}}}"),
     };
     match op {
-        Op::Tamper => {
-            literal(&|l| flip(l, arg)).unwrap_or_else(|| p.value.filtered(&format!("flip({arg})")))
-        }
-        Op::Recase => literal(&|l| recase(l, arg))
-            .unwrap_or_else(|| p.value.filtered(&format!("recase({arg})"))),
-        Op::Chop => {
-            literal(&|l| l[..l.len() - 1].to_string()).unwrap_or_else(|| p.value.filtered("chop"))
-        }
+        Op::Tamper => filtered(Filter::Flip(arg), format!("flip({arg})")),
+        Op::Recase => filtered(Filter::Recase(arg), format!("recase({arg})")),
+        Op::Chop => filtered(Filter::Chop, "chop".into()),
         Op::Extend => format!(
             "{}{}",
             p.value.text(),
@@ -701,6 +681,31 @@ mod tests {
     use super::*;
     use crate::campaign::generate::{self, tests::surface};
     use crate::campaign::rng::Rng;
+
+    #[test]
+    fn literals_are_changed_here_and_templates_by_the_runner() {
+        use crate::campaign::grammar::{Param, Role, Value as V};
+        let lit = Param {
+            name: "grant_type",
+            value: V::Literal("authorization_code"),
+            role: Role::Kind,
+        };
+        let tampered = changed(&lit, Op::Tamper, 3);
+        assert!(
+            !tampered.contains("{{") && tampered != "authorization_code",
+            "{tampered}"
+        );
+        assert_eq!(changed(&lit, Op::Chop, 0), "authorization_cod");
+        let expr = Param {
+            name: "code",
+            value: V::Expr("login.code".into()),
+            role: Role::Bound,
+        };
+        assert_eq!(
+            changed(&expr, Op::Recase, 2),
+            "{{ login.code | recase(2) }}"
+        );
+    }
 
     /// Every input the generator can make builds a scenario the suite's
     /// loader accepts: a finding always replays.

@@ -307,6 +307,8 @@ fn on_param(
     }
 }
 
+const GRANT_OR_REQUEST: &[&str] = &["invalid_grant", "invalid_request"];
+
 /// A change to a value bound to the material.
 fn bound(name: &str, op: Op, flow: Flow, client: &ClientShape) -> Demand {
     let grant = How::Error {
@@ -315,41 +317,11 @@ fn bound(name: &str, op: Op, flow: Flow, client: &ClientShape) -> Demand {
     };
     match (name, removes(op)) {
         // A malformed value may also be called a malformed request.
-        ("code", false) => must(
-            How::Error {
-                status: BAD_REQUEST,
-                errors: &["invalid_grant", "invalid_request"],
-            },
-            "CODE-07",
-        ),
-        ("code", true) => must(
-            How::Error {
-                status: BAD_REQUEST,
-                errors: &["invalid_request", "invalid_grant"],
-            },
-            "TOK-06",
-        ),
-        ("code_verifier", false) => must(
-            How::Error {
-                status: BAD_REQUEST,
-                errors: &["invalid_grant", "invalid_request"],
-            },
-            "PKCE-02",
-        ),
-        ("code_verifier", true) => must(
-            How::Error {
-                status: BAD_REQUEST,
-                errors: &["invalid_grant", "invalid_request"],
-            },
-            "PKCE-03",
-        ),
-        ("refresh_token", _) => must(
-            How::Error {
-                status: BAD_REQUEST,
-                errors: &["invalid_grant", "invalid_request"],
-            },
-            "RT-09",
-        ),
+        ("code", false) => bad(GRANT_OR_REQUEST, "CODE-07"),
+        ("code", true) => bad(GRANT_OR_REQUEST, "TOK-06"),
+        ("code_verifier", false) => bad(GRANT_OR_REQUEST, "PKCE-02"),
+        ("code_verifier", true) => bad(GRANT_OR_REQUEST, "PKCE-03"),
+        ("refresh_token", _) => bad(GRANT_OR_REQUEST, "RT-09"),
         ("client_id", _) if op == Op::Recase => Demand::Open,
         ("client_id", _) if client.confidential => must(How::Unauthenticated, "CAUTH-03"),
         ("client_id", _) if flow == Flow::Code => must(grant, "CODE-05"),

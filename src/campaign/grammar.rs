@@ -57,14 +57,6 @@ pub enum Value {
 }
 
 impl Value {
-    /// The value with `filter` applied, as scenario text.
-    pub fn filtered(&self, filter: &str) -> String {
-        match self {
-            Value::Expr(e) => format!("{{{{ {e} | {filter} }}}}"),
-            Value::Literal(l) => format!("{{{{ literal.{l} | {filter} }}}}"),
-        }
-    }
-
     /// The unmutated value as scenario text.
     pub fn text(&self) -> String {
         match self {
@@ -351,7 +343,7 @@ mod tests {
 
     #[test]
     fn values_render_as_templates() {
-        assert_eq!(e("login.code").filtered("chop"), "{{ login.code | chop }}");
+        assert_eq!(e("login.code").text(), "{{ login.code }}");
         assert_eq!(Value::Literal("S256").text(), "S256");
     }
 }

@@ -109,7 +109,7 @@ fn assertion(
         (Query::Body, Predicate::JsonObject) => checks.push(json_object(out.body.as_ref())),
         (Query::Body, Predicate::PublicKeysOnly) => checks.push(public_keys_only(obj)),
         (Query::Body, Predicate::WellFormedMetadata) => checks.push(well_formed_metadata(obj)),
-        (Query::Body, Predicate::Lacks(t)) => checks.push(lacks(&ctx.render(t)?, out)),
+        (Query::Body, Predicate::Lacks(t)) => checks.push(lacks(t.get_ref(), &ctx.render(t)?, out)),
         (Query::Successes, p) => checks.push(successes(p, out)?),
         _ => {
             let seen = observe(&a.query, out, ctx)?;
@@ -475,7 +475,9 @@ fn lookup_text(v: Option<&Value>) -> Option<String> {
 /// No response of the step (every page an authorization walked through,
 /// or the one answer) holds `text` as sent. An empty text is held by
 /// nothing: a template that rendered empty must not pass by accident.
-fn lacks(text: &str, out: &StepOutput) -> Check {
+/// The check shows `written`, the scenario's text: the needle is often a
+/// secret (`{{ clients.c1.secret }}`), which must not reach a report.
+fn lacks(written: &str, text: &str, out: &StepOutput) -> Check {
     let holding = out
         .exchanges
         .iter()
@@ -486,7 +488,7 @@ fn lacks(text: &str, out: &StepOutput) -> Check {
         });
     check(
         "body lacks",
-        format!("no response holding \"{text}\""),
+        format!("no response holding \"{written}\""),
         match holding {
             Some(r) => format!("a {} response holds it", r.status),
             None if text.is_empty() => "nothing to look for (empty)".to_string(),
@@ -998,11 +1000,24 @@ mod tests {
         assert!(
             lacks(
                 marker,
+                marker,
                 &output(&["<p>&lt;gc7&quot;&#39;&gt;</p>", "{\"e\":\"<gc7\\\"'>\"}"])
             )
             .passed
         );
-        assert!(!lacks(marker, &output(&["login", "<p><gc7\"'></p>"])).passed);
-        assert!(!lacks("", &output(&["x"])).passed);
+        assert!(!lacks(marker, marker, &output(&["login", "<p><gc7\"'></p>"])).passed);
+        assert!(!lacks("{{ x }}", "", &output(&["x"])).passed);
+        // The check names the template, never the value it looked for.
+        let secret = lacks(
+            "{{ clients.c1.secret }}",
+            "s3cr3t-value",
+            &output(&["<p>s3cr3t-value</p>"]),
+        );
+        assert!(!secret.passed);
+        let shown = format!("{} {}", secret.expected, secret.actual);
+        assert!(
+            !shown.contains("s3cr3t-value") && shown.contains("clients.c1.secret"),
+            "{shown}"
+        );
     }
 }
