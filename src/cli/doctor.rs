@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::run::{load_scenarios, prepare_emulated, prepare_profile, prepare_reference};
+use super::run::{prepare_emulated, prepare_profile, prepare_reference};
 use super::{Failure, EXIT_HARNESS, EXIT_OK};
 use crate::run::doctor::{self, Finding, Mark};
 use crate::run::{self, Selection};
@@ -17,9 +17,8 @@ pub struct DoctorArgs {
     /// Check the profile against the reference issuer speaking its dialect.
     #[arg(long, requires = "profile")]
     pub emulate: bool,
-    /// Directory of scenario files (for the list of cases that will skip).
-    #[arg(long, value_name = "DIR", default_value = "suites")]
-    pub suites: PathBuf,
+    #[command(flatten)]
+    pub suites: super::suites::SuiteArgs,
     /// Check a profile marked `environment = "production"`.
     #[arg(long)]
     pub allow_production: bool,
@@ -28,7 +27,7 @@ pub struct DoctorArgs {
 /// Exit 0 when nothing needs fixing, 3 when a run would end in errors
 /// (a rejected secret, a login that fails, a missing endpoint).
 pub fn doctor(a: DoctorArgs) -> Result<u8, Failure> {
-    let scenarios = load_scenarios(&a.suites)?;
+    let scenarios = super::suites::load(&a.suites)?;
     let rt = super::runtime()?;
     let findings = rt.block_on(async {
         let prepared = match (&a.profile, a.emulate) {
@@ -76,6 +75,9 @@ fn print(findings: &[Finding]) {
     let problems = findings.iter().filter(|f| f.mark == Mark::Problem).count();
     match problems {
         0 => println!("\nThe profile is ready: `grantcheck run --profile ...`"),
-        n => println!("\n{n} problem(s) to fix before a run (marked FIX)"),
+        n => println!(
+            "\n{} to fix before a run (marked FIX)",
+            super::count(n, "problem", "problems")
+        ),
     }
 }

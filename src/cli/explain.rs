@@ -2,8 +2,6 @@
 //! conforming issuer answers, generated from the scenario itself so it can
 //! never disagree with what runs.
 
-use std::path::PathBuf;
-
 use super::{Failure, EXIT_OK};
 use crate::requirements;
 use crate::scenario::model::*;
@@ -12,12 +10,12 @@ use crate::scenario::model::*;
 pub struct ExplainArgs {
     /// A scenario id (see `grantcheck list`).
     pub id: String,
-    #[arg(long, value_name = "DIR", default_value = "suites")]
-    pub suites: PathBuf,
+    #[command(flatten)]
+    pub suites: super::suites::SuiteArgs,
 }
 
 pub fn explain(a: ExplainArgs) -> Result<u8, Failure> {
-    let scenarios = super::run::load_scenarios(&a.suites)?;
+    let scenarios = super::suites::load(&a.suites)?;
     let id = a.id.split('[').next().unwrap_or(&a.id);
     let Some(s) = scenarios.iter().find(|s| s.id == id) else {
         let ids: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
@@ -28,8 +26,39 @@ pub fn explain(a: ExplainArgs) -> Result<u8, Failure> {
             hint.or(Some("`grantcheck list` shows the ids".into())),
         ));
     };
+    if let Some(case) = a.id.strip_prefix(id).filter(|c| !c.is_empty()) {
+        check_case(s, case)?;
+    }
     print!("{}", render(s));
     Ok(EXIT_OK)
+}
+
+/// `code.reuse[x]` names a case: it must be one of the scenario's.
+fn check_case(s: &crate::scenario::Scenario, suffix: &str) -> Result<(), Failure> {
+    let names: Vec<&str> = s
+        .def
+        .cases
+        .iter()
+        .map(|c| c.get_ref().name.as_str())
+        .collect();
+    let name = suffix.strip_prefix('[').and_then(|r| r.strip_suffix(']'));
+    match name {
+        Some(n) if names.contains(&n) => Ok(()),
+        _ if names.is_empty() => Err(Failure::usage(
+            format!("`{}` has no cases: its id is `{}`", s.id, s.id),
+            None,
+        )),
+        _ => {
+            let given = name.unwrap_or(suffix);
+            let hint = crate::scenario::diag::did_you_mean(given, &names)
+                .map(|n| format!("did you mean `{}[{n}]`?", s.id))
+                .unwrap_or_else(|| format!("its cases: {}", names.join(", ")));
+            Err(Failure::usage(
+                format!("`{}` has no case `{given}`", s.id),
+                Some(hint),
+            ))
+        }
+    }
 }
 
 pub fn render(s: &crate::scenario::Scenario) -> String {

@@ -1,46 +1,61 @@
 //! `grantcheck list` and `grantcheck list --coverage`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use super::{Failure, EXIT_OK};
 use crate::requirements;
 
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
-    #[arg(long, value_name = "DIR", default_value = "suites")]
-    pub suites: PathBuf,
+    #[command(flatten)]
+    pub suites: super::suites::SuiteArgs,
     /// Show which requirement rows are covered by which scenario, and which are not.
     #[arg(long)]
     pub coverage: bool,
 }
 
 pub fn list(a: ListArgs) -> Result<u8, Failure> {
-    let scenarios = super::run::load_scenarios(&a.suites)?;
-    if !a.coverage {
-        println!("{:<44} {:<8} {:>5}  covers", "scenario", "level", "cases");
-        for s in &scenarios {
-            let covers: Vec<String> = s.all_covers().into_iter().collect();
-            println!(
-                "{:<44} {:<8} {:>5}  {}",
-                s.id,
-                s.level.as_str(),
-                s.case_count(),
-                covers.join(" ")
-            );
-        }
-        println!(
-            "\n{} scenarios, {} cases",
-            scenarios.len(),
-            scenarios.iter().map(|s| s.case_count()).sum::<usize>()
-        );
+    let loaded = super::suites::load_with_origin(&a.suites)?;
+    if a.coverage {
+        let scenarios: Vec<_> = loaded.into_iter().map(|(s, _)| s).collect();
+        print!("{}", coverage_table(&scenarios));
         return Ok(EXIT_OK);
     }
-    print!("{}", coverage_table(&scenarios));
+    let width = loaded
+        .iter()
+        .map(|(s, _)| s.id.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    println!(
+        "{:<width$} {:<8} {:>5}  {:<10} covers",
+        "scenario", "level", "cases", "from"
+    );
+    for (s, origin) in &loaded {
+        let covers: Vec<String> = s.all_covers().into_iter().collect();
+        println!(
+            "{:<width$} {:<8} {:>5}  {:<10} {}",
+            s.id,
+            s.level.as_str(),
+            s.case_count(),
+            origin.label(),
+            covers.join(" ")
+        );
+    }
+    println!(
+        "\n{}, {}",
+        super::count(loaded.len(), "scenario", "scenarios"),
+        super::count(
+            loaded.iter().map(|(s, _)| s.case_count()).sum(),
+            "case",
+            "cases"
+        )
+    );
     Ok(EXIT_OK)
 }
 
-/// The coverage table: every requirement row, the scenarios covering it.
+/// The coverage table: every requirement row with its level, the scenarios
+/// covering it, and under it what a conforming issuer does.
 pub fn coverage_table(scenarios: &[crate::scenario::Scenario]) -> String {
     let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for s in scenarios {
@@ -48,10 +63,10 @@ pub fn coverage_table(scenarios: &[crate::scenario::Scenario]) -> String {
             by_id.entry(id).or_default().push(s.id.clone());
         }
     }
+    let cat = requirements::catalog();
     let mut out = String::new();
     let mut section = String::new();
     let mut covered = 0;
-    let cat = requirements::catalog();
     for r in cat {
         if r.section != section {
             section = r.section.clone();
@@ -61,20 +76,26 @@ pub fn coverage_table(scenarios: &[crate::scenario::Scenario]) -> String {
             Some(s) => {
                 covered += 1;
                 out.push_str(&format!(
-                    "  {:<9} {:<14} covered   {}\n",
+                    "  {:<9} covered  {} · {}\n",
                     r.id,
-                    truncate(&r.level, 14),
+                    r.level,
                     s.join(", ")
                 ));
             }
-            None => out.push_str(&format!("  {:<9} {:<14} -\n", r.id, truncate(&r.level, 14))),
+            None => out.push_str(&format!("  {:<9} -        {}\n", r.id, r.level)),
         }
+        out.push_str(&format!("  {:<9} {}\n", "", plain(&r.summary, 110)));
     }
     out.push_str(&format!(
         "\n{covered} of {} requirement rows covered\n",
         cat.len()
     ));
     out
+}
+
+/// A catalogue summary without markdown code marks, at most `n` characters.
+fn plain(text: &str, n: usize) -> String {
+    truncate(&text.replace('`', ""), n)
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -3,22 +3,25 @@
 //! Exit codes are part of the interface and stable (README, "Exit codes");
 //! their one table is `report::verdict`, which also decides them for a run.
 
+mod completions;
 mod doctor;
 mod explain;
 mod fuzz;
 mod init;
 mod list;
+mod live;
 mod run;
 mod selftest;
+mod suites;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use crate::report::verdict::{EXIT_FAILED, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
+pub use crate::report::verdict::{count, EXIT_FAILED, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
 
 #[derive(Parser, Debug)]
-#[command(name = "grantcheck", version, about = "Conformance tests for OAuth 2.0 / OpenID Connect issuers, with evidence", long_about = None)]
+#[command(name = "grantcheck", version, about = "Conformance tests for OAuth 2.0 / OpenID Connect issuers, with evidence", long_about = None, after_help = crate::report::verdict::EXIT_CODE_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -27,6 +30,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run scenarios against an issuer (the embedded reference issuer by default).
+    #[command(after_help = crate::report::verdict::EXIT_CODE_HELP)]
     Run(run::RunArgs),
     /// List scenarios, or with --coverage which requirements they cover.
     List(list::ListArgs),
@@ -43,7 +47,12 @@ pub enum Command {
     Init(init::InitArgs),
     /// Fuzz an issuer (the embedded reference by default) with protocol-aware
     /// mutations of real flows; findings become scenario files that `run` replays.
+    #[command(after_help = crate::report::verdict::EXIT_CODE_HELP)]
     Fuzz(fuzz::FuzzArgs),
+    /// Print a shell completion script: `grantcheck completions bash > ~/.local/share/bash-completion/completions/grantcheck`.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), or write one per command with --dir.
+    Man(completions::ManArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -98,6 +107,7 @@ impl Failure {
 }
 
 pub fn main() -> ExitCode {
+    leave_quietly_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -114,6 +124,8 @@ pub fn main() -> ExitCode {
         Command::Doctor(a) => doctor::doctor(a),
         Command::Init(a) => init::init(a),
         Command::Fuzz(a) => fuzz::fuzz(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -122,6 +134,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// `grantcheck list | head` closes the pipe early; `println!` then panics.
+/// That is the reader's choice, not a bug: leave without a word, with the
+/// status a shell gives a process killed by SIGPIPE (128 + 13).
+fn leave_quietly_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map_or("", String::as_str);
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info)
+    }));
 }
 
 /// `error: message` and `hint: ...` on stderr.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::live::Live;
 use super::Failure;
 use crate::http::Http;
 use crate::issuer;
@@ -16,26 +17,29 @@ use crate::report::Verdict;
 use crate::report::{events, github, terminal, Outcome, RunReport};
 use crate::run::reference::{self, ReferenceError};
 use crate::run::{self, target::TargetError, Selection, Stop, Target};
-use crate::scenario::{self, LoadError};
+use crate::scenario;
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
     /// Issuer profile (TOML). Without it, the embedded reference issuer is started and tested.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Directory of scenario files.
-    #[arg(long, value_name = "DIR", default_value = "suites")]
-    pub suites: PathBuf,
+    #[command(flatten)]
+    pub suites: super::suites::SuiteArgs,
     /// Only scenario or case ids matching this glob (repeatable), e.g. 'pkce.*' or 'redirect.*[case-*]'.
     #[arg(long, value_name = "GLOB")]
     pub only: Vec<String>,
     /// Only scenarios with this tag (repeatable).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
-    /// Write a report: FORMAT or FORMAT=PATH, FORMAT one of json, junit, sarif, markdown, html,
-    /// jsonl (repeatable; without a path into reports/). jsonl streams one line per finished case.
-    #[arg(long = "report", value_name = "FORMAT[=PATH]")]
+    /// Write a report: FORMAT or FORMAT=PATH (repeatable): json, junit, sarif, markdown, html, jsonl.
+    #[arg(long = "report", value_name = "FORMAT[=PATH]", long_help = crate::report::format::REPORT_HELP)]
     pub reports: Vec<String>,
+    /// Write a self-contained replay script (bash + curl) for each case that did not pass
+    /// into DIR: it runs the flow again against the live issuer and exits 1 when the
+    /// finding reproduces, 0 when the issuer now answers otherwise.
+    #[arg(long, value_name = "DIR")]
+    pub replay_dir: Option<PathBuf>,
     /// Write the JSON report here (the same as --report json=PATH).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
@@ -63,9 +67,12 @@ pub struct RunArgs {
     /// Show evidence for warnings too, and every skipped case's reason.
     #[arg(long, short, conflicts_with = "quiet")]
     pub verbose: bool,
-    /// Print only failures, errors and the summary.
+    /// One line per failing or erroring case and the summary: no evidence.
     #[arg(long, short)]
     pub quiet: bool,
+    /// When each case's line is printed: as it finishes, or in plan order (stable logs).
+    #[arg(long, value_name = "ORDER", default_value = "finished")]
+    pub order: super::live::Order,
     /// Stop the run after this many seconds (1 to 604800): cases not finished by then are
     /// errors ("interrupted"), every report is still written, and the exit code is not 0.
     /// SIGINT and SIGTERM stop the run the same way.
@@ -81,23 +88,6 @@ pub enum ColorWhen {
     Auto,
     Always,
     Never,
-}
-
-pub fn load_scenarios(dir: &Path) -> Result<Vec<scenario::Scenario>, Failure> {
-    scenario::load_dir(dir).map_err(|e| match e {
-        LoadError::Io { path, source } => Failure::usage(
-            format!("cannot read scenarios at {}: {source}", path.display()),
-            Some("run from the project root, or pass --suites DIR".into()),
-        ),
-        LoadError::Invalid(d) => Failure::usage(
-            format!(
-                "{} problem(s) in scenario files\n\n{}",
-                d.len(),
-                LoadError::Invalid(d.clone())
-            ),
-            Some("fix the files above; `grantcheck explain` documents the format".into()),
-        ),
-    })
 }
 
 fn profile_failure(e: ProfileError) -> Failure {
@@ -217,7 +207,7 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
     // Everything the user asked for is checked before anything runs.
     let outputs = report_outputs(&a)?;
     let baseline = read_baseline(a.baseline.as_deref())?;
-    let scenarios = load_scenarios(&a.suites)?;
+    let scenarios = super::suites::load(&a.suites)?;
     let selection = Selection {
         only: a.only.clone(),
         tags: a.tag.clone(),
@@ -240,9 +230,15 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
         ));
     }
     let events = EventLog::open(&outputs, plan.len())?;
+    let live = Live::new(
+        &planned_ids(&scenarios, &plan),
+        opts,
+        a.order,
+        events_on_stdout(&outputs),
+    );
     let rt = super::runtime()?;
     let (mut report, setup) = rt
-        .block_on(run_plan(&a, scenarios, plan, &events))
+        .block_on(run_plan(&a, scenarios, plan, &events, &live))
         .inspect_err(|_| events.abandon())?;
     // Signal handlers and the deadline watcher go with the runtime; writing
     // the reports below must not wait for a case that ignores cancellation.
@@ -251,7 +247,8 @@ pub fn run(a: RunArgs) -> Result<u8, Failure> {
         report.baseline = Some(baseline::apply(&mut report, b, path, &today()));
     }
     events.end(&report);
-    publish(&report, opts, &outputs, &a)?;
+    live.finish(&report);
+    publish(&report, &outputs, &a)?;
     if let Some(f) = setup {
         super::print_failure(&f);
     }
@@ -266,6 +263,7 @@ async fn run_plan(
     scenarios: Vec<scenario::Scenario>,
     plan: Vec<run::Planned>,
     events: &EventLog,
+    live: &Live,
 ) -> Result<(RunReport, Option<Failure>), Failure> {
     let mut stop = Stop::arm(Duration::from_secs(a.deadline));
     let prepared = tokio::select! {
@@ -292,7 +290,7 @@ async fn run_plan(
         .concurrency
         .map(usize::from)
         .unwrap_or(prepared.target.profile.http.concurrency);
-    let bar = progress_bar(plan.len() as u64, a.quiet);
+    live.start(&prepared.target.described());
     let report = run::execute_until(
         Arc::new(scenarios),
         plan,
@@ -300,13 +298,11 @@ async fn run_plan(
         concurrency,
         stop,
         |c| {
-            bar.set_message(c.id.clone());
-            bar.inc(1);
+            live.case(c);
             events.case(c);
         },
     )
     .await;
-    bar.finish_and_clear();
     Ok((report, None))
 }
 
@@ -496,16 +492,67 @@ pub async fn prepare_profile(path: &Path, allow_production: bool) -> Result<Prep
 
 /// Prints the report (and GitHub annotations under GitHub Actions), then
 /// writes the requested reports and baseline.
-fn publish(
-    report: &RunReport,
-    opts: terminal::Options,
-    outputs: &[(Format, String)],
-    a: &RunArgs,
-) -> Result<(), Failure> {
-    let text = terminal::render(report, opts);
-    match events_on_stdout(outputs) {
-        true => eprint!("{text}"),
-        false => print!("{text}"),
+/// One replay script per case that failed, warned or erred, named after
+/// the case id (characters a file name cannot hold become `_`).
+fn write_replays(report: &RunReport, dir: &Path) -> Result<(), Failure> {
+    let mut n = 0;
+    for c in report
+        .cases
+        .iter()
+        .filter(|c| !matches!(c.outcome, Outcome::Pass | Outcome::Skip))
+    {
+        if c.steps.iter().all(|s| s.exchanges.is_empty()) {
+            continue;
+        }
+        let name: String =
+            c.id.chars()
+                .map(|ch| {
+                    if ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_') {
+                        ch
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+        let path = dir.join(format!("{name}.sh"));
+        write_report(
+            &path,
+            &crate::report::replay::script(c, &report.replay_vars),
+        )?;
+        executable(&path);
+        n += 1;
+    }
+    eprintln!(
+        "wrote {} to {}",
+        super::count(n, "replay script", "replay scripts"),
+        dir.display()
+    );
+    Ok(())
+}
+
+#[cfg(unix)]
+fn executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+}
+
+#[cfg(not(unix))]
+fn executable(_: &Path) {}
+
+/// The planned case ids, in plan order.
+fn planned_ids(scenarios: &[scenario::Scenario], plan: &[run::Planned]) -> Vec<String> {
+    plan.iter()
+        .map(|p| {
+            let s = &scenarios[p.scenario];
+            run::case::case_id(s, p.case.map(|j| s.def.cases[j].get_ref()))
+        })
+        .collect()
+}
+
+/// Writes the reports (the terminal's was printed as the run went).
+fn publish(report: &RunReport, outputs: &[(Format, String)], a: &RunArgs) -> Result<(), Failure> {
+    if let Some(dir) = &a.replay_dir {
+        write_replays(report, dir)?;
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         print!("{}", github::annotations(report));
@@ -537,7 +584,7 @@ fn publish(
 
 /// A progress bar on stderr for runs that take more than a moment; hidden
 /// when stderr is not a terminal or with --quiet.
-fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+pub fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::run::{color, load_scenarios, write_report, ColorWhen};
+use super::run::{color, write_report, ColorWhen};
 use super::{Failure, EXIT_FAILED, EXIT_OK};
 use crate::issuer::Fault;
 use crate::run::{self, Selection};
@@ -14,9 +14,8 @@ use crate::selftest::{self, render};
 
 #[derive(clap::Args, Debug)]
 pub struct SelftestArgs {
-    /// Directory of scenario files.
-    #[arg(long, value_name = "DIR", default_value = "suites")]
-    pub suites: PathBuf,
+    #[command(flatten)]
+    pub suites: super::suites::SuiteArgs,
     /// Only scenario or case ids matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub only: Vec<String>,
@@ -56,7 +55,7 @@ pub fn selftest(a: SelftestArgs) -> Result<u8, Failure> {
         return fuzz_matrix(&a, n);
     }
     let started = Instant::now();
-    let scenarios = load_scenarios(&a.suites)?;
+    let scenarios = super::suites::load(&a.suites)?;
     let plan = run::select(
         &scenarios,
         &Selection {

@@ -73,6 +73,17 @@ impl Format {
     }
 }
 
+/// `--report`'s long help: every format, its aliases and where it goes
+/// without a path (a test keeps it in step with [`Format`]).
+pub const REPORT_HELP: &str = "Write a report: FORMAT or FORMAT=PATH (repeatable). Without a path:
+  json      reports/grantcheck.json   the result model (reports/schema.json)
+  junit     reports/junit.xml         for CI test tabs (alias: xml)
+  sarif     reports/grantcheck.sarif  for code-scanning views
+  markdown  reports/summary.md        for pull requests and job summaries (alias: md)
+  html      reports/report.html       one self-contained page with the evidence
+  jsonl     reports/events.jsonl      one line per case as it finishes (alias: events;
+                                      `jsonl=-` streams to stdout)";
+
 /// Parses `FORMAT` or `FORMAT=PATH`.
 pub fn parse_spec(spec: &str) -> Result<(Format, String), String> {
     let (name, path) = match spec.split_once('=') {
@@ -114,6 +125,15 @@ mod tests {
         assert!(parse_spec("pdf=x").unwrap_err().contains("one of json"));
         for f in Format::ALL {
             assert_eq!(Format::from_name(f.name()), Some(*f));
+            let line = REPORT_HELP
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{} ", f.name())))
+                .expect("every format has a help line");
+            assert!(line.contains(f.default_path()), "{line}");
+        }
+        for alias in ["xml", "md", "events"] {
+            assert!(REPORT_HELP.contains(&format!("alias: {alias}")));
+            assert!(Format::from_name(alias).is_some());
         }
     }
 }

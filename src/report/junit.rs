@@ -215,7 +215,7 @@ fn evidence(c: &CaseResult, report: &RunReport) -> String {
     }
     let _ = write!(
         out,
-        "\ncurl replay (secrets as $VARIABLES; run with sh):\n{}",
+        "\nreplay script (bash + curl; secrets as $VARIABLES; exit 1 when the finding reproduces):\n{}",
         replay::script(c, &report.replay_vars)
     );
     out
@@ -618,7 +618,7 @@ mod tests {
         assert!(out.contains("PASS step `login` (token, setup)"));
         assert_eq!(out.matches("    > POST").count(), 1);
         // The replay: the known marker becomes the profile's variable.
-        assert!(out.contains("#!/bin/sh\n# Replay of code.reuse (grantcheck)"));
+        assert!(out.contains("#!/usr/bin/env bash\n# Replay of code.reuse (grantcheck "));
         assert!(out.contains("$GRANTCHECK_REF_C1_SECRET"));
         assert!(out.contains("${CODE_0b0b0b}"));
     }

@@ -164,6 +164,20 @@ impl Redactor {
         self.push_forms(encodings(value), &replacement);
     }
 
+    /// Registers a PKCE verifier's S256 challenge (RFC 7636 §4.2) under the
+    /// verifier's fingerprint: `[redacted s256 #<fp of the verifier>]`. The
+    /// challenge is no secret, but a replay must know it is derived from the
+    /// verifier to send a fresh pair (report::replay).
+    pub fn add_s256_of(&mut self, verifier: &str) {
+        if verifier.chars().count() < 4 {
+            return;
+        }
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(verifier.as_bytes()));
+        let replacement = format!("[redacted s256 #{}]", self.fingerprint(verifier));
+        self.push_forms(vec![challenge], &replacement);
+    }
+
     /// Registers HTTP Basic credentials as RFC 6749 §2.3.1 builds them
     /// (form-encoded id and secret) and as clients commonly do (raw), in
     /// every base64 variant: an issuer that echoes the header's value or

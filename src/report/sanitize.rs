@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::model::RunReport;
+use super::model::{CaseResult, RunReport};
 
 /// Characters a text renderer must not print raw: C0 controls, DEL, C1
 /// controls, and the Unicode bidi embeddings, overrides and isolates.
@@ -50,7 +50,16 @@ pub fn escape_controls(s: &str, keep_newlines: bool) -> Cow<'_, str> {
 /// their line breaks (the renderers fold them); every other string is one
 /// line.
 pub fn for_text(report: &RunReport) -> RunReport {
-    let mut v = serde_json::to_value(report).expect("the report serialises");
+    cleaned(report)
+}
+
+/// A copy of one case safe to print, as [`for_text`] makes a report's.
+pub fn case_for_text(case: &CaseResult) -> CaseResult {
+    cleaned(case)
+}
+
+fn cleaned<T: serde::Serialize + serde::de::DeserializeOwned>(x: &T) -> T {
+    let mut v = serde_json::to_value(x).expect("the report serialises");
     clean(&mut v, false);
     // Escaping keeps every field's type, so the round trip cannot fail.
     serde_json::from_value(v).expect("a cleaned report deserialises")

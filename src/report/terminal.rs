@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::model::{CaseResult, Exchange, Outcome, RunReport, StepResult};
+use super::model::{CaseResult, Exchange, Outcome, RunReport, StepResult, Target};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
@@ -17,8 +17,10 @@ pub struct Options {
     pub quiet: bool,
 }
 
-/// How many characters of a body the terminal shows.
+/// How many characters of a body the terminal shows with `-v`.
 const BODY_PREVIEW: usize = 600;
+/// ... and without.
+const COMPACT_PREVIEW: usize = 240;
 
 /// Ids are padded to line up their requirement ids up to this width; a
 /// longer id is printed as it is (and `format!`'s own padding, which panics
@@ -99,28 +101,27 @@ pub fn case_line(c: &CaseResult, opts: Options, width: usize) -> String {
 }
 
 /// The first line: tool, profile, issuer, and what the embedded issuer was.
-fn header(out: &mut String, report: &RunReport, p: &Paint) {
-    let target = if report.target.reference {
-        let mut t = " (embedded reference issuer".to_string();
-        if let Some(d) = &report.target.dialect {
-            let _ = write!(t, ", emulating {d}");
+pub fn header(target: &Target, color: bool) -> String {
+    let p = Paint { on: color };
+    let clean = |s: &str| super::sanitize::escape_controls(s, false).into_owned();
+    let mut described = String::new();
+    if target.reference {
+        described.push_str(" (embedded reference issuer");
+        if let Some(d) = &target.dialect {
+            let _ = write!(described, ", emulating {}", clean(d));
         }
-        if !report.target.faults.is_empty() {
-            let _ = write!(t, ", faults: {}", report.target.faults.join(", "));
+        if !target.faults.is_empty() {
+            let _ = write!(described, ", faults: {}", clean(&target.faults.join(", ")));
         }
-        t.push(')');
-        t
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        out,
-        "{} {} · profile {} · issuer {}{target}\n",
+        described.push(')');
+    }
+    format!(
+        "{} {} · profile {} · issuer {}{described}\n\n",
         p.bold("grantcheck"),
-        report.tool_version,
-        report.target.profile,
-        report.target.issuer
-    );
+        env!("CARGO_PKG_VERSION"),
+        clean(&target.profile),
+        clean(&target.issuer)
+    )
 }
 
 /// The verdict, the summary line, and the hints and baseline notes under it.
@@ -135,9 +136,9 @@ fn footer(out: &mut String, report: &RunReport, p: &Paint) {
     );
     let _ = writeln!(
         out,
-        "{} {} cases: {} pass, {} fail{}, {} warn, {} skip, {} error · {} checks · {:.1}s",
+        "{} {}: {} pass, {} fail{}, {} warn, {} skip, {} error · {} · {:.1}s",
         p.bold("Summary:"),
-        s.total,
+        super::verdict::cases(s.total),
         s.pass,
         s.fail,
         match report.cases.iter().filter(|c| c.known.is_some()).count() {
@@ -147,7 +148,7 @@ fn footer(out: &mut String, report: &RunReport, p: &Paint) {
         s.warn,
         s.skip,
         s.error,
-        s.checks,
+        super::verdict::count(s.checks, "check", "checks"),
         report.duration_ms as f64 / 1000.0
     );
     if let Some(hint) = super::advice::overload(report) {
@@ -168,53 +169,82 @@ fn footer(out: &mut String, report: &RunReport, p: &Paint) {
     }
 }
 
+/// The whole terminal report: header, one line per case, then [`tail`].
 pub fn render(report: &RunReport, opts: Options) -> String {
+    let mut out = header(&report.target, opts.color);
+    let clean = super::sanitize::for_text(report);
+    let width = id_width(
+        clean
+            .cases
+            .iter()
+            .filter(|c| !unstarted(&clean, c))
+            .map(|c| c.id.as_str()),
+    );
+    for c in &clean.cases {
+        if !unstarted(&clean, c) && shown(c, opts) {
+            let _ = writeln!(out, "{}", case_line(c, opts, width));
+        }
+    }
+    out.push_str(&tail(report, opts));
+    out
+}
+
+/// Whether a case gets its line: `-q` shows only failures and errors.
+pub fn shown(c: &CaseResult, opts: Options) -> bool {
+    !opts.quiet || matches!(c.outcome, Outcome::Fail | Outcome::Error)
+}
+
+/// The column ids are padded to, for these ids.
+pub fn id_width<'a>(ids: impl Iterator<Item = &'a str>) -> usize {
+    ids.map(|id| id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(ID_COLUMN)
+}
+
+/// Cases a halt kept from running are counted once, not listed each.
+fn unstarted(report: &RunReport, c: &CaseResult) -> bool {
+    report.halt.as_ref().is_some_and(|h| h.kept_from_running(c))
+}
+
+/// What follows the case lines: the findings (compact; every exchange with
+/// `-v`; none with `-q`), why the run stopped early, and the verdict.
+pub fn tail(report: &RunReport, opts: Options) -> String {
     // Issuer bytes never reach the terminal raw (report::sanitize).
     let report = &super::sanitize::for_text(report);
     let p = Paint { on: opts.color };
     let mut out = String::new();
-    header(&mut out, report, &p);
-    // Cases a halt kept from running are counted once, not listed each.
-    let unstarted = |c: &CaseResult| report.halt.as_ref().is_some_and(|h| h.kept_from_running(c));
-    let width = report
-        .cases
-        .iter()
-        .filter(|c| !unstarted(c))
-        .map(|c| c.id.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(ID_COLUMN);
-    for c in &report.cases {
-        if unstarted(c) || (opts.quiet && matches!(c.outcome, Outcome::Pass | Outcome::Skip)) {
-            continue;
-        }
-        let _ = writeln!(out, "{}", case_line(c, opts, width));
-    }
-    let bad: Vec<&CaseResult> = report
-        .cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error) && !unstarted(c))
-        .collect();
-    let warned: Vec<&CaseResult> = report
-        .cases
-        .iter()
-        .filter(|c| c.outcome == Outcome::Warn)
-        .collect();
-    if !bad.is_empty() || (!warned.is_empty() && !opts.quiet) {
+    let pick = |o: Outcome| {
+        report
+            .cases
+            .iter()
+            .filter(move |c| c.outcome == o && !unstarted(report, c))
+    };
+    let bad: Vec<&CaseResult> = pick(Outcome::Fail).chain(pick(Outcome::Error)).collect();
+    let warned: Vec<&CaseResult> = pick(Outcome::Warn).collect();
+    let findings = !bad.is_empty() || !warned.is_empty();
+    if !opts.quiet && findings {
         let _ = writeln!(out, "\n{}", p.bold("Findings"));
         for c in bad.iter().chain(warned.iter()) {
-            detail(&mut out, c, &p, opts.verbose || c.outcome != Outcome::Warn);
+            detail(&mut out, c, &p, opts);
             if opts.verbose {
-                // The curl replay, secrets as the profile's variables.
+                // The replay script, secrets as the profile's variables.
                 let _ = writeln!(out, "  {}", p.bold("replay:"));
                 for line in super::replay::script(c, &report.replay_vars).lines() {
                     let _ = writeln!(out, "    {line}");
                 }
             }
         }
+        if !opts.verbose && !bad.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{}",
+                p.dim("Evidence above: the first and last exchange of each failing step; -v shows them all and a replay script (--replay-dir DIR writes them), --report html all of it folded.")
+            );
+        }
     }
     if let Some(h) = &report.halt {
-        let n = report.cases.iter().filter(|c| unstarted(c)).count();
+        let n = report.cases.iter().filter(|c| unstarted(report, c)).count();
         let _ = writeln!(
             out,
             "\n{} {} ({} not run)",
@@ -223,14 +253,16 @@ pub fn render(report: &RunReport, opts: Options) -> String {
             super::verdict::cases(n)
         );
         for e in &h.exchanges {
-            exchange(&mut out, e, &p);
+            exchange(&mut out, e, &p, true);
         }
     }
     footer(&mut out, report, &p);
     out
 }
 
-fn detail(out: &mut String, c: &CaseResult, p: &Paint, evidence: bool) {
+/// One finding: the case, what it covers, each step, and the evidence of
+/// the steps that did not pass (warnings: none unless `-v`).
+fn detail(out: &mut String, c: &CaseResult, p: &Paint, opts: Options) {
     let _ = writeln!(
         out,
         "\n{} {} — {}",
@@ -242,7 +274,7 @@ fn detail(out: &mut String, c: &CaseResult, p: &Paint, evidence: bool) {
     if !c.not_covered.is_empty() {
         meta.push(format!("not checked {}", c.not_covered.join(", ")));
     }
-    if !c.spec.is_empty() {
+    if opts.verbose && !c.spec.is_empty() {
         meta.push(format!("spec {}", c.spec.join(", ")));
     }
     meta.push(c.source.clone());
@@ -250,17 +282,94 @@ fn detail(out: &mut String, c: &CaseResult, p: &Paint, evidence: bool) {
         meta.push(format!("known deviation (baseline): {k}"));
     }
     let _ = writeln!(out, "  {}", p.dim(&meta.join(" · ")));
-    if let Some(r) = &c.reason {
+    let failed_check = c.steps.iter().any(|s| s.checks.iter().any(|k| !k.passed));
+    if let Some(r) = c.reason.as_ref().filter(|_| opts.verbose || !failed_check) {
         let _ = writeln!(out, "  {r}");
     }
+    let evidence = opts.verbose || c.outcome != Outcome::Warn;
     for s in &c.steps {
+        let decided = matches!(s.outcome, Outcome::Fail | Outcome::Error | Outcome::Warn);
+        if !opts.verbose && !decided && s.not_run.is_none() {
+            continue;
+        }
         step_line(out, s, p);
-        if evidence && matches!(s.outcome, Outcome::Fail | Outcome::Error | Outcome::Warn) {
-            for e in &s.exchanges {
-                exchange(out, e, p);
+        if evidence && decided {
+            exchanges(out, &s.exchanges, p, opts.verbose);
+        }
+    }
+}
+
+/// A step's exchanges: all of them with `-v`; else the first (the probe as
+/// sent) and the last (the answer that decided it). A run of exchanges
+/// alike (as a `concurrent` step sends) is shown once with its count.
+fn exchanges(out: &mut String, all: &[Exchange], p: &Paint, full: bool) {
+    if !full && all.len() > 2 {
+        let last = all.len() - 1;
+        exchange(out, &all[0], p, false);
+        let hidden = match all[1..].iter().all(|e| alike(e, &all[0])) {
+            true => format!("… and {last} more alike"),
+            false => format!(
+                "… {} between (-v shows them)",
+                super::verdict::count(last - 1, "exchange", "exchanges")
+            ),
+        };
+        let _ = writeln!(out, "      {}", p.dim(&hidden));
+        if !all[1..].iter().all(|e| alike(e, &all[0])) {
+            exchange(out, &all[last], p, false);
+        }
+        return;
+    }
+    let mut i = 0;
+    while i < all.len() {
+        let run = all[i..].iter().take_while(|e| alike(e, &all[i])).count();
+        exchange(out, &all[i], p, full);
+        if run > 1 {
+            let _ = writeln!(
+                out,
+                "      {}",
+                p.dim(&format!("… and {} more alike", run - 1))
+            );
+        }
+        i += run;
+    }
+}
+
+/// Two exchanges that read the same but for the values a flow hands out
+/// (redaction fingerprints): request line and body, status and body, error.
+fn alike(a: &Exchange, b: &Exchange) -> bool {
+    let request = |e: &Exchange| {
+        (
+            e.request.method.clone(),
+            unmarked(&e.request.url),
+            e.request.body.as_deref().map(unmarked),
+        )
+    };
+    let response = |e: &Exchange| e.response.as_ref().map(|r| (r.status, unmarked(&r.body)));
+    request(a) == request(b) && response(a) == response(b) && a.error == b.error
+}
+
+/// `text` with each redaction marker's fingerprint dropped:
+/// `[redacted code #1a2b3c]` reads `[redacted code]`.
+fn unmarked(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(" #") {
+        let fp = rest
+            .get(i + 2..i + 8)
+            .filter(|f| f.bytes().all(|b| b.is_ascii_hexdigit()));
+        match (fp, rest.get(i + 8..i + 9)) {
+            (Some(_), Some("]")) => {
+                out.push_str(&rest[..i]);
+                rest = &rest[i + 8..];
+            }
+            _ => {
+                out.push_str(&rest[..i + 2]);
+                rest = &rest[i + 2..];
             }
         }
     }
+    out.push_str(rest);
+    out
 }
 
 fn step_line(out: &mut String, s: &StepResult, p: &Paint) {
@@ -284,7 +393,18 @@ fn step_line(out: &mut String, s: &StepResult, p: &Paint) {
     }
 }
 
-fn exchange(out: &mut String, e: &Exchange, p: &Paint) {
+/// Response headers the compact view keeps: those that decide OAuth verdicts.
+const TELLING_HEADERS: &[&str] = &[
+    "location",
+    "www-authenticate",
+    "content-type",
+    "cache-control",
+    "retry-after",
+];
+
+/// One exchange; `full` shows every header and a longer body.
+fn exchange(out: &mut String, e: &Exchange, p: &Paint, full: bool) {
+    let limit = if full { BODY_PREVIEW } else { COMPACT_PREVIEW };
     let _ = writeln!(
         out,
         "      {} {} {}",
@@ -292,11 +412,14 @@ fn exchange(out: &mut String, e: &Exchange, p: &Paint) {
         e.request.method,
         e.request.url
     );
+    // Compact: the client authentication only (it decides client-auth cases).
     for (n, v) in &e.request.headers {
-        let _ = writeln!(out, "      {} {n}: {v}", p.dim(">"));
+        if full || n.eq_ignore_ascii_case("authorization") {
+            let _ = writeln!(out, "      {} {n}: {v}", p.dim(">"));
+        }
     }
     if let Some(b) = e.request.body.as_deref().filter(|b| !b.is_empty()) {
-        let _ = writeln!(out, "      {} {}", p.dim(">"), preview(b));
+        let _ = writeln!(out, "      {} {}", p.dim(">"), super::preview(b, limit));
     }
     if let Some(r) = &e.response {
         let _ = writeln!(
@@ -307,22 +430,27 @@ fn exchange(out: &mut String, e: &Exchange, p: &Paint) {
             e.elapsed_ms
         );
         for (n, v) in &r.headers {
-            if matches!(n.to_ascii_lowercase().as_str(), "date" | "content-length") {
-                continue;
+            let name = n.to_ascii_lowercase();
+            let keep = match full {
+                true => !matches!(name.as_str(), "date" | "content-length"),
+                false => TELLING_HEADERS.contains(&name.as_str()),
+            };
+            if keep {
+                let _ = writeln!(out, "      {} {n}: {v}", p.dim("<"));
             }
-            let _ = writeln!(out, "      {} {n}: {v}", p.dim("<"));
         }
         if !r.body.is_empty() {
-            let _ = writeln!(out, "      {} {}", p.dim("<"), preview(&r.body));
+            let _ = writeln!(
+                out,
+                "      {} {}",
+                p.dim("<"),
+                super::preview(&r.body, limit)
+            );
         }
     }
     if let Some((k, m)) = &e.error {
         let _ = writeln!(out, "      {} {k:?}: {m}", p.dim("!"));
     }
-}
-
-fn preview(body: &str) -> String {
-    super::preview(body, BODY_PREVIEW)
 }
 
 #[cfg(test)]
@@ -342,6 +470,16 @@ mod tests {
         let text = render(&r, Options::default());
         assert!(text.contains(&long));
         assert!(text.contains(&format!("PASS  short{} ", " ".repeat(ID_COLUMN - 5))));
+    }
+
+    #[test]
+    fn fingerprints_do_not_make_exchanges_differ() {
+        assert_eq!(
+            unmarked("code=[redacted code #1a2b3c]&x=#1"),
+            "code=[redacted code]&x=#1"
+        );
+        assert_eq!(unmarked("a #zzzzzz] b #12345"), "a #zzzzzz] b #12345");
+        assert_eq!(unmarked("é #ab12ef]"), "é]");
     }
 
     #[test]

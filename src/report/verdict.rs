@@ -137,7 +137,12 @@ pub fn headline(r: &RunReport) -> String {
 
 /// `1 case`, `2 cases`.
 pub fn cases(n: usize) -> String {
-    format!("{n} {}", if n == 1 { "case" } else { "cases" })
+    count(n, "case", "cases")
+}
+
+/// `n` and the noun in its number: `1 problem`, `2 problems`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

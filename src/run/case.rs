@@ -439,6 +439,9 @@ fn learn(r: &mut Redactor, ex: &Exchange) {
     let credentials = params.iter().filter(|(k, _)| SECRET_FIELDS.contains(k));
     for (k, v) in credentials.take(MAX_LEARNED) {
         r.add(k, v);
+        if k == "code_verifier" {
+            r.add_s256_of(v);
+        }
     }
 }
 

@@ -197,13 +197,7 @@ pub async fn execute_until(
     RunReport {
         schema: SCHEMA.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        target: crate::report::model::Target {
-            profile: target.profile.name.clone(),
-            issuer: target.issuer_id(),
-            reference: target.reference,
-            faults: target.faults.clone(),
-            dialect: target.dialect.clone(),
-        },
+        target: target.described(),
         duration_ms: start.elapsed().as_millis() as u64,
         replay_vars,
         baseline: None,
@@ -369,7 +363,7 @@ fn base_redactor(target: &Target) -> (Redactor, std::collections::BTreeMap<Strin
             replay_vars.insert(
                 format!("[redacted credentials #{}]", base.fingerprint(&b64)),
                 format!(
-                    "$(printf '%s:%s' '{}' \"${}\" | base64 -w0)",
+                    "$(printf '%s:%s' '{}' \"${}\" | base64 | tr -d '\\n')",
                     id.replace('\'', ""),
                     src.var
                 ),

@@ -44,8 +44,10 @@ pub struct Target {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("cannot reach the issuer's discovery document {url}: {message}")]
+    #[error("cannot reach the issuer's {what} {url}: {message}")]
     Unreachable {
+        /// `discovery document`, or `token endpoint` when there is no discovery.
+        what: &'static str,
         url: String,
         message: String,
         exchange: Box<Exchange>,
@@ -118,6 +120,23 @@ pub async fn discover(
     Ok((Some(merged), sources))
 }
 
+/// Without discovery nothing has been sent yet: one GET to the token
+/// endpoint (no credential; any HTTP answer will do) tells an issuer that is
+/// down from one that is up, so that a run stops once with the reason
+/// instead of failing every case with the same connection error.
+async fn reachable(http: &Http, token: &str) -> Result<(), TargetError> {
+    let ex = http.send(Request::get(token)).await;
+    match &ex.error {
+        None => Ok(()),
+        Some((_, message)) => Err(TargetError::Unreachable {
+            what: "token endpoint",
+            url: token.to_string(),
+            message: message.clone(),
+            exchange: Box::new(ex),
+        }),
+    }
+}
+
 async fn fetch_metadata(
     http: &Http,
     url: String,
@@ -127,6 +146,7 @@ async fn fetch_metadata(
         .await;
     if let Some((_, message)) = &ex.error {
         return Err(TargetError::Unreachable {
+            what: "discovery document",
             url,
             message: message.clone(),
             exchange: Box::new(ex),
@@ -232,10 +252,13 @@ impl Target {
                 .as_deref()
                 .map(|e| profile.endpoint_url(e)),
         };
-        if endpoints.token.is_none() {
+        let Some(token) = &endpoints.token else {
             return Err(TargetError::NoEndpoint("token"));
-        }
+        };
         foreign_endpoints(&profile, &endpoints)?;
+        if !profile.discovery {
+            reachable(&http, token).await?;
+        }
         let capabilities = capabilities(&profile, metadata.as_ref(), &endpoints);
         let policy_tags = profile.policy_tags();
         Ok(Self {
@@ -251,6 +274,17 @@ impl Target {
             metadata_sources,
             controls: Default::default(),
         })
+    }
+
+    /// The target as reports name it.
+    pub fn described(&self) -> crate::report::model::Target {
+        crate::report::model::Target {
+            profile: self.profile.name.clone(),
+            issuer: self.issuer_id(),
+            reference: self.reference,
+            faults: self.faults.clone(),
+            dialect: self.dialect.clone(),
+        }
     }
 
     /// Whether `cap` (as a scenario writes it in `requires`) is offered, and why not.

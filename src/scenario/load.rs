@@ -79,29 +79,65 @@ fn render(d: &[Diagnostic]) -> String {
 /// Loads every `*.toml` below `dir`, sorted by path; all files are checked and
 /// all their problems reported together.
 pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, LoadError> {
+    load_sources(read_dir(dir)?)
+}
+
+/// Every `*.toml` below `dir` with its text, sorted by path.
+pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
     let mut files = Vec::new();
     collect(dir, &mut files)?;
     files.sort();
+    files
+        .into_iter()
+        .map(|f| match std::fs::read_to_string(&f) {
+            Ok(src) => Ok((f, src)),
+            Err(source) => Err(LoadError::Io { path: f, source }),
+        })
+        .collect()
+}
+
+/// The scenario files this build carries (`suites/` when it was compiled),
+/// sorted by path: what runs when no `--suites` is given.
+pub fn builtin_sources() -> Vec<(PathBuf, String)> {
+    mod embedded {
+        include!(concat!(env!("OUT_DIR"), "/builtin_suites.rs"));
+    }
+    embedded::FILES
+        .iter()
+        .map(|(p, s)| (PathBuf::from(p), s.to_string()))
+        .collect()
+}
+
+/// The built-in scenarios.
+pub fn builtin() -> Result<Vec<Scenario>, LoadError> {
+    load_sources(builtin_sources())
+}
+
+/// Loads scenario files given as (path, text), in that order; all files are
+/// checked and all their problems (ids used twice too) reported together.
+pub fn load_sources(files: Vec<(PathBuf, String)>) -> Result<Vec<Scenario>, LoadError> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for f in files {
-        let src = std::fs::read_to_string(&f).map_err(|source| LoadError::Io {
-            path: f.clone(),
-            source,
-        })?;
-        match load_str(&f, &src) {
+    for (f, src) in &files {
+        match load_str(f, src) {
             Ok(s) => out.push(s),
             Err(mut d) => problems.append(&mut d),
         }
     }
+    let text = |path: &Path| {
+        files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, s)| s.as_str())
+            .unwrap_or_default()
+    };
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     for s in &out {
         if let Some(prev) = seen.insert(s.id.clone(), s.path.clone()) {
-            let src = std::fs::read_to_string(&s.path).unwrap_or_default();
             problems.push(
                 Diagnostic::at(
                     &s.path,
-                    &src,
+                    text(&s.path),
                     s.def.id.span(),
                     format!("scenario id `{}` is used twice", s.id),
                 )

@@ -9,7 +9,9 @@ pub mod template;
 pub mod uri_op;
 
 pub use diag::Diagnostic;
-pub use load::{load_dir, load_str, LoadError, Scenario};
+pub use load::{
+    builtin, builtin_sources, load_dir, load_sources, load_str, read_dir, LoadError, Scenario,
+};
 pub use model::Level;
 
 /// Capabilities a scenario may `require`, besides `client:<role>`,

@@ -147,7 +147,11 @@ fn terminal_score(out: &mut String, m: &Matrix) {
     if problems.is_empty() {
         let _ = writeln!(out, "problems: none");
     } else {
-        let _ = writeln!(out, "\n{} problem(s):", problems.len());
+        let _ = writeln!(
+            out,
+            "\n{}:",
+            crate::report::verdict::count(problems.len(), "problem", "problems")
+        );
         for pr in &problems {
             let _ = writeln!(out, "  - {pr}");
         }

@@ -18,14 +18,7 @@ fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) 
     (dir, path)
 }
 
-fn output(c: &mut Command) -> (i32, String, String) {
-    let o = c.output().expect("the binary runs");
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use crate::common::output;
 
 #[test]
 fn default_run_passes_and_exits_0() {

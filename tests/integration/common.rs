@@ -101,3 +101,13 @@ pub async fn reference_with_profile() -> (
     let profile = reference::PROFILE.replace("http://127.0.0.1:8787", &running.base_url);
     (running, profile, reference::env_vars(&secrets))
 }
+
+/// A finished command's exit code, stdout and stderr.
+pub fn output(c: &mut std::process::Command) -> (i32, String, String) {
+    let o = c.output().expect("the binary runs");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}

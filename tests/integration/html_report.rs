@@ -278,7 +278,8 @@ async fn the_html_report_shows_the_failing_case_in_a_browser() {
         "<tr class=\"broken\">",
         "POST http://127.0.0.1:",
         "[redacted access_token #",
-        "curl -sS -i",
+        "curl -sS",
+        "REPRODUCED",
     ] {
         assert!(
             evidence.contains(needle),

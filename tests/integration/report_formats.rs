@@ -152,6 +152,10 @@ async fn sarif_validates_against_the_official_schema() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn junit_validates_against_junit_10_xsd() {
+    if std::env::var_os("GRANTCHECK_SKIP_XMLLINT").is_some() {
+        eprintln!("JUnit XSD check skipped: GRANTCHECK_SKIP_XMLLINT is set (tests/run.sh without installs)");
+        return;
+    }
     let xsd = Path::new("tests/schemas/junit-10.xsd");
     schema_file("junit-10.xsd");
     let report = run().await;

@@ -131,14 +131,18 @@ fn replays_name_variables_never_values() {
         .find(|c| c.id == "code.reuse")
         .expect("code.reuse ran");
     let script = replay::script(reuse, &report.replay_vars);
-    assert!(script.starts_with("#!/bin/sh"), "{script}");
-    assert!(script.contains("curl -sS -i"), "{script}");
-    // c1 authenticates with Basic: the replay rebuilds it from the variable.
+    assert!(script.starts_with("#!/usr/bin/env bash"), "{script}");
+    assert!(script.contains("curl -sS"), "{script}");
+    // c1 authenticates with Basic: the replay rebuilds it from the variable,
+    // and stops with a message when it is unset.
     assert!(script.contains("$GRANTCHECK_REF_C1_SECRET"), "{script}");
     assert!(
-        script.contains("export GRANTCHECK_REF_C1_SECRET=..."),
+        script.contains(": \"${GRANTCHECK_REF_C1_SECRET:?export GRANTCHECK_REF_C1_SECRET"),
         "{script}"
     );
+    // The code is read from the answer that handed it out; the verifier is fresh.
+    assert!(script.contains("=$(pick "), "{script}");
+    assert!(script.contains("=$(rand 64)"), "{script}");
     assert!(!script.contains(&secrets.c1));
 }
 

@@ -102,11 +102,11 @@ pub(super) fn case(out: &mut String, report: &RunReport, index: usize, c: &CaseR
         let script = replay::script(c, &report.replay_vars);
         let _ = writeln!(
             out,
-            "<details class=\"replay\"><summary>curl replay <span class=\"muted\">({})</span></summary>\
+            "<details class=\"replay\"><summary>replay script <span class=\"muted\">({})</span></summary>\
              <div class=\"tools\"><button type=\"button\" class=\"copy\" hidden>Copy</button>\
-             <span class=\"muted\">Secrets are shell variables, never values.</span></div>\
+             <span class=\"muted\">bash + curl; secrets are the profile's variables, never values; exit 1 when the finding reproduces.</span></div>\
              <pre class=\"script\">{}</pre></details>",
-            plural(exchanges, "command", "commands"),
+            plural(exchanges, "request", "requests"),
             esc(&script)
         );
     }

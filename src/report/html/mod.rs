@@ -25,7 +25,7 @@
 //!   its reason, requirement ids, spec sections, source, every step with its
 //!   checks (expected and actual, broken ones highlighted) and exchanges
 //!   (request and response with headers and bodies, time, transport error),
-//!   and its curl replay with a copy button.
+//!   and its replay script with a copy button.
 //! - **Without JavaScript** every case is visible and expandable; the filter
 //!   controls and copy buttons, which need the script, stay hidden. The script
 //!   marks `<body data-js="ready">` and fills the case counter, which is how

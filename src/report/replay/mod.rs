@@ -1,13 +1,16 @@
-//! curl replays of the evidence: one command per exchange, with secrets as
-//! `$VARIABLE` references and never values.
+//! Replays of the evidence: curl commands with secrets as `$VARIABLE`
+//! references and never values, and (`script.rs`) the self-contained
+//! replay script of a case built from them.
 //!
 //! The exchanges in a report are already redacted, so a replay is built from
 //! the redaction markers: a marker the run knows the source of (a client
 //! secret, a user password, Basic credentials) becomes the variable the
-//! profile names; any other marker (a code, a token, a verifier, which came
-//! from an earlier response) becomes a shell variable named after its kind
-//! and fingerprint, listed at the top of the script for the reader to fill in
-//! from the earlier responses.
+//! profile names; the script reads the others (codes, tokens, cookies) from
+//! the answers that hand them out, or makes them fresh (verifiers).
+
+mod script;
+
+pub use script::observation;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -43,17 +46,17 @@ fn markers(text: &str) -> Vec<(usize, usize, &str, &str)> {
 
 /// The shell variable standing for an unknown marker: `ACCESS_TOKEN_1a2b3c`.
 fn var_name(kind: &str, fp: &str) -> String {
-    let k: String = kind
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
+    format!("{}_{fp}", shell_name(kind))
+}
+
+/// `text` as a shell variable name: upper-case letters, digits and `_`.
+fn shell_name(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_ascii_alphanumeric() {
+            true => c.to_ascii_uppercase(),
+            false => '_',
         })
-        .collect();
-    format!("{k}_{fp}")
+        .collect()
 }
 
 /// Single-quotes `text` for a POSIX shell, with every marker replaced by a
@@ -104,42 +107,9 @@ pub fn curl(ex: &Exchange, vars: &Vars, unknown: &mut Unknown) -> String {
     cmd
 }
 
-/// A shell script replaying every exchange of a case, step by step, with
-/// what the issuer answered then as a comment.
+/// The self-contained replay script of a case (`script.rs`).
 pub fn script(case: &CaseResult, vars: &Vars) -> String {
-    let mut unknown = Unknown::new();
-    let mut body = String::new();
-    for step in &case.steps {
-        for ex in &step.exchanges {
-            let _ = writeln!(body, "\n# step `{}` ({})", step.name, step.action);
-            if let Some(resp) = &ex.response {
-                let _ = writeln!(body, "# the issuer answered {}", resp.status);
-            }
-            let _ = writeln!(body, "{}", curl(ex, vars, &mut unknown));
-        }
-    }
-    let mut out = format!("#!/bin/sh\n# Replay of {} (grantcheck)\n", case.id);
-    let needed: Vec<&String> = vars
-        .values()
-        .filter(|e| body.contains(e.as_str()))
-        .collect();
-    if !needed.is_empty() {
-        out.push_str("# Secrets come from the same variables as the profile:\n");
-        let mut names: Vec<String> = needed.iter().flat_map(|e| env_names(e)).collect();
-        names.sort();
-        names.dedup();
-        for n in names {
-            let _ = writeln!(out, "#   export {n}=...");
-        }
-    }
-    if !unknown.is_empty() {
-        out.push_str("# Values the issuer handed out earlier in the flow (take them from the\n# responses above each use):\n");
-        for (name, kind) in &unknown {
-            let _ = writeln!(out, "#   {name}  ({kind})");
-        }
-    }
-    out.push_str(&body);
-    out
+    script::script(case, vars)
 }
 
 /// `$NAME` references in a shell expression.
