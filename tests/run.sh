@@ -3,7 +3,8 @@
 # tests need beyond Rust, then runs the whole test suite.
 #
 # - node + npm, and oidc-provider from its lockfile (the peer tests);
-# - xmllint (JUnit XSD validation) and Chromium (the HTML report test),
+# - xmllint (JUnit XSD validation), Chromium and chromedriver (the HTML report
+#   test and the browser agent),
 #   from Debian's packages, when missing and when we may install them;
 # - the SARIF and JUnit schemas, from package registries, pinned by SHA-256.
 #
@@ -26,9 +27,10 @@ command -v npm >/dev/null || need="$need npm"
 command -v xmllint >/dev/null || need="$need libxml2-utils"
 command -v curl >/dev/null || need="$need curl"
 command -v chromium >/dev/null || need="$need chromium"
+command -v chromedriver >/dev/null || need="$need chromium-driver"
 if [ -n "$need" ] && [ -n "${GRANTCHECK_NO_INSTALL:-}" ]; then
   echo "== GRANTCHECK_NO_INSTALL is set: not installing$need; the tests needing them are skipped" >&2
-  command -v chromium >/dev/null || export GRANTCHECK_SKIP_BROWSER=1
+  { command -v chromium && command -v chromedriver; } >/dev/null || export GRANTCHECK_SKIP_BROWSER=1
   command -v npm >/dev/null || export GRANTCHECK_SKIP_PEERS=1
   command -v xmllint >/dev/null || export GRANTCHECK_SKIP_XMLLINT=1
   need=""

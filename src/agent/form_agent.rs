@@ -31,7 +31,12 @@ pub enum AuthzEnd {
 pub struct AuthzResult {
     pub end: AuthzEnd,
     pub exchanges: Vec<Exchange>,
+    /// A login form was filled.
     pub logged_in: bool,
+    /// The walk started from a session and needed no login form.
+    pub reused: bool,
+    /// The cookies at the end: the user's session after a login.
+    pub jar: Jar,
     /// A consent page was answered with this decision.
     pub consent: Option<Consent>,
 }
@@ -49,6 +54,12 @@ pub enum AgentError {
         user: String,
         exchanges: Vec<Exchange>,
     },
+    /// The issuer asked for something the profile does not give the agent.
+    #[error("{reason}")]
+    Unable {
+        reason: String,
+        exchanges: Vec<Exchange>,
+    },
     #[error("gave up after {0} pages without reaching the redirect URI")]
     TooManyPages(usize, Vec<Exchange>),
     #[error("more than {0} redirects in a row inside the issuer (a redirect loop?)")]
@@ -60,6 +71,7 @@ impl AgentError {
         match self {
             AgentError::Transport { exchanges, .. }
             | AgentError::LoginFailed { exchanges, .. }
+            | AgentError::Unable { exchanges, .. }
             | AgentError::TooManyPages(_, exchanges)
             | AgentError::TooManyRedirects(_, exchanges) => exchanges,
         }
@@ -69,22 +81,26 @@ impl AgentError {
 pub struct Walk<'a> {
     pub http: &'a Http,
     pub login: &'a LoginDef,
-    pub user: Option<(&'a str, &'a str, &'a str)>, // role, username, password
+    /// The step's user, when the profile has it.
+    pub user: Option<&'a crate::profile::User>,
     pub consent: Consent,
     /// The redirect URI the request sent (or the one registered, when none was sent).
     pub redirect_uri: Option<&'a str>,
     /// Redirects in a row the walk follows inside the issuer before giving up.
     pub max_redirects: usize,
+    /// The user's session from an earlier authorization, to start from.
+    pub session: Option<Jar>,
 }
 
 /// Sends `first` and follows the issuer's pages until something leaves it.
 pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, AgentError> {
     let max_pages = w.login.max_pages;
     let max_redirects = w.max_redirects;
+    let from_session = w.session.is_some();
     let mut walker = Walker {
         issuer_origin: Url::parse(&first.url).ok().map(|u| u.origin()),
+        jar: w.session.clone().unwrap_or_default(),
         w,
-        jar: Jar::default(),
         exchanges: Vec::new(),
         logins: 0,
         consent: None,
@@ -126,6 +142,8 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
         end,
         exchanges: walker.exchanges,
         logged_in: walker.logins > 0,
+        reused: from_session && walker.logins == 0,
+        jar: walker.jar,
         consent: walker.consent,
     })
 }
@@ -237,9 +255,10 @@ impl Walker<'_> {
         if let Some(end) = self.body_navigation(&page, &resp.body, resp.status, url) {
             return Ok(Step::End(end));
         }
-        let creds = self.w.user.map(|(_, u, p)| Credentials {
-            username: u,
-            password: p,
+        let creds = self.w.user.map(|u| Credentials {
+            username: &u.username,
+            password: &u.password,
+            totp: u.totp.as_ref().map(|t| t.1.as_str()),
         });
         let decision = decide(&page, self.w.login, creds.as_ref(), self.w.consent);
         self.act(&page, decision, resp.status, url)
@@ -298,6 +317,10 @@ impl Walker<'_> {
     ) -> Result<Step, AgentError> {
         match decision {
             Decision::Stop { reason } => Ok(Step::End(AuthzEnd::NoRedirect { status, reason })),
+            Decision::Unable { reason } => Err(AgentError::Unable {
+                reason,
+                exchanges: std::mem::take(&mut self.exchanges),
+            }),
             Decision::Follow { link, kind } => {
                 if let SubmitKind::Consent(c) = kind {
                     self.consent = Some(c);
@@ -344,11 +367,7 @@ impl Walker<'_> {
             SubmitKind::Login => {
                 self.logins += 1;
                 if self.logins > 1 {
-                    let user = self
-                        .w
-                        .user
-                        .map(|(role, _, _)| role.to_string())
-                        .unwrap_or_default();
+                    let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
                     return Err(AgentError::LoginFailed {
                         user,
                         exchanges: std::mem::take(&mut self.exchanges),

@@ -17,6 +17,10 @@ pub enum Decision {
     Follow { link: usize, kind: SubmitKind },
     /// Nothing to fill or click: the issuer is showing an error (or other) page.
     Stop { reason: String },
+    /// The page asks for something the profile does not give the agent (a
+    /// one-time code without a TOTP secret): not the issuer's answer, so
+    /// the case cannot reach a verdict.
+    Unable { reason: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +35,21 @@ pub enum SubmitKind {
 pub struct Credentials<'a> {
     pub username: &'a str,
     pub password: &'a str,
+    /// The user's TOTP secret (base32), for a one-time-code page.
+    pub totp: Option<&'a str>,
 }
+
+/// Names an issuer gives a one-time-code field that does not say
+/// `autocomplete="one-time-code"`.
+const OTP_NAMES: &[&str] = &[
+    "otp",
+    "totp",
+    "mfa_code",
+    "one_time_code",
+    "verification_code",
+    "passcode",
+    "2fa_code",
+];
 
 const USERNAME_HINTS: &[&str] = &[
     "username",
@@ -53,6 +71,9 @@ pub fn decide(
     if let Some(d) = login_form(page, login, creds) {
         return d;
     }
+    if let Some(d) = otp_form(page, login, creds) {
+        return d;
+    }
     if let Some(d) = consent_form(page, login, consent) {
         return d;
     }
@@ -63,6 +84,15 @@ pub fn decide(
         return d;
     }
     let title = page.title.clone().unwrap_or_else(|| "untitled page".into());
+    if page.scripts && page.forms.is_empty() && !login.is_browser() {
+        // Perhaps an error page drawn by a script, perhaps a login this
+        // agent cannot see: the premise check (a plain login) tells which.
+        return Decision::Stop {
+            reason: format!(
+                "the issuer shows a page with scripts and no form (\"{title}\"); if it is a login that needs JavaScript, set [login] agent = \"browser\" in the profile"
+            ),
+        };
+    }
     Decision::Stop {
         reason: format!("the issuer shows a page with nothing to fill or approve (\"{title}\")"),
     }
@@ -95,15 +125,59 @@ fn login_form(page: &Page, login: &LoginDef, creds: Option<&Credentials>) -> Opt
     if let Some(p) = pass_field {
         set(&mut fields, &p, c.password);
     }
+    Some(submit_approving(f, i, fields, login, SubmitKind::Login))
+}
+
+/// Submits form `i` with `fields` and the button that reads as approving.
+fn submit_approving(
+    f: &Form,
+    i: usize,
+    mut fields: Vec<(String, String)>,
+    login: &LoginDef,
+    kind: SubmitKind,
+) -> Decision {
     add_button(
         &mut fields,
         pick_button(&f.buttons, &login.approve, &login.deny, Consent::Approve),
     );
-    Some(Decision::Submit {
+    Decision::Submit {
         form: i,
         fields,
-        kind: SubmitKind::Login,
-    })
+        kind,
+    }
+}
+
+/// A one-time-code form (the MFA step after a password) filled with the
+/// user's current TOTP code, or a stop that says what the profile lacks.
+fn otp_form(page: &Page, login: &LoginDef, creds: Option<&Credentials>) -> Option<Decision> {
+    let is_otp = |x: &crate::protocol::html::Field| {
+        x.kind == "one-time-code"
+            || (matches!(x.kind.as_str(), "text" | "number" | "tel")
+                && OTP_NAMES.contains(&x.name.to_ascii_lowercase().as_str()))
+    };
+    let (i, f, field) = page.forms.iter().enumerate().find_map(|(i, f)| {
+        f.fields
+            .iter()
+            .find(|x| is_otp(x))
+            .map(|x| (i, f, x.name.clone()))
+    })?;
+    let Some(secret) = creds.and_then(|c| c.totp) else {
+        return Some(Decision::Unable {
+            reason: format!(
+                "the issuer asks for a one-time code (field `{field}`) and the profile gives this user no totp_secret_env"
+            ),
+        });
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let code = match crate::protocol::totp::code(secret, now) {
+        Ok(c) => c,
+        Err(e) => return Some(Decision::Unable { reason: e }),
+    };
+    let mut fields = base_fields(f, login);
+    set(&mut fields, &field, &code);
+    Some(submit_approving(f, i, fields, login, SubmitKind::Continue))
 }
 
 /// A consent form answered with `consent`: buttons that read as approve or
@@ -287,7 +361,46 @@ mod tests {
         Credentials {
             username: "alice",
             password: "pw",
+            totp: None,
         }
+    }
+
+    #[test]
+    fn a_one_time_code_page_gets_the_current_code_or_a_reason() {
+        let p = parse_page(
+            r#"<form method=post action=/login/otp><input type=hidden name=csrf value=T><input name=code autocomplete="one-time-code" inputmode=numeric><button>Verify</button></form>"#,
+        );
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        let with = Credentials {
+            totp: Some(secret),
+            ..creds()
+        };
+        let Decision::Submit { fields, kind, .. } =
+            decide(&p, &LoginDef::default(), Some(&with), Consent::Approve)
+        else {
+            panic!("the code form is filled");
+        };
+        assert_eq!(kind, SubmitKind::Continue);
+        let code = &fields
+            .iter()
+            .find(|(k, _)| k == "code")
+            .expect("the code field")
+            .1;
+        assert_eq!(code.len(), 6);
+        assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        assert!(fields.contains(&("csrf".into(), "T".into())));
+        match decide(&p, &LoginDef::default(), Some(&creds()), Consent::Approve) {
+            Decision::Unable { reason } => assert!(reason.contains("totp_secret_env"), "{reason}"),
+            d => panic!("without a secret the walk stops with the reason: {d:?}"),
+        }
+        // Named like a code field, without the autocomplete hint.
+        let named = parse_page(
+            r#"<form method=post action=/mfa><input name=otp><button>Go</button></form>"#,
+        );
+        assert!(matches!(
+            decide(&named, &LoginDef::default(), Some(&with), Consent::Approve),
+            Decision::Submit { .. }
+        ));
     }
 
     #[test]

@@ -75,6 +75,21 @@ pub struct IssuerArgs {
     /// List the dialects with the roles each registers, and exit.
     #[arg(long)]
     pub list_dialects: bool,
+    /// Wait this long before every answer (a slow network, for trying grantcheck's scheduling).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Spend this long on each login and each HTTP Basic client authentication
+    /// (an issuer that hashes passwords slowly).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub hashing_ms: u64,
+    /// Ask for a one-time code (TOTP, RFC 6238) after the password; the users'
+    /// secrets are printed with the other variables.
+    #[arg(long)]
+    pub mfa: bool,
+    /// Draw the login, MFA and consent forms with JavaScript (no `<form>` in the
+    /// HTML served): what `[login] agent = "browser"` is for.
+    #[arg(long)]
+    pub scripted_pages: bool,
 }
 
 /// An error for the user: a message, a hint, and the exit code.
@@ -268,6 +283,12 @@ fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
             None => IssuerConfig::emulating(dialect, &secrets),
         };
         config.faults = faults.clone();
+        config.mfa = a.mfa;
+        config.scripted_pages = a.scripted_pages;
+        config.costs = crate::issuer::Costs {
+            latency: std::time::Duration::from_millis(a.latency_ms),
+            hashing: std::time::Duration::from_millis(a.hashing_ms),
+        };
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
         let running = start(config.clone(), addr)
             .await

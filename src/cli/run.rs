@@ -70,6 +70,10 @@ pub struct RunArgs {
     /// One line per failing or erroring case and the summary: no evidence.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Log in for every authorization even when the profile says `[login] reuse_sessions`
+    /// (to compare, or for an issuer whose sessions couple cases).
+    #[arg(long)]
+    pub fresh_logins: bool,
     /// When each case's line is printed: as it finishes, or in plan order (stable logs).
     #[arg(long, value_name = "ORDER", default_value = "finished")]
     pub order: super::live::Order,
@@ -290,6 +294,9 @@ async fn run_plan(
         .concurrency
         .map(usize::from)
         .unwrap_or(prepared.target.profile.http.concurrency);
+    if a.fresh_logins {
+        prepared.target.sessions.disable();
+    }
     live.start(&prepared.target.described());
     let report = run::execute_until(
         Arc::new(scenarios),

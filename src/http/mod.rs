@@ -185,7 +185,8 @@ impl Http {
         let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| BuildError(e.to_string()));
         let client = built(if cfg.pooling { builder() } else { unpooled() })?;
         let fresh = built(unpooled())?;
-        let limiter = (cfg.rate_limit > 0.0).then(|| Arc::new(RateLimiter::new(cfg.rate_limit)));
+        let limiter =
+            (cfg.rate_limit > 0.0).then(|| Arc::new(RateLimiter::new(cfg.rate_limit, cfg.burst)));
         Ok(Self {
             client,
             fresh,
@@ -237,13 +238,38 @@ impl Http {
     /// Sends one request and records it (in the task's [`Journal`] too).
     /// Transport failures are part of the exchange (`error`), never a panic
     /// or an `Err`.
+    ///
+    /// A 429, or a 503 with `Retry-After` (RFC 9110 §10.2.3), is the issuer
+    /// asking to be sent the request later, not its answer to it: the
+    /// request is sent again after the delay it names (1, 2, 4 s without
+    /// one), at most [`MAX_BACKOFFS`] times and [`MAX_BACKOFF`] in all, and
+    /// the exchange says so (`retried`).
     pub async fn send(&self, req: Request) -> Exchange {
-        if let Some(l) = &self.limiter {
-            if self.not_sent_because(&req).is_none() {
-                l.wait().await;
+        let mut waited = Duration::ZERO;
+        let mut notes: Vec<String> = Vec::new();
+        for attempt in 0.. {
+            if let Some(l) = &self.limiter {
+                if self.not_sent_because(&req).is_none() {
+                    l.wait().await;
+                }
+            }
+            let mut ex = self.send_unpaced(req.clone()).await;
+            match backoff(&ex, attempt, waited) {
+                Some((delay, note)) => {
+                    notes.push(note);
+                    waited += delay;
+                    tokio::time::sleep(delay).await;
+                }
+                None => {
+                    if !notes.is_empty() {
+                        notes.extend(ex.retried.take());
+                        ex.retried = Some(notes.join("; "));
+                    }
+                    return ex;
+                }
             }
         }
-        self.send_unpaced(req).await
+        unreachable!("the loop returns")
     }
 
     /// Sends `n` copies of `req` at once, for a race: the rate limit is
@@ -493,27 +519,65 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Spaces requests to one issuer evenly: at most `per_second` start each second.
+/// Times a request asked to wait (429, 503 with Retry-After) is sent again.
+pub const MAX_BACKOFFS: u32 = 3;
+/// The most a request waits for an issuer that asks it to, in all.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(15);
+
+/// How long to wait before sending again the request `ex` records, and the
+/// note for the evidence; `None` to keep its answer.
+fn backoff(ex: &Exchange, attempt: u32, waited: Duration) -> Option<(Duration, String)> {
+    let r = ex.response.as_ref()?;
+    let after = r
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let delay = match (r.status, after) {
+        (429, None) => Duration::from_secs(1 << attempt.min(4)),
+        (429 | 503, Some(s)) => Duration::from_secs(s),
+        _ => return None,
+    };
+    (attempt < MAX_BACKOFFS && waited + delay <= MAX_BACKOFF).then(|| {
+        let said = after.map_or(String::new(), |s| format!(" with Retry-After: {s}"));
+        (
+            delay,
+            format!(
+                "answered {}{said}; sent again after {} s",
+                r.status,
+                delay.as_secs()
+            ),
+        )
+    })
+}
+
 pub struct RateLimiter {
     interval: Duration,
-    next: tokio::sync::Mutex<Instant>,
+    /// How far ahead of the steady pace a request may go: (burst - 1) intervals.
+    tolerance: Duration,
+    /// The theoretical arrival time of the next request at the steady pace.
+    next: tokio::sync::Mutex<tokio::time::Instant>,
 }
 
 impl RateLimiter {
-    pub fn new(per_second: f64) -> Self {
+    /// `per_second` on average, up to `burst` at once after a quiet spell
+    /// (a token bucket, in its virtual-scheduling form).
+    pub fn new(per_second: f64, burst: u32) -> Self {
+        let interval = Duration::from_secs_f64(1.0 / per_second);
         Self {
-            interval: Duration::from_secs_f64(1.0 / per_second),
-            next: tokio::sync::Mutex::new(Instant::now()),
+            interval,
+            tolerance: interval * burst.max(1).saturating_sub(1),
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
         }
     }
 
     pub async fn wait(&self) {
         let at = {
             let mut next = self.next.lock().await;
-            let at = (*next).max(Instant::now());
-            *next = at + self.interval;
-            at
+            let now = tokio::time::Instant::now();
+            let tat = (*next).max(now);
+            *next = tat + self.interval;
+            tat.checked_sub(self.tolerance).map_or(now, |t| t.max(now))
         };
-        tokio::time::sleep_until(at.into()).await;
+        tokio::time::sleep_until(at).await;
     }
 }
 
@@ -653,5 +717,86 @@ mod stale_connection_tests {
             assert_eq!(ex.response.map(|r| r.status), Some(200));
             assert!(ex.retried.is_none());
         }
+    }
+}
+
+#[cfg(test)]
+mod pacing_tests {
+    use super::*;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    /// When each of `n` waits is let through, from the first call, in ms.
+    async fn schedule(l: &RateLimiter, n: usize) -> Vec<u128> {
+        let t = tokio::time::Instant::now();
+        let mut out = Vec::new();
+        for _ in 0..n {
+            l.wait().await;
+            out.push(t.elapsed().as_millis());
+        }
+        out
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_goes_at_once_then_the_rate_holds() {
+        let even = schedule(&RateLimiter::new(10.0, 1), 4).await;
+        assert_eq!(even, vec![0, 100, 200, 300]);
+        let burst = schedule(&RateLimiter::new(10.0, 3), 5).await;
+        assert_eq!(burst, vec![0, 0, 0, 100, 200]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_spell_refills_the_bucket_and_no_more() {
+        let l = RateLimiter::new(10.0, 3);
+        schedule(&l, 3).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(schedule(&l, 4).await, vec![0, 0, 0, 100]);
+    }
+
+    fn http() -> Http {
+        Http::new_loopback(&crate::profile::HttpDef::default()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_429_is_sent_again_after_its_retry_after_and_says_so() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+            .up_to_n_times(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .mount(&server)
+            .await;
+        let ex = http().send(Request::form(server.uri(), "a=b".into())).await;
+        assert_eq!(ex.response.as_ref().map(|r| r.status), Some(200));
+        let why = ex.retried.expect("the evidence says it was sent again");
+        assert_eq!(
+            why.matches("answered 429 with Retry-After: 0").count(),
+            2,
+            "{why}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_503_without_retry_after_and_an_endless_429_are_answers() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503))
+            .mount(&server)
+            .await;
+        let ex = http().send(Request::get(server.uri())).await;
+        assert_eq!(ex.response.map(|r| r.status), Some(503));
+        assert!(ex.retried.is_none());
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "60"))
+            .mount(&server)
+            .await;
+        // A minute is more than a request waits: the 429 is the answer.
+        let ex = http().send(Request::get(server.uri())).await;
+        assert_eq!(ex.response.map(|r| r.status), Some(429));
+        assert!(ex.retried.is_none());
     }
 }

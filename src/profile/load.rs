@@ -207,6 +207,15 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
             }
         };
         let password = p.secret(&u.password_env, format!("password of user {role}"));
+        let totp = u.totp_secret_env.as_ref().map(|var| {
+            let value = p.secret(var, format!("TOTP secret of user {role}"));
+            if !value.is_empty() {
+                if let Err(e) = crate::protocol::totp::decode_secret(&value) {
+                    p.add(format!("user {role}: {var}: {e}"));
+                }
+            }
+            (var.clone(), value)
+        });
         users.insert(
             role.clone(),
             User {
@@ -214,6 +223,7 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
                 username,
                 password,
                 password_env: u.password_env.clone(),
+                totp,
             },
         );
     }
@@ -277,6 +287,12 @@ fn http_limits(h: &HttpDef, p: &mut Problems<'_>) {
     if !(r == 0.0 || (0.01..=10_000.0).contains(&r)) {
         p.add(format!(
             "[http] rate_limit = {r} is out of range: 0 (no limit) or 0.01 to 10000 requests per second"
+        ));
+    }
+    if !(1..=1000).contains(&h.burst) {
+        p.add(format!(
+            "[http] burst = {} is out of range: 1 to 1000 requests",
+            h.burst
         ));
     }
 }

@@ -212,6 +212,9 @@ pub struct UserDef {
     pub username: Option<String>,
     pub username_env: Option<String>,
     pub password_env: String,
+    /// The variable holding the user's TOTP secret (base32, RFC 6238): the
+    /// user agents type its current code when the issuer asks for one.
+    pub totp_secret_env: Option<String>,
 }
 
 /// How the form user agent gets through login and consent pages.
@@ -233,6 +236,17 @@ pub struct LoginDef {
     /// How many pages the agent walks before it gives up.
     #[serde(default = "max_pages")]
     pub max_pages: usize,
+    /// Who logs in: `form` (default: HTML forms over HTTP, every exchange
+    /// recorded), `browser` (headless Chromium through WebDriver, for login
+    /// pages that need JavaScript) or `manual` (a reviewer, in their browser).
+    #[serde(default)]
+    pub agent: AgentKind,
+    /// Reuse each user's logged-in session across authorizations instead
+    /// of logging in every time. Off by default: an issuer that ties grants
+    /// to the browser session (oidc-provider) couples cases through it, so
+    /// a case that revokes a grant breaks another's.
+    #[serde(default)]
+    pub reuse_sessions: bool,
 }
 
 fn approve_words() -> Vec<String> {
@@ -268,8 +282,27 @@ impl Default for LoginDef {
             deny: deny_words(),
             extra_fields: BTreeMap::new(),
             max_pages: max_pages(),
+            agent: AgentKind::Form,
+            reuse_sessions: false,
         }
     }
+}
+
+impl LoginDef {
+    pub fn is_browser(&self) -> bool {
+        self.agent == AgentKind::Browser
+    }
+}
+
+/// The user agent of the authorization steps (`[login] agent`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentKind {
+    #[default]
+    Form,
+    Browser,
+    /// A person logs in: grantcheck prints the URL and waits for the callback.
+    Manual,
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
@@ -333,6 +366,9 @@ pub struct HttpDef {
     pub concurrency: usize,
     /// Requests per second to this issuer; 0 means no limit.
     pub rate_limit: f64,
+    /// Requests the rate limit lets through at once after a quiet spell (a
+    /// token bucket's size); 1 spaces every request evenly.
+    pub burst: u32,
     /// Origins other than the issuer's (`https://login.example`) whose
     /// endpoints discovery may name. Any other foreign endpoint stops the
     /// run before a credential is sent (RFC 9700 §4.4, mix-up).
@@ -353,6 +389,7 @@ impl Default for HttpDef {
             max_redirects: 10,
             concurrency: 8,
             rate_limit: 0.0,
+            burst: 1,
             trusted_origins: Vec::new(),
             pooling: true,
         }
@@ -409,6 +446,8 @@ pub struct User {
     pub password: String,
     /// The variable the password came from (named in replays, never its value).
     pub password_env: String,
+    /// The TOTP secret (base32) and its variable, when the profile names one.
+    pub totp: Option<(String, String)>,
 }
 
 /// A loaded profile with every secret resolved from the environment.
@@ -493,6 +532,14 @@ impl Profile {
             value: u.password.clone(),
             client_id: None,
         }));
+        out.extend(self.users.values().filter_map(|u| {
+            let (var, value) = u.totp.clone()?;
+            Some(SecretSource {
+                var,
+                value,
+                client_id: None,
+            })
+        }));
         out
     }
 
@@ -503,6 +550,11 @@ impl Profile {
             .filter_map(|c| c.secret.clone())
             .collect();
         s.extend(self.users.values().map(|u| u.password.clone()));
+        s.extend(
+            self.users
+                .values()
+                .filter_map(|u| u.totp.as_ref().map(|t| t.1.clone())),
+        );
         s
     }
 }

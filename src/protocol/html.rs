@@ -19,7 +19,9 @@ pub struct Form {
 pub struct Field {
     pub name: String,
     pub value: String,
-    /// The input type in lower case (`text`, `password`, `hidden`, ...), or the element name.
+    /// The input type in lower case (`text`, `password`, `hidden`, ...), the
+    /// element name (`select`, `textarea`), or `one-time-code` for a text
+    /// input marked `autocomplete="one-time-code"` (an MFA code field).
     pub kind: String,
 }
 
@@ -55,6 +57,9 @@ pub struct Page {
     pub meta_refresh: Option<String>,
     /// The `<title>`, for messages.
     pub title: Option<String>,
+    /// The page runs scripts: a page with nothing to fill may draw its
+    /// form with them (a login that needs a browser).
+    pub scripts: bool,
 }
 
 /// The states of `<input type>` (HTML Living Standard, 4.10.5).
@@ -118,6 +123,7 @@ pub fn parse_page(html: &str) -> Page {
         .select(&sel("title"))
         .next()
         .map(|t| fold(&t.text().collect::<String>()));
+    page.scripts = doc.select(&sel("script")).next().is_some();
     page
 }
 
@@ -223,11 +229,19 @@ fn add_input(f: &mut Form, e: &Element, name: Option<String>, disabled: bool) {
         }
         "reset" | "button" | "file" => {}
         _ => {
+            let otp = e.attr("autocomplete").is_some_and(|a| {
+                a.split_ascii_whitespace()
+                    .any(|t| t.eq_ignore_ascii_case("one-time-code"))
+            });
             if let (Some(n), false) = (name, disabled) {
                 f.fields.push(Field {
                     name: n,
                     value,
-                    kind: ty,
+                    kind: if otp && ty != "hidden" {
+                        "one-time-code".into()
+                    } else {
+                        ty
+                    },
                 });
             }
         }

@@ -12,6 +12,7 @@ pub mod jwk;
 pub mod jwt;
 pub mod pkce;
 pub mod token;
+pub mod totp;
 pub mod www_authenticate;
 
 pub use form::Params;

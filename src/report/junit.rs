@@ -457,6 +457,7 @@ pub(crate) mod fixture {
             replay_vars,
             baseline: None,
             halt: None,
+            sessions: None,
         }
     }
 

@@ -151,6 +151,16 @@ fn footer(out: &mut String, report: &RunReport, p: &Paint) {
         super::verdict::count(s.checks, "check", "checks"),
         report.duration_ms as f64 / 1000.0
     );
+    if let Some(st) = report.sessions.filter(|s| s.reused > 0) {
+        let _ = writeln!(
+            out,
+            "{} {}, {} reused (about {:.1}s of request time saved; --fresh-logins logs in every time)",
+            p.bold("Sessions:"),
+            super::verdict::count(st.logins as usize, "login", "logins"),
+            st.reused,
+            st.saved_ms as f64 / 1000.0
+        );
+    }
     if let Some(hint) = super::advice::overload(report) {
         let _ = writeln!(out, "{} {hint}", p.bold("Hint:"));
     }

@@ -221,6 +221,19 @@ fn not_run(step: &StepDef, name: String, level: Level, why: String) -> StepResul
     }
 }
 
+/// Why a step's `status` expectation cannot be judged: the browser agent
+/// saw the redirect but WebDriver shows no HTTP status (status 0).
+fn unseen_status(list: &[Expectation], out: &super::step::StepOutput) -> Option<String> {
+    let browser = out.response.is_none() && out.authz.as_ref().is_some_and(|a| a.status == 0);
+    let asks = list
+        .iter()
+        .flat_map(|e| e.assertions())
+        .any(|a| matches!(a.query, crate::scenario::assertion::Query::Status));
+    (browser && asks).then(|| {
+        "the browser agent cannot see HTTP statuses (WebDriver shows none): run this case with [login] agent = \"form\"".to_string()
+    })
+}
+
 /// Sends one step and weighs its expectations at `level`.
 async fn run_step(
     step: &StepDef,
@@ -256,6 +269,18 @@ async fn run_step(
             };
         }
     };
+    if let Some(why) = unseen_status(list, &out) {
+        // The step ran but what decides it cannot be seen: the case is a
+        // skip with the reason, never a verdict on a made-up status.
+        for ex in &out.exchanges {
+            learn(redactor, ex);
+        }
+        return StepResult {
+            summary: format!("not judged: {why}"),
+            exchanges: out.exchanges,
+            ..not_run(step, name, level, why)
+        };
+    }
     let keys = match expect::wants_keys(list) {
         true => Some(fetch_jwks(target, &mut out.exchanges).await),
         false => None,

@@ -171,7 +171,8 @@ pub async fn execute_until(
         journals: vec![None; plan.len()],
         crashes: vec![None; plan.len()],
     };
-    for (slot, p) in plan.iter().copied().enumerate() {
+    for slot in longest_first(&scenarios, &plan) {
+        let p = plan[slot];
         let s = &scenarios[p.scenario];
         let case = p.case.map(|j| s.def.cases[j].get_ref());
         if let Some(why) = skip_reason(s, p.case, &target) {
@@ -204,6 +205,7 @@ pub async fn execute_until(
         summary: Summary::of(&cases),
         cases,
         halt,
+        sessions: Some(target.sessions.stats()).filter(|s| s.logins + s.reused > 0),
     }
 }
 
@@ -297,6 +299,32 @@ impl Tasks {
     }
 }
 
+/// The plan's slots, the cases expected to take longest first, so that
+/// the last ones to start are short and the run does not end waiting on
+/// one long case (tasks start in about the order they are spawned; the
+/// report keeps plan order).
+fn longest_first(scenarios: &[Scenario], plan: &[Planned]) -> Vec<usize> {
+    let mut slots: Vec<usize> = (0..plan.len()).collect();
+    slots.sort_by_key(|&i| std::cmp::Reverse(expected_cost(&scenarios[plan[i].scenario])));
+    slots
+}
+
+/// A case's expected length in round trips: an authorization walks a few
+/// pages, a `concurrent` step waits for its slowest request, anything else
+/// is one request.
+fn expected_cost(s: &Scenario) -> usize {
+    use crate::scenario::model::StepKind;
+    s.def
+        .steps
+        .iter()
+        .map(|st| match st.get_ref().kind() {
+            Some(StepKind::Authorize(_)) => 4,
+            Some(StepKind::Token(t)) if t.concurrent.is_some() => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
 /// The report of a run that stopped before any case ran (the target could
 /// not be prepared, or the deadline passed first): every planned case is an
 /// `error` with the halt's reason.
@@ -324,6 +352,7 @@ pub fn halted(
         summary: Summary::of(&cases),
         cases,
         halt: Some(halt),
+        sessions: None,
     }
 }
 

@@ -47,6 +47,8 @@ pub fn env_vars(s: &ReferenceSecrets) -> Vec<(&'static str, String)> {
         ("GRANTCHECK_REF_D1_SECRET", s.d1.clone()),
         ("GRANTCHECK_REF_U1_PASSWORD", s.alice_password.clone()),
         ("GRANTCHECK_REF_U2_PASSWORD", s.bob_password.clone()),
+        ("GRANTCHECK_REF_U1_TOTP", s.alice_totp.clone()),
+        ("GRANTCHECK_REF_U2_TOTP", s.bob_totp.clone()),
     ]
 }
 
@@ -80,6 +82,12 @@ pub struct Shape {
     pub post_auth: BTreeSet<String>,
     /// `[scopes]` purposes the profile does not give (`offline`, `extra`).
     pub without_scopes: BTreeSet<String>,
+    /// Time the issuer spends on purpose: a slow issuer for benchmarks.
+    pub costs: issuer::Costs,
+    /// The MFA step after the password (a one-time code).
+    pub mfa: bool,
+    /// Pages whose forms a script draws (no `<form>` in the HTML served).
+    pub scripted_pages: bool,
 }
 
 /// The issuer's registration of the client a profile role names.
@@ -96,6 +104,9 @@ pub async fn start_shaped(
 ) -> Result<Reference, ReferenceError> {
     let mut config = IssuerConfig::reference(&secrets);
     config.faults = faults.clone();
+    config.costs = shape.costs;
+    config.mfa = shape.mfa;
+    config.scripted_pages = shape.scripted_pages;
     for (role, uris) in &shape.redirect_uris {
         if let Some(c) = registration(&mut config, role) {
             c.redirect_uris = uris.clone();

@@ -35,6 +35,10 @@ pub struct Target {
     pub faults: Vec<String>,
     /// The reference issuer's dialect when it emulates the profile's issuer.
     pub dialect: Option<String>,
+    /// Each user's logged-in session, reused by later authorizations.
+    pub sessions: crate::agent::session::Sessions,
+    /// The browser of `[login] agent = "browser"`, started on first use.
+    pub browser: crate::agent::browser_agent::Slot,
     /// The metadata documents read, in the order merged (OIDC, then RFC 8414).
     pub metadata_sources: Sources,
     /// What the controls of `run::premise` found (a plain login per client
@@ -261,6 +265,10 @@ impl Target {
         }
         let capabilities = capabilities(&profile, metadata.as_ref(), &endpoints);
         let policy_tags = profile.policy_tags();
+        let sessions = crate::agent::session::Sessions::default();
+        if !profile.login.reuse_sessions {
+            sessions.disable();
+        }
         Ok(Self {
             profile,
             metadata,
@@ -273,6 +281,8 @@ impl Target {
             dialect: None,
             metadata_sources,
             controls: Default::default(),
+            sessions,
+            browser: Default::default(),
         })
     }
 

@@ -207,6 +207,10 @@ pub struct AuthorizeDef {
     pub method: Option<Text>,
     /// `approve` (default) or `deny` at the consent page.
     pub consent: Option<Spanned<Consent>>,
+    /// Log in afresh instead of reusing the user's session from an earlier
+    /// authorization of the run. Implied by `prompt=login`, `prompt=none`
+    /// and `max_age` in the request.
+    pub fresh_login: Option<Spanned<bool>>,
     /// Replace (or add) parameters; an empty string sends the parameter empty.
     #[serde(default)]
     pub set: BTreeMap<String, Text>,

@@ -33,6 +33,9 @@ pub async fn run_reference(only: &[&str], faults: &[Fault]) -> RunReport {
     let r = reference::start(&faults)
         .await
         .expect("reference issuer starts");
+    // Snapshots hold evidence: with sessions reused, which case logs in
+    // would depend on timing. Reuse has its own tests (sessions.rs).
+    r.target.sessions.disable();
     let target = Arc::new(r.target);
     run::execute(scenarios, plan, target, 8, |_| {}).await
 }
@@ -110,4 +113,31 @@ pub fn output(c: &mut std::process::Command) -> (i32, String, String) {
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
+}
+
+/// `grantcheck issuer` as another process on a free port (with `args`):
+/// the process, its origin, and its `export` lines' variables. Kill it when done.
+pub fn issuer_process(args: &[&str]) -> (std::process::Child, String, Vec<(String, String)>) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_grantcheck"))
+        .args(["issuer", "--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the issuer starts");
+    let (mut origin, mut env) = (String::new(), Vec::new());
+    for line in std::io::BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line.expect("a line");
+        if let Some(u) = line.split("listening on ").nth(1) {
+            origin = u.trim().to_string();
+        }
+        if let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            env.push((k.to_string(), v.trim_matches('\'').to_string()));
+        }
+        if line.starts_with("then:") {
+            break;
+        }
+    }
+    assert!(origin.starts_with("http://127.0.0.1:"), "no origin printed");
+    (child, origin, env)
 }

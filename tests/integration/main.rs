@@ -5,6 +5,7 @@
 #[allow(dead_code)]
 mod common;
 
+mod browser_login;
 mod cli;
 mod dialect_wiremock;
 mod doctor;
@@ -13,6 +14,7 @@ mod fuzz_regressions;
 mod hostile;
 mod html_report;
 mod identity;
+mod manual_login;
 mod peer_oidc_provider;
 mod premise;
 mod reference_suite;
@@ -21,6 +23,7 @@ mod report_formats;
 mod reports;
 mod seed_emulation;
 mod selftest;
+mod sessions;
 mod shape_gen;
 mod shapes;
 mod user_path;

@@ -100,10 +100,13 @@ async fn cases_that_need_a_login_the_agent_cannot_do_are_errors_not_fails() {
     // The login never happened: no verdict about the issuer, whether the
     // case's checks failed (consent-denied, state-*) or passed (a
     // `no_redirect` probe that never saw where the code would have gone).
+    // The agent says why: the page needs a browser.
     for c in &ran {
         let reason = c.reason.as_deref().unwrap_or("");
+        let said = reason.contains("premise did not happen")
+            || reason.contains("[login] agent = \"browser\"");
         assert!(
-            c.outcome == Outcome::Error && reason.contains("premise did not happen"),
+            c.outcome == Outcome::Error && said,
             "{} {:?}: {reason}",
             c.id,
             c.outcome

@@ -3,8 +3,7 @@
 //! reference issuer (another process, another port, other secrets),
 //! reproduces the finding with the fault and not without it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 fn grantcheck() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_grantcheck"));
@@ -28,27 +27,8 @@ impl Drop for Issuer {
 }
 
 fn issuer(fault: Option<&str>) -> Issuer {
-    let mut c = grantcheck();
-    c.args(["issuer", "--port", "0"]);
-    if let Some(f) = fault {
-        c.args(["--fault", f]);
-    }
-    let mut child = c.stdout(Stdio::piped()).spawn().expect("the issuer starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut origin, mut env) = (String::new(), Vec::new());
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(url) = line.split("listening on ").nth(1) {
-            origin = url.trim().to_string();
-        }
-        if let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
-            env.push((k.to_string(), v.trim_matches('\'').to_string()));
-        }
-        if line.starts_with("then:") {
-            break;
-        }
-    }
-    assert!(origin.starts_with("http://127.0.0.1:"), "no origin printed");
+    let args: Vec<&str> = fault.map(|f| vec!["--fault", f]).unwrap_or_default();
+    let (child, origin, env) = crate::common::issuer_process(&args);
     Issuer { child, origin, env }
 }
 

@@ -85,6 +85,7 @@ fn shape() -> impl Strategy<Value = Shape> {
                 rate_limit: None,
                 post_auth: post.into_iter().map(str::to_string).collect(),
                 without_scopes: scopes.into_iter().map(str::to_string).collect(),
+                ..Shape::default()
             }
         })
 }

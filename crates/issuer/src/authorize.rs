@@ -555,6 +555,7 @@ fn authorize_inner(
         created: t,
         force_login,
         logged_in: None,
+        password_ok: None,
     });
     drop(store);
     match sess {
@@ -617,17 +618,66 @@ pub async fn login(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -
         );
         return respond::html(&app, StatusCode::OK, page);
     };
+    if app.config.mfa && user.totp.is_some() {
+        pending.password_ok = Some(user.sub.clone());
+        let page = pages::otp_page(request_id, &pending.csrf, None);
+        return respond::html(&app, StatusCode::OK, page);
+    }
+    let sub = user.sub.clone();
+    signed_in(&mut store, request_id, &sub)
+}
+
+/// POST /login/otp: the MFA step's one-time code, after the password.
+pub async fn login_otp(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let Some(params) = form_params(&headers, &body) else {
+        return error_page(&app, "Malformed login request.", &[]);
+    };
+    let request_id = params.get("request_id", false).unwrap_or("");
+    let csrf = params.get("csrf", false).unwrap_or("");
+    let otp = params.get("otp", false).unwrap_or("");
+    let mut store = app.store();
+    let Some(pending) = store.pending_mut(request_id) else {
+        return error_page(&app, "Unknown or expired authorization request.", &[]);
+    };
+    if !constant_time_eq(pending.csrf.as_bytes(), csrf.as_bytes()) {
+        return error_page(&app, "Invalid form token.", &[]);
+    }
+    let Some(sub) = pending.password_ok.clone() else {
+        return error_page(&app, "Sign in with your password first.", &[]);
+    };
+    let secret = app
+        .config
+        .users
+        .iter()
+        .find(|u| u.sub == sub)
+        .and_then(|u| u.totp.clone());
+    if !secret.is_some_and(|s| crate::totp::verify(&s, otp, now())) {
+        let page = pages::otp_page(request_id, &pending.csrf, Some("That code is not right."));
+        return respond::html(&app, StatusCode::OK, page);
+    }
+    signed_in(&mut store, request_id, &sub)
+}
+
+/// The user `sub` is signed in for the pending request: a session, its
+/// cookie, and on to consent.
+fn signed_in(store: &mut Store, request_id: &str, sub: &str) -> Response<Body> {
     let t = now();
-    pending.logged_in = Some((user.sub.clone(), t));
+    if let Some(pending) = store.pending_mut(request_id) {
+        pending.logged_in = Some((sub.to_string(), t));
+        pending.password_ok = None;
+    }
     let sid = random_token();
     store.sessions.insert(
         sid.clone(),
         Session {
-            sub: user.sub.clone(),
+            sub: sub.to_string(),
             auth_time: t,
         },
     );
-    drop(store);
     let mut resp = respond::see_other_internal(&format!(
         "/consent?request_id={}",
         encode_component(request_id)

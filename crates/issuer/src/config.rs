@@ -67,6 +67,8 @@ impl ClientReg {
 pub struct UserReg {
     pub username: String,
     pub password: String,
+    /// The base32 TOTP secret the MFA step (`IssuerConfig::mfa`) checks codes against.
+    pub totp: Option<String>,
     pub sub: String,
     pub name: String,
     pub email: String,
@@ -90,6 +92,24 @@ pub struct IssuerConfig {
     pub access_token_ttl: u64,
     /// Authorization-code lifetime in seconds.
     pub code_ttl: u64,
+    /// Time added to answers, to measure grantcheck against a slow issuer.
+    pub costs: Costs,
+    /// After the password, a user with a TOTP secret must type its current
+    /// one-time code on a second page (RFC 6238).
+    pub mfa: bool,
+    /// Pages draw their forms with JavaScript: the HTML served has no
+    /// `<form>`, as on issuers whose login is a script application.
+    pub scripted_pages: bool,
+}
+
+/// Time the issuer spends on purpose (benchmarks of slow issuers): none by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Costs {
+    /// Added before every answer: a round trip this much longer.
+    pub latency: std::time::Duration,
+    /// Added to each login submission and to each client authentication
+    /// with a secret: what hashing a password or secret slowly costs.
+    pub hashing: std::time::Duration,
 }
 
 /// Secrets of the reference fixtures. Random per run so that nothing in the
@@ -106,6 +126,9 @@ pub struct ReferenceSecrets {
     pub d1: String,
     pub alice_password: String,
     pub bob_password: String,
+    /// The users' TOTP secrets (base32), for the MFA step.
+    pub alice_totp: String,
+    pub bob_totp: String,
 }
 
 /// `n` characters from the base64url alphabet.
@@ -127,6 +150,8 @@ impl ReferenceSecrets {
             d1: random_urlsafe(32),
             alice_password: random_urlsafe(32),
             bob_password: random_urlsafe(32),
+            alice_totp: crate::totp::new_secret(),
+            bob_totp: crate::totp::new_secret(),
         }
     }
 }
@@ -135,6 +160,7 @@ fn user(username: &str, password: &str, sub: &str, name: &str) -> UserReg {
     UserReg {
         username: username.into(),
         password: password.into(),
+        totp: None,
         sub: sub.into(),
         name: name.into(),
         email: if username.contains('@') {
@@ -182,12 +208,22 @@ impl IssuerConfig {
     /// The fixtures of `dialect`: the clients and users its seed profile
     /// names, registered the way the seed documents them.
     pub fn emulating(dialect: Dialect, secrets: &ReferenceSecrets) -> Self {
-        match dialect {
+        let mut c = match dialect {
             Dialect::Standard => Self::standard(secrets),
             Dialect::Busha => Self::busha(secrets),
             Dialect::Bud => Self::bud(secrets),
             Dialect::Example => Self::example(secrets),
+        };
+        // Every fixture user has an authenticator; the MFA step is off
+        // until `mfa` turns it on.
+        for (role, totp) in [("u1", &secrets.alice_totp), ("u2", &secrets.bob_totp)] {
+            if let Some(name) = c.role(role).map(str::to_string) {
+                if let Some(u) = c.users.iter_mut().find(|u| u.username == name) {
+                    u.totp = Some(totp.clone());
+                }
+            }
         }
+        c
     }
 
     fn with<R: ToString>(
@@ -213,6 +249,9 @@ impl IssuerConfig {
             faults: BTreeSet::new(),
             access_token_ttl: 3600,
             code_ttl: 600,
+            costs: Costs::default(),
+            mfa: false,
+            scripted_pages: false,
         }
     }
 

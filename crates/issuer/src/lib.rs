@@ -53,6 +53,7 @@ mod resource;
 mod respond;
 mod state;
 mod token;
+mod totp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,12 +66,35 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{AuthMethod, ClientReg, IssuerConfig, ReferenceSecrets, UserReg};
+pub use config::{AuthMethod, ClientReg, Costs, IssuerConfig, ReferenceSecrets, UserReg};
 pub use dialect::{Dialect, Routes, Wire};
 pub use faults::Fault;
 
 /// Request bodies above this are refused with 413 before any parsing.
 const BODY_LIMIT: usize = 64 * 1024;
+
+/// `IssuerConfig::costs`: the latency before every answer, and the hashing
+/// time of a login or a client authenticating with HTTP Basic.
+async fn costs(
+    axum::extract::State(app): axum::extract::State<state::Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response<Body> {
+    let c = app.config.costs;
+    let hashes = req.uri().path() == "/login"
+        || req
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .is_some_and(|v| v.as_bytes().starts_with(b"Basic "));
+    let wait = c.latency
+        + if hashes {
+            c.hashing
+        } else {
+            std::time::Duration::ZERO
+        };
+    tokio::time::sleep(wait).await;
+    next.run(req).await
+}
 
 async fn not_found() -> Response<Body> {
     let mut resp = Response::new(Body::from("not found"));
@@ -89,6 +113,7 @@ fn router_with(app: state::Shared) -> Router {
     let r = app.config.dialect.routes();
     let mut router = Router::new()
         .route("/login", post(authorize::login))
+        .route("/login/otp", post(authorize::login_otp))
         .route(
             "/consent",
             get(authorize::consent_page).post(authorize::consent_submit),
@@ -128,6 +153,9 @@ fn router_with(app: state::Shared) -> Router {
                 "/.well-known/oauth-authorization-server",
                 get(discovery::configuration),
             );
+    }
+    if app.config.costs != Costs::default() {
+        router = router.layer(axum::middleware::from_fn_with_state(app.clone(), costs));
     }
     router
         .fallback(not_found)

@@ -87,6 +87,61 @@ pub fn login_page(request_id: &str, csrf: &str, client_id: &str, error: Option<&
     layout("Sign in", &body)
 }
 
+/// `page` with every `<form>` drawn by a script instead: the HTML served
+/// holds no form, only the code that makes it when the page loads.
+pub fn scripted(page: &str) -> String {
+    let mut out = String::new();
+    let mut rest = page;
+    let mut forms = Vec::new();
+    while let (Some(a), Some(b)) = (rest.find("<form"), rest.find("</form>")) {
+        if b < a {
+            break;
+        }
+        out.push_str(&rest[..a]);
+        out.push_str(&format!("<div id=\"form-{}\"></div>", forms.len()));
+        forms.push(rest[a..b + "</form>".len()].to_string());
+        rest = &rest[b + "</form>".len()..];
+    }
+    out.push_str(rest);
+    if forms.is_empty() {
+        return out;
+    }
+    let mut script = String::from("<script>\n");
+    for (i, f) in forms.iter().enumerate() {
+        // JSON is a JavaScript string literal; `<` escaped so no `</script>` ends it early.
+        let literal = serde_json::to_string(f)
+            .unwrap_or_default()
+            .replace('<', "\\u003c");
+        script.push_str(&format!(
+            "document.getElementById('form-{i}').innerHTML = {literal};\n"
+        ));
+    }
+    script.push_str("</script>\n");
+    out.replace("</body>", &format!("{script}</body>"))
+}
+
+/// The MFA step: the authenticator's current code.
+pub fn otp_page(request_id: &str, csrf: &str, error: Option<&str>) -> String {
+    let mut body = String::from("<p>Enter the 6-digit code from your authenticator app.</p>\n");
+    if let Some(e) = error {
+        body.push_str(&format!(
+            "<p id=\"error\" role=\"alert\">{}</p>\n",
+            escape(e)
+        ));
+    }
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"/login/otp\">\n\
+         <input type=\"hidden\" name=\"request_id\" value=\"{}\">\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\n\
+         <label>Code <input name=\"otp\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label>\n\
+         <button type=\"submit\">Verify</button>\n\
+         </form>\n",
+        escape(request_id),
+        escape(csrf)
+    ));
+    layout("Two-step verification", &body)
+}
+
 pub fn scope_description(scope: &str) -> &'static str {
     match scope {
         "openid" => "Sign you in (your user identifier)",
@@ -168,6 +223,11 @@ mod tests {
     #[test]
     fn login_form_shape() {
         let p = login_page("rid", "tok", "c1", Some("<bad>"));
+        let s = scripted(&p);
+        assert!(
+            !s.contains("<form") && s.contains("<script>") && s.contains("\\u003cform"),
+            "{s}"
+        );
         assert!(p.contains("<form method=\"post\" action=\"/login\">"));
         assert!(p.contains("name=\"request_id\" value=\"rid\""));
         assert!(p.contains("name=\"csrf\" value=\"tok\""));

@@ -153,6 +153,10 @@ pub fn method_not_allowed(app: &AppState, allow: &str) -> Response<Body> {
 
 /// Security headers for every HTML page of the browser flow.
 pub fn html(app: &AppState, status: StatusCode, body: String) -> Response<Body> {
+    let body = match app.config.scripted_pages {
+        true => crate::pages::scripted(&body),
+        false => body,
+    };
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = status;
     set(&mut resp, CONTENT_TYPE, "text/html; charset=utf-8");

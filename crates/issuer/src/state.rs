@@ -65,6 +65,8 @@ pub struct Pending {
     pub force_login: bool,
     /// (sub, auth_time) of a login performed for this request.
     pub logged_in: Option<(String, u64)>,
+    /// With MFA: the user whose password was right, awaiting the one-time code.
+    pub password_ok: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -53,6 +53,7 @@ fn report(cases: Vec<CaseResult>) -> RunReport {
         replay_vars: Default::default(),
         baseline: None,
         halt: None,
+        sessions: None,
     }
 }
 

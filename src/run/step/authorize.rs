@@ -7,9 +7,10 @@ use super::{
     apply_edits, client, normalize_scope, observed_name, short, AuthzView, Observed, StepError,
     StepOutput,
 };
+use crate::agent::session::Settled;
 use crate::agent::{self, form_agent::Walk, AuthzEnd, AuthzResult};
 use crate::http::Request;
-use crate::profile::Client;
+use crate::profile::{AgentKind, Client};
 use crate::protocol::callback::{build_url, Callback};
 use crate::protocol::form::Params;
 use crate::protocol::pkce;
@@ -64,9 +65,12 @@ pub(crate) async fn authorize(
         Some(u) => ctx.render(u)?,
         None => "u1".to_string(),
     };
-    let result = walk(a, req, &user, expected_redirect.as_deref(), ctx).await?;
+    let fresh = needs_fresh_login(a, &p);
+    let result = walk(a, req, &user, expected_redirect.as_deref(), fresh, ctx).await?;
     let mut view = classify(&result.end, expected_redirect.as_deref(), fragment_mode);
-    (view.client, view.user, view.logged_in) = (role.clone(), user, result.logged_in);
+    // A session reused is a login that works, as much as a form filled.
+    let authenticated = result.logged_in || result.reused;
+    (view.client, view.user, view.logged_in) = (role.clone(), user, authenticated);
     let fields = output_fields(&view, &role, c, &verifier, &p);
     let summary = format!(
         "authorize as {role} ({} {}): {}",
@@ -146,16 +150,35 @@ fn request_params(
     Ok((p, verifier))
 }
 
+/// Whether the step must log in afresh: it says so, or its request asks the
+/// issuer to authenticate again (`prompt=login`), to show nothing
+/// (`prompt=none`: a session would answer for it) or to bound the
+/// authentication's age (`max_age`).
+fn needs_fresh_login(a: &AuthorizeDef, p: &Params) -> bool {
+    a.fresh_login.as_ref().is_some_and(|f| *f.get_ref())
+        || p.get_all("prompt")
+            .any(|v| v.split(' ').any(|x| x == "login" || x == "none"))
+        || p.get("max_age").is_some()
+}
+
 /// Walks the issuer's pages from `req` as the step's user, answering
-/// consent as the step says, until the issuer redirects or stops.
+/// consent as the step says, until the issuer redirects or stops; starts
+/// from the user's session unless `fresh`, and keeps the session a login
+/// made.
 async fn walk(
     a: &AuthorizeDef,
     req: Request,
     user_role: &str,
     expected_redirect: Option<&str>,
+    fresh: bool,
     ctx: &mut CaseContext<'_>,
 ) -> Result<AuthzResult, StepError> {
     let user = ctx.target.profile.users.get(user_role);
+    let sessions = &ctx.target.sessions;
+    let session = match fresh || sessions.disabled() || user.is_none() {
+        true => None,
+        false => sessions.take(user_role),
+    };
     let consent = a
         .consent
         .as_ref()
@@ -164,16 +187,42 @@ async fn walk(
     let walk = Walk {
         http: &ctx.target.http,
         login: &ctx.target.profile.login,
-        user: user.map(|u| (u.role.as_str(), u.username.as_str(), u.password.as_str())),
+        user,
         consent,
         redirect_uri: expected_redirect,
         max_redirects: ctx.target.profile.http.max_redirects,
+        session: session.clone(),
     };
-    let result = agent::authorize(walk, req).await.map_err(|e| StepError {
+    let started = std::time::Instant::now();
+    let result = match ctx.target.profile.login.agent {
+        AgentKind::Form => agent::authorize(walk, req).await,
+        AgentKind::Browser => {
+            let fresh = fresh || sessions.disabled();
+            agent::browser_agent::authorize(&ctx.target.browser, walk, req, fresh).await
+        }
+        AgentKind::Manual => agent::manual_agent::authorize(walk, req).await,
+    };
+    let result = result.map_err(|e| StepError {
         message: e.to_string(),
         exchanges: e.exchanges().to_vec(),
         void: false,
     })?;
+    let reached = matches!(result.end, AuthzEnd::Redirect { .. });
+    let ms = started.elapsed().as_millis() as u64;
+    let settled = match (reached, result.logged_in, result.reused) {
+        (true, true, _) => Settled::LoggedIn {
+            jar: result.jar.clone(),
+            ms,
+        },
+        (true, false, true) => Settled::Reused {
+            jar: result.jar.clone(),
+            ms,
+        },
+        _ => Settled::Neither {
+            session: session.map(|_| result.jar.clone()),
+        },
+    };
+    sessions.settle(user_role, settled);
     if consent == Consent::Deny
         && result.consent.is_none()
         && matches!(result.end, AuthzEnd::Redirect { .. })

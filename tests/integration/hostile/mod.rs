@@ -242,6 +242,7 @@ async fn control_characters_from_the_issuer_are_escaped_in_text_formats() {
         replay_vars: Default::default(),
         baseline: None,
         halt: None,
+        sessions: None,
     };
     report.summary.checks = 1;
     let opts = grantcheck::report::terminal::Options {

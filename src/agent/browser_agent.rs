@@ -1,0 +1,348 @@
+//! The browser user agent (`[login] agent = "browser"`): headless Chromium
+//! through WebDriver, for login pages that need JavaScript. It reads each
+//! page as the browser rendered it and decides with the form agent's own
+//! rules (`page::decide`), fills and submits in the page, and stops at the
+//! first navigation that leaves the issuer (the client's callback is
+//! unresolvable in this browser, so it is never loaded).
+//!
+//! One browser serves the run, one authorization at a time; its cookies are
+//! the users' sessions. WebDriver shows no status codes or headers: each
+//! page seen is evidence with status 0, its rendered HTML as the body, and
+//! a screenshot of a page the walk stopped on is saved beside the reports.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use url::Url;
+
+use super::form_agent::{AgentError, AuthzEnd, AuthzResult, Walk};
+use super::page::{decide, Credentials, Decision, SubmitKind};
+use super::webdriver::{Driver, DriverError, Session};
+use crate::http::Request;
+use crate::protocol::html::parse_page;
+use crate::report::model::{Exchange, HttpRequest, HttpResponse, TransportError};
+use crate::scenario::model::Consent;
+
+/// Where screenshots of pages a walk stopped on are saved.
+pub const SCREENSHOTS: &str = "reports/browser";
+
+/// The run's browser, started on first use.
+#[derive(Default)]
+pub struct Slot {
+    cell: tokio::sync::OnceCell<Result<Browser, String>>,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("browser::Slot")
+    }
+}
+
+pub struct Browser {
+    _driver: Driver,
+    session: Session,
+    /// One authorization at a time: the browser has one window.
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl Slot {
+    async fn get(&self) -> Result<&Browser, String> {
+        let b = self
+            .cell
+            .get_or_init(|| async {
+                let driver = Driver::start().await.map_err(|e| e.to_string())?;
+                let session = driver.session().await.map_err(|e| e.to_string())?;
+                Ok(Browser {
+                    _driver: driver,
+                    session,
+                    turn: tokio::sync::Mutex::new(()),
+                })
+            })
+            .await;
+        b.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// Walks the authorization request `first` in the browser. `fresh`: the
+/// issuer's cookies are cleared first (a login of its own).
+pub async fn authorize(
+    slot: &Slot,
+    w: Walk<'_>,
+    first: Request,
+    fresh: bool,
+) -> Result<AuthzResult, AgentError> {
+    let unable = |reason: String| AgentError::Unable {
+        reason,
+        exchanges: Vec::new(),
+    };
+    if first.method != "GET" {
+        return Err(unable("the browser agent sends the authorization request as a navigation (GET); this step sends it another way".into()));
+    }
+    let browser = slot
+        .get()
+        .await
+        .map_err(|e| unable(format!("the browser agent cannot start: {e}")))?;
+    let _turn = browser.turn.lock().await;
+    let mut walk = BrowserWalk::new(&browser.session, w, &first.url);
+    walk.run(&first.url, fresh).await.map_err(|e| match e {
+        Stopped::Agent(a) => a,
+        Stopped::Driver(d, exchanges) => AgentError::Unable {
+            reason: d.to_string(),
+            exchanges,
+        },
+    })
+}
+
+enum Stopped {
+    Agent(AgentError),
+    Driver(DriverError, Vec<Exchange>),
+}
+
+struct BrowserWalk<'a> {
+    s: &'a Session,
+    w: Walk<'a>,
+    issuer: Option<url::Origin>,
+    seen: Vec<Exchange>,
+    logins: usize,
+    consent: Option<Consent>,
+}
+
+impl<'a> BrowserWalk<'a> {
+    fn new(s: &'a Session, w: Walk<'a>, first: &str) -> Self {
+        BrowserWalk {
+            s,
+            w,
+            issuer: Url::parse(first).ok().map(|u| u.origin()),
+            seen: Vec::new(),
+            logins: 0,
+            consent: None,
+        }
+    }
+
+    fn driver(&mut self, e: DriverError) -> Stopped {
+        Stopped::Driver(e, std::mem::take(&mut self.seen))
+    }
+
+    async fn run(&mut self, first: &str, fresh: bool) -> Result<AuthzResult, Stopped> {
+        if fresh {
+            if let Some(o) = &self.issuer {
+                let home = format!("{}/", o.ascii_serialization());
+                self.s.goto(&home).await.map_err(|e| self.driver(e))?;
+                self.s.delete_cookies().await.map_err(|e| self.driver(e))?;
+            }
+        }
+        self.s.goto(first).await.map_err(|e| self.driver(e))?;
+        let started_with_session = !fresh;
+        for _ in 0..self.w.login.max_pages.max(1) {
+            let url = self.s.current_url().await.map_err(|e| self.driver(e))?;
+            if self.leaves(&url) {
+                return Ok(self.result(
+                    AuthzEnd::Redirect {
+                        location: url,
+                        status: 0,
+                        via: "browser navigation",
+                    },
+                    started_with_session,
+                ));
+            }
+            let html = self.rendered(&url).await?;
+            match self.decision(&html) {
+                Decision::Stop { reason } => {
+                    self.screenshot().await;
+                    return Ok(self.result(
+                        AuthzEnd::NoRedirect { status: 0, reason },
+                        started_with_session,
+                    ));
+                }
+                Decision::Unable { reason } => {
+                    self.screenshot().await;
+                    return Err(Stopped::Agent(AgentError::Unable {
+                        reason,
+                        exchanges: std::mem::take(&mut self.seen),
+                    }));
+                }
+                Decision::Submit { form, fields, kind } => {
+                    self.note(kind)?;
+                    self.act(&url, SUBMIT, json!([form, fields])).await?;
+                }
+                Decision::Follow { link, kind } => {
+                    self.note(kind)?;
+                    self.act(&url, FOLLOW, json!([link])).await?;
+                }
+            }
+        }
+        Err(Stopped::Agent(AgentError::TooManyPages(
+            self.w.login.max_pages,
+            std::mem::take(&mut self.seen),
+        )))
+    }
+
+    /// The page as rendered, recorded; a page whose scripts have not drawn
+    /// anything to fill yet is read again for up to two seconds.
+    async fn rendered(&mut self, url: &str) -> Result<String, Stopped> {
+        let until = Instant::now() + Duration::from_secs(2);
+        loop {
+            let html = self.s.source().await.map_err(|e| self.driver(e))?;
+            let pending =
+                matches!(self.decision(&html), Decision::Stop { .. }) && html.contains("<script");
+            if !pending || Instant::now() > until {
+                self.seen.push(seen(url, &html));
+                return Ok(html);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn decision(&self, html: &str) -> Decision {
+        let creds = self.w.user.map(|u| Credentials {
+            username: &u.username,
+            password: &u.password,
+            totp: u.totp.as_ref().map(|t| t.1.as_str()),
+        });
+        decide(
+            &parse_page(html),
+            self.w.login,
+            creds.as_ref(),
+            self.w.consent,
+        )
+    }
+
+    /// Runs `script` in the page and waits for what it starts: the URL to
+    /// change or the document to be replaced, up to ten seconds.
+    async fn act(
+        &mut self,
+        url: &str,
+        script: &str,
+        args: serde_json::Value,
+    ) -> Result<(), Stopped> {
+        self.s
+            .execute(MARK, json!([]))
+            .await
+            .map_err(|e| self.driver(e))?;
+        self.s
+            .execute(script, args)
+            .await
+            .map_err(|e| self.driver(e))?;
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let now = self.s.current_url().await.unwrap_or_default();
+            let replaced = self
+                .s
+                .execute(REPLACED, json!([]))
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(true);
+            if now != url || replaced {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, kind: SubmitKind) -> Result<(), Stopped> {
+        match kind {
+            SubmitKind::Login => {
+                self.logins += 1;
+                if self.logins > 1 {
+                    let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
+                    return Err(Stopped::Agent(AgentError::LoginFailed {
+                        user,
+                        exchanges: std::mem::take(&mut self.seen),
+                    }));
+                }
+            }
+            SubmitKind::Consent(c) => self.consent = Some(c),
+            SubmitKind::Username | SubmitKind::Continue => {}
+        }
+        Ok(())
+    }
+
+    /// Whether the browser is now outside the issuer (the form agent's rule).
+    fn leaves(&self, target: &str) -> bool {
+        let to_client = self
+            .w
+            .redirect_uri
+            .is_some_and(|r| !r.is_empty() && target.starts_with(r.split('?').next().unwrap_or(r)));
+        to_client || Url::parse(target).map_or(true, |t| Some(t.origin()) != self.issuer)
+    }
+
+    fn result(&mut self, end: AuthzEnd, from_session: bool) -> AuthzResult {
+        AuthzResult {
+            end,
+            exchanges: std::mem::take(&mut self.seen),
+            logged_in: self.logins > 0,
+            reused: from_session && self.logins == 0,
+            jar: Default::default(),
+            consent: self.consent,
+        }
+    }
+
+    /// Saves a screenshot of the page and names it in the last page's evidence.
+    async fn screenshot(&mut self) {
+        let Ok(png) = self.s.screenshot().await else {
+            return;
+        };
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = format!("{SCREENSHOTS}/page-{stamp}.png");
+        if std::fs::create_dir_all(SCREENSHOTS)
+            .and_then(|_| std::fs::write(&path, png))
+            .is_ok()
+        {
+            if let Some(r) = self.seen.last_mut().and_then(|e| e.response.as_mut()) {
+                r.headers.push(("x-grantcheck-screenshot".into(), path));
+            }
+        }
+    }
+}
+
+/// A page the browser showed, as evidence: no status or headers are
+/// visible through WebDriver, so the status is 0 and a header says why.
+fn seen(url: &str, html: &str) -> Exchange {
+    Exchange {
+        request: HttpRequest {
+            method: "GET".into(),
+            url: url.to_string(),
+            headers: vec![("x-grantcheck-agent".into(), "browser".into())],
+            body: None,
+        },
+        response: Some(HttpResponse {
+            status: 0,
+            headers: vec![(
+                "x-grantcheck-note".into(),
+                "rendered by the browser; WebDriver shows no status or headers".into(),
+            )],
+            body: html.to_string(),
+            truncated: false,
+        }),
+        error: None::<(TransportError, String)>,
+        elapsed_ms: 0,
+        retried: None,
+    }
+}
+
+/// Marks the current document, so that its replacement can be seen.
+const MARK: &str = "document.documentElement.setAttribute('data-grantcheck-seen', '1');";
+/// Whether the marked document was replaced (a navigation happened).
+const REPLACED: &str = "return document.readyState === 'complete' && !document.documentElement.hasAttribute('data-grantcheck-seen');";
+/// Fills form `i` with `fields` (name, value) and submits it, clicking the
+/// button whose name and value are among the fields when there is one.
+const SUBMIT: &str = r#"
+const [i, fields] = arguments;
+const f = document.forms[i];
+let button = null;
+for (const [n, v] of fields) {
+  for (const el of Array.from(f.elements).filter(e => e.name === n)) {
+    const isButton = el.tagName === 'BUTTON' || (el.tagName === 'INPUT' && (el.type === 'submit' || el.type === 'image'));
+    if (isButton) { if (el.value === v) button = el; }
+    else if (el.type === 'checkbox' || el.type === 'radio') { if (el.value === v || v === 'on') el.checked = true; }
+    else el.value = v;
+  }
+}
+setTimeout(() => { if (button) button.click(); else if (f.requestSubmit) f.requestSubmit(); else f.submit(); }, 0);
+"#;
+/// Follows link `i` (in document order, as the page parser counts them).
+const FOLLOW: &str = "const [i] = arguments; const a = document.querySelectorAll('a[href]')[i]; setTimeout(() => a.click(), 0);";

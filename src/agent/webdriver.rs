@@ -1,0 +1,253 @@
+//! A small W3C WebDriver client (the handful of commands the browser agent
+//! needs) over the HTTP client the project already has, and the
+//! chromedriver process it talks to. chromedriver listens on loopback only
+//! and is killed with the run.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("cannot start chromedriver ({0}): install it (Debian: apt-get install chromium chromium-driver) or set GRANTCHECK_CHROMEDRIVER")]
+    Spawn(String),
+    #[error("chromedriver did not answer on {0} within 20 s")]
+    NotReady(String),
+    #[error("WebDriver {command}: {message}")]
+    Command { command: String, message: String },
+}
+
+/// chromedriver, running until dropped.
+pub struct Driver {
+    child: tokio::process::Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Chromium's switches for a headless run that touches nothing but what it
+/// is sent to: no background networking, and every host but loopback made
+/// unresolvable, so that a redirect to a client's `https://` callback ends
+/// at once instead of leaving the machine.
+const CHROME_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    "--window-size=1000,800",
+];
+
+impl Driver {
+    /// Starts chromedriver on a free loopback port and waits until it is ready.
+    pub async fn start() -> Result<Driver, DriverError> {
+        // reqwest is built without a TLS provider of its own (Cargo.toml).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let bin =
+            std::env::var("GRANTCHECK_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| DriverError::Spawn(e.to_string()))?
+            .port();
+        let child = tokio::process::Command::new(&bin)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| DriverError::Spawn(format!("{bin}: {e}")))?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| DriverError::Spawn(e.to_string()))?;
+        let d = Driver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http,
+        };
+        for _ in 0..200 {
+            if d.http
+                .get(format!("{}/status", d.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(d);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(DriverError::NotReady(d.base.clone()))
+    }
+
+    /// A new headless Chromium session.
+    pub async fn session(&self) -> Result<Session, DriverError> {
+        let mut chrome = json!({ "args": CHROME_ARGS });
+        if let Ok(bin) = std::env::var("GRANTCHECK_CHROMIUM") {
+            chrome["binary"] = json!(bin);
+        }
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "goog:chromeOptions": chrome,
+        }}});
+        let v = call(
+            &self.http,
+            reqwest::Method::POST,
+            &format!("{}/session", self.base),
+            Some(caps),
+            "new session",
+        )
+        .await?;
+        let id = v["sessionId"].as_str().unwrap_or_default().to_string();
+        Ok(Session {
+            http: self.http.clone(),
+            url: format!("{}/session/{id}", self.base),
+        })
+    }
+}
+
+/// One browser session.
+pub struct Session {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Session {
+    async fn cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<Value, DriverError> {
+        call(
+            &self.http,
+            method,
+            &format!("{}{path}", self.url),
+            body,
+            what,
+        )
+        .await
+    }
+
+    pub async fn goto(&self, url: &str) -> Result<(), DriverError> {
+        // A navigation that ends on an unreachable host (the client's
+        // callback) is an error page, not an error of the command.
+        match self
+            .cmd(
+                reqwest::Method::POST,
+                "/url",
+                Some(json!({ "url": url })),
+                "navigate",
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(DriverError::Command { message, .. })
+                if message.contains("ERR_NAME_NOT_RESOLVED")
+                    || message.contains("ERR_CONNECTION_REFUSED") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn current_url(&self) -> Result<String, DriverError> {
+        let v = self
+            .cmd(reqwest::Method::GET, "/url", None, "current url")
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    pub async fn source(&self) -> Result<String, DriverError> {
+        let v = self
+            .cmd(reqwest::Method::GET, "/source", None, "page source")
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    pub async fn execute(&self, script: &str, args: Value) -> Result<Value, DriverError> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+            "execute script",
+        )
+        .await
+    }
+
+    /// Every cookie of the current document's site gone (a fresh login).
+    pub async fn delete_cookies(&self) -> Result<(), DriverError> {
+        self.cmd(reqwest::Method::DELETE, "/cookie", None, "delete cookies")
+            .await
+            .map(|_| ())
+    }
+
+    /// A PNG of the page.
+    pub async fn screenshot(&self) -> Result<Vec<u8>, DriverError> {
+        use base64::Engine;
+        let v = self
+            .cmd(reqwest::Method::GET, "/screenshot", None, "screenshot")
+            .await?;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .map_err(|e| DriverError::Command {
+                command: "screenshot".into(),
+                message: e.to_string(),
+            })
+    }
+
+    pub async fn close(&self) {
+        let _ = self
+            .cmd(reqwest::Method::DELETE, "", None, "delete session")
+            .await;
+    }
+}
+
+/// One WebDriver command: its `value`, or the error the driver reported.
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+    what: &str,
+) -> Result<Value, DriverError> {
+    let failed = |message: String| DriverError::Command {
+        command: what.to_string(),
+        message,
+    };
+    let mut req = http.request(method, url);
+    if let Some(b) = body {
+        req = req
+            .header("Content-Type", "application/json")
+            .body(b.to_string());
+    }
+    let resp = req.send().await.map_err(|e| failed(e.to_string()))?;
+    let ok = resp.status().is_success();
+    let text = resp.text().await.map_err(|e| failed(e.to_string()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| failed(format!("not JSON ({e})")))?;
+    let value = v.get("value").cloned().unwrap_or(Value::Null);
+    match ok {
+        true => Ok(value),
+        false => Err(failed(
+            value["message"]
+                .as_str()
+                .unwrap_or(&text)
+                .chars()
+                .take(300)
+                .collect(),
+        )),
+    }
+}
