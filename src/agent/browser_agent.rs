@@ -8,7 +8,8 @@
 //! One browser serves the run, one authorization at a time; its cookies are
 //! the users' sessions. WebDriver shows no status codes or headers: each
 //! page seen is evidence with status 0, its rendered HTML as the body, and
-//! a screenshot of a page the walk stopped on is saved beside the reports.
+//! a screenshot of a page the walk stopped on is saved under
+//! `reports/browser/` and named in that page's evidence.
 
 use std::time::{Duration, Instant};
 
@@ -39,23 +40,31 @@ impl std::fmt::Debug for Slot {
 }
 
 pub struct Browser {
-    _driver: Driver,
+    driver: Driver,
     session: Session,
-    /// One authorization at a time: the browser has one window.
-    turn: tokio::sync::Mutex<()>,
+    /// One authorization at a time: the browser has one window. Inside:
+    /// the user whose logged-in session the browser's cookies hold.
+    turn: tokio::sync::Mutex<Option<String>>,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.driver.close_blocking(&self.session);
+    }
 }
 
 impl Slot {
-    async fn get(&self) -> Result<&Browser, String> {
+    /// The browser, started with `hosts` (the issuer's) resolvable.
+    async fn get(&self, hosts: &[String]) -> Result<&Browser, String> {
         let b = self
             .cell
             .get_or_init(|| async {
                 let driver = Driver::start().await.map_err(|e| e.to_string())?;
-                let session = driver.session().await.map_err(|e| e.to_string())?;
+                let session = driver.session(hosts).await.map_err(|e| e.to_string())?;
                 Ok(Browser {
-                    _driver: driver,
+                    driver,
                     session,
-                    turn: tokio::sync::Mutex::new(()),
+                    turn: tokio::sync::Mutex::new(None),
                 })
             })
             .await;
@@ -63,10 +72,13 @@ impl Slot {
     }
 }
 
-/// Walks the authorization request `first` in the browser. `fresh`: the
-/// issuer's cookies are cleared first (a login of its own).
+/// Walks the authorization request `first` in the browser, where `hosts`
+/// (the issuer's) resolve. `fresh`: the issuer's cookies are cleared first
+/// (a login of its own); they are too when the browser holds another
+/// user's session.
 pub async fn authorize(
     slot: &Slot,
+    hosts: &[String],
     w: Walk<'_>,
     first: Request,
     fresh: bool,
@@ -79,12 +91,22 @@ pub async fn authorize(
         return Err(unable("the browser agent sends the authorization request as a navigation (GET); this step sends it another way".into()));
     }
     let browser = slot
-        .get()
+        .get(hosts)
         .await
         .map_err(|e| unable(format!("the browser agent cannot start: {e}")))?;
-    let _turn = browser.turn.lock().await;
+    let mut holder = browser.turn.lock().await;
+    let user = w.user.map(|u| u.role.clone());
+    let from_session = !fresh && holder.is_some() && *holder == user;
     let mut walk = BrowserWalk::new(&browser.session, w, &first.url);
-    walk.run(&first.url, fresh).await.map_err(|e| match e {
+    let result = walk.run(&first.url, !from_session, from_session).await;
+    // The browser's cookies are now the session of whoever logged in (or
+    // of the same user, when the session carried the walk).
+    *holder = match &result {
+        Ok(r) if r.logged_in && matches!(r.end, AuthzEnd::Redirect { .. }) => user,
+        Ok(_) if from_session => holder.take(),
+        _ => None,
+    };
+    result.map_err(|e| match e {
         Stopped::Agent(a) => a,
         Stopped::Driver(d, exchanges) => AgentError::Unable {
             reason: d.to_string(),
@@ -104,6 +126,8 @@ struct BrowserWalk<'a> {
     issuer: Option<url::Origin>,
     seen: Vec<Exchange>,
     logins: usize,
+    /// One-time codes typed in this walk.
+    codes: usize,
     consent: Option<Consent>,
 }
 
@@ -115,6 +139,7 @@ impl<'a> BrowserWalk<'a> {
             issuer: Url::parse(first).ok().map(|u| u.origin()),
             seen: Vec::new(),
             logins: 0,
+            codes: 0,
             consent: None,
         }
     }
@@ -123,8 +148,13 @@ impl<'a> BrowserWalk<'a> {
         Stopped::Driver(e, std::mem::take(&mut self.seen))
     }
 
-    async fn run(&mut self, first: &str, fresh: bool) -> Result<AuthzResult, Stopped> {
-        if fresh {
+    async fn run(
+        &mut self,
+        first: &str,
+        clear: bool,
+        from_session: bool,
+    ) -> Result<AuthzResult, Stopped> {
+        if clear {
             if let Some(o) = &self.issuer {
                 let home = format!("{}/", o.ascii_serialization());
                 self.s.goto(&home).await.map_err(|e| self.driver(e))?;
@@ -132,9 +162,16 @@ impl<'a> BrowserWalk<'a> {
             }
         }
         self.s.goto(first).await.map_err(|e| self.driver(e))?;
-        let started_with_session = !fresh;
+        let started_with_session = from_session;
         for _ in 0..self.w.login.max_pages.max(1) {
             let url = self.s.current_url().await.map_err(|e| self.driver(e))?;
+            if !self.leaves(&url) && self.error_page().await {
+                // Chromium's own page: the issuer was not reached at all.
+                return Err(Stopped::Agent(AgentError::Unable {
+                    reason: format!("the browser could not load {url} (is the issuer's host among those it may resolve?)"),
+                    exchanges: std::mem::take(&mut self.seen),
+                }));
+            }
             if self.leaves(&url) {
                 return Ok(self.result(
                     AuthzEnd::Redirect {
@@ -254,6 +291,14 @@ impl<'a> BrowserWalk<'a> {
                 }
             }
             SubmitKind::Consent(c) => self.consent = Some(c),
+            SubmitKind::Code if self.codes > 0 => {
+                let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
+                return Err(Stopped::Agent(AgentError::LoginFailed {
+                    user,
+                    exchanges: std::mem::take(&mut self.seen),
+                }));
+            }
+            SubmitKind::Code => self.codes += 1,
             SubmitKind::Username | SubmitKind::Continue => {}
         }
         Ok(())
@@ -268,12 +313,35 @@ impl<'a> BrowserWalk<'a> {
         to_client || Url::parse(target).map_or(true, |t| Some(t.origin()) != self.issuer)
     }
 
+    /// Whether the browser shows its own error page (a load that failed).
+    async fn error_page(&self) -> bool {
+        let uri = self
+            .s
+            .execute("return document.documentURI;", json!([]))
+            .await;
+        uri.ok()
+            .and_then(|v| v.as_str().map(|u| u.starts_with("chrome-error:")))
+            .unwrap_or(false)
+    }
+
     fn result(&mut self, end: AuthzEnd, from_session: bool) -> AuthzResult {
+        // Carried by the session: no login, and the client was reached.
+        let reused = from_session && self.logins == 0 && matches!(end, AuthzEnd::Redirect { .. });
+        if let AuthzEnd::Redirect { location, .. } = &end {
+            // The callback as evidence: its code or tokens are then known
+            // to the redactor like any other.
+            let from = self
+                .seen
+                .last()
+                .map(|e| e.request.url.clone())
+                .unwrap_or_default();
+            self.seen.push(callback(&from, location));
+        }
         AuthzResult {
             end,
             exchanges: std::mem::take(&mut self.seen),
             logged_in: self.logins > 0,
-            reused: from_session && self.logins == 0,
+            reused,
             jar: Default::default(),
             consent: self.consent,
         }
@@ -319,6 +387,34 @@ fn seen(url: &str, html: &str) -> Exchange {
             truncated: false,
         }),
         error: None::<(TransportError, String)>,
+        elapsed_ms: 0,
+        retried: None,
+    }
+}
+
+/// The navigation to the client's callback, which the browser never loaded:
+/// a response whose `Location` is where it was sent.
+pub fn callback(from: &str, location: &str) -> Exchange {
+    Exchange {
+        request: HttpRequest {
+            method: "GET".into(),
+            url: from.to_string(),
+            headers: vec![("x-grantcheck-agent".into(), "browser".into())],
+            body: None,
+        },
+        response: Some(HttpResponse {
+            status: 0,
+            headers: vec![
+                ("location".into(), location.to_string()),
+                (
+                    "x-grantcheck-note".into(),
+                    "the navigation to the client, not followed".into(),
+                ),
+            ],
+            body: String::new(),
+            truncated: false,
+        }),
+        error: None,
         elapsed_ms: 0,
         retried: None,
     }

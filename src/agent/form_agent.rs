@@ -103,6 +103,7 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
         w,
         exchanges: Vec::new(),
         logins: 0,
+        codes: 0,
         consent: None,
     };
     let mut req = first;
@@ -138,11 +139,13 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
             Step::Next(next) => req = next,
         }
     };
+    let reached = matches!(end, AuthzEnd::Redirect { .. });
     Ok(AuthzResult {
         end,
         exchanges: walker.exchanges,
         logged_in: walker.logins > 0,
-        reused: from_session && walker.logins == 0,
+        // Carried by the session: no login, and the client was reached.
+        reused: from_session && walker.logins == 0 && reached,
         jar: walker.jar,
         consent: walker.consent,
     })
@@ -164,6 +167,8 @@ struct Walker<'a> {
     jar: Jar,
     exchanges: Vec<Exchange>,
     logins: usize,
+    /// One-time codes typed in this walk.
+    codes: usize,
     consent: Option<Consent>,
 }
 
@@ -375,6 +380,14 @@ impl Walker<'_> {
                 }
             }
             SubmitKind::Consent(c) => self.consent = Some(c),
+            SubmitKind::Code if self.codes > 0 => {
+                let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
+                return Err(AgentError::LoginFailed {
+                    user,
+                    exchanges: std::mem::take(&mut self.exchanges),
+                });
+            }
+            SubmitKind::Code => self.codes += 1,
             SubmitKind::Username | SubmitKind::Continue => {}
         }
         Ok(())

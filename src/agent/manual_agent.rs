@@ -30,8 +30,7 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
         ..w
     };
     let mut result = form_agent::authorize(unattended, first).await?;
-    let wants_person = matches!(&result.end, AuthzEnd::NoRedirect { status, .. } if *status < 400);
-    if !wants_person {
+    if !wants_person(&result) {
         return Ok(result);
     }
     if !get {
@@ -47,6 +46,16 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
             reason,
             exchanges: std::mem::take(&mut result.exchanges),
         })?;
+    // The callback as evidence: its code or tokens are then known to the
+    // redactor like any other.
+    let from = result
+        .exchanges
+        .last()
+        .map(|e| e.request.url.clone())
+        .unwrap_or_default();
+    result
+        .exchanges
+        .push(super::browser_agent::callback(&from, &location));
     result.end = AuthzEnd::Redirect {
         location,
         status: 0,
@@ -54,6 +63,21 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
     };
     result.logged_in = true;
     Ok(result)
+}
+
+/// Whether the unattended walk stopped on a page only a person can get
+/// past: a login or one-time-code form, or a page drawn by scripts. An
+/// error page (even one answered 200) is the issuer's answer, not a prompt.
+fn wants_person(r: &AuthzResult) -> bool {
+    if !matches!(r.end, AuthzEnd::NoRedirect { .. }) {
+        return false;
+    }
+    let Some(page) = r.exchanges.last().and_then(|e| e.response.as_ref()) else {
+        return false;
+    };
+    let p = crate::protocol::html::parse_page(&page.body);
+    let otp = |f: &crate::protocol::html::Form| f.fields.iter().any(|x| x.kind == "one-time-code");
+    p.forms.iter().any(|f| f.has_password() || otp(f)) || (p.scripts && p.forms.is_empty())
 }
 
 /// Prints the URL to open and returns where the reviewer's browser went.
@@ -126,6 +150,10 @@ async fn listen_once(addr: String, path: &str) -> Result<String, String> {
             .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).as_bytes())
             .await;
         if target.split('?').next() == Some(path) {
+            if !target.contains('?') {
+                // A fragment (implicit or form_post answers) never reaches a server.
+                return Err("the callback came without a query (a fragment response?): run again and paste the URL instead".into());
+            }
             return Ok(format!("http://{addr}{target}"));
         }
     }

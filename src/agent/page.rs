@@ -28,6 +28,9 @@ pub enum SubmitKind {
     Login,
     Username,
     Consent(Consent),
+    /// A one-time code: typed once per walk (a second code page means the
+    /// first was refused; typing more could lock the account).
+    Code,
     Continue,
 }
 
@@ -177,7 +180,7 @@ fn otp_form(page: &Page, login: &LoginDef, creds: Option<&Credentials>) -> Optio
     };
     let mut fields = base_fields(f, login);
     set(&mut fields, &field, &code);
-    Some(submit_approving(f, i, fields, login, SubmitKind::Continue))
+    Some(submit_approving(f, i, fields, login, SubmitKind::Code))
 }
 
 /// A consent form answered with `consent`: buttons that read as approve or
@@ -380,7 +383,7 @@ mod tests {
         else {
             panic!("the code form is filled");
         };
-        assert_eq!(kind, SubmitKind::Continue);
+        assert_eq!(kind, SubmitKind::Code);
         let code = &fields
             .iter()
             .find(|(k, _)| k == "code")

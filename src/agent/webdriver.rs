@@ -1,7 +1,7 @@
 //! A small W3C WebDriver client (the handful of commands the browser agent
 //! needs) over the HTTP client the project already has, and the
-//! chromedriver process it talks to. chromedriver listens on loopback only
-//! and is killed with the run.
+//! chromedriver process it talks to. chromedriver listens on loopback only;
+//! the session and chromedriver end with the run.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -32,19 +32,18 @@ impl Drop for Driver {
 }
 
 /// Chromium's switches for a headless run that touches nothing but what it
-/// is sent to: no background networking, and every host but loopback made
-/// unresolvable, so that a redirect to a client's `https://` callback ends
-/// at once instead of leaving the machine.
+/// is sent to: no background networking; the resolver rules (`session`)
+/// leave only the issuer's hosts and loopback resolvable, so that a
+/// redirect to a client's `https://` callback ends at once instead of
+/// leaving the machine.
 const CHROME_ARGS: &[&str] = &[
     "--headless=new",
-    "--no-sandbox",
     "--disable-dev-shm-usage",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
     "--window-size=1000,800",
 ];
 
@@ -60,8 +59,9 @@ impl Driver {
             .map_err(|e| DriverError::Spawn(e.to_string()))?
             .port();
         let child = tokio::process::Command::new(&bin)
+            // No --allowed-ips: with it chromedriver listens on every
+            // interface; without, on loopback only.
             .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -90,9 +90,20 @@ impl Driver {
         Err(DriverError::NotReady(d.base.clone()))
     }
 
-    /// A new headless Chromium session.
-    pub async fn session(&self) -> Result<Session, DriverError> {
-        let mut chrome = json!({ "args": CHROME_ARGS });
+    /// A new headless Chromium session in which only `hosts` (the issuer's)
+    /// and loopback resolve.
+    pub async fn session(&self, hosts: &[String]) -> Result<Session, DriverError> {
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
+        let excluded: String = hosts.iter().map(|h| format!(", EXCLUDE {h}")).collect();
+        args.push(format!(
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost{excluded}"
+        ));
+        // The sandbox cannot start as root (containers, CI); elsewhere the
+        // issuer's scripts run inside it.
+        if running_as_root() {
+            args.push("--no-sandbox".into());
+        }
+        let mut chrome = json!({ "args": args });
         if let Ok(bin) = std::env::var("GRANTCHECK_CHROMIUM") {
             chrome["binary"] = json!(bin);
         }
@@ -110,11 +121,38 @@ impl Driver {
         )
         .await?;
         let id = v["sessionId"].as_str().unwrap_or_default().to_string();
-        Ok(Session {
+        let session = Session {
             http: self.http.clone(),
             url: format!("{}/session/{id}", self.base),
-        })
+        };
+        // Bounded: a page that never loads, a script that never returns.
+        let limits = json!({ "pageLoad": 20_000, "script": 10_000, "implicit": 0 });
+        session
+            .cmd(reqwest::Method::POST, "/timeouts", Some(limits), "timeouts")
+            .await?;
+        Ok(session)
     }
+
+    /// Ends the browser session (and so Chromium) and stops chromedriver,
+    /// without an async runtime: for `Drop`, bounded to a few seconds.
+    pub fn close_blocking(&mut self, session: &Session) {
+        use std::io::{Read, Write};
+        let path = session.url.trim_start_matches(&self.base).to_string();
+        let addr = self.base.trim_start_matches("http://").to_string();
+        if let Ok(mut sock) = std::net::TcpStream::connect(&addr) {
+            let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
+            let request = format!("DELETE {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = sock.write_all(request.as_bytes());
+            let _ = sock.read(&mut [0u8; 512]);
+        }
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Whether this process runs as root (Chromium's sandbox refuses to).
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
 /// One browser session.

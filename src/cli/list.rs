@@ -21,12 +21,13 @@ pub fn list(a: ListArgs) -> Result<u8, Failure> {
         print!("{}", coverage_table(&scenarios));
         return Ok(EXIT_OK);
     }
+    // Capped: `{:<width$}` panics past 65,535, and a scenario id can be anything.
     let width = loaded
         .iter()
         .map(|(s, _)| s.id.len())
         .max()
         .unwrap_or(8)
-        .max(8);
+        .clamp(8, 80);
     println!(
         "{:<width$} {:<8} {:>5}  {:<10} covers",
         "scenario", "level", "cases", "from"

@@ -536,7 +536,7 @@ fn backoff(ex: &Exchange, attempt: u32, waited: Duration) -> Option<(Duration, S
         (429 | 503, Some(s)) => Duration::from_secs(s),
         _ => return None,
     };
-    (attempt < MAX_BACKOFFS && waited + delay <= MAX_BACKOFF).then(|| {
+    (attempt < MAX_BACKOFFS && delay <= MAX_BACKOFF.saturating_sub(waited)).then(|| {
         let said = after.map_or(String::new(), |s| format!(" with Retry-After: {s}"));
         (
             delay,

@@ -221,8 +221,8 @@ fn not_run(step: &StepDef, name: String, level: Level, why: String) -> StepResul
     }
 }
 
-/// Why a step's `status` expectation cannot be judged: the browser agent
-/// saw the redirect but WebDriver shows no HTTP status (status 0).
+/// Why a step's `status` expectation cannot be judged: the browser or
+/// manual agent saw the redirect, but no HTTP status (status 0).
 fn unseen_status(list: &[Expectation], out: &super::step::StepOutput) -> Option<String> {
     let browser = out.response.is_none() && out.authz.as_ref().is_some_and(|a| a.status == 0);
     let asks = list
@@ -230,7 +230,7 @@ fn unseen_status(list: &[Expectation], out: &super::step::StepOutput) -> Option<
         .flat_map(|e| e.assertions())
         .any(|a| matches!(a.query, crate::scenario::assertion::Query::Status));
     (browser && asks).then(|| {
-        "the browser agent cannot see HTTP statuses (WebDriver shows none): run this case with [login] agent = \"form\"".to_string()
+        "the browser and manual agents cannot see HTTP statuses (neither WebDriver nor a pasted URL shows one): run this case with [login] agent = \"form\"".to_string()
     })
 }
 

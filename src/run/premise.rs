@@ -71,9 +71,11 @@ pub async fn login_works(target: &Target, client: &str, user: &str) -> Result<()
 }
 
 async fn control(target: &Target, client: &str, user: &str) -> (Result<(), String>, bool) {
+    // A login of its own: a session reused would prove nothing about it.
     let def = AuthorizeDef {
         client: Some(Spanned::new(0..0, client.to_string())),
         user: Some(Spanned::new(0..0, user.to_string())),
+        fresh_login: Some(Spanned::new(0..0, true)),
         ..AuthorizeDef::default()
     };
     let mut ctx = CaseContext::new(target, None);

@@ -92,6 +92,8 @@ fn replay_scripts_reproduce_findings_and_only_them() {
             "redirect.adversarial-variants_adv-01-path-appended_",
         ),
         ("code_reusable", "code.race", "code.race"),
+        // Only a race finds this one: the replay must send concurrently.
+        ("code_race", "code.race", "code.race"),
         (
             "no_rt_rotation",
             "refresh.replay-rejected",

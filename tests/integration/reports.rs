@@ -140,7 +140,7 @@ fn replays_name_variables_never_values() {
     // and stops with a message when it is unset.
     assert!(script.contains("$GRANTCHECK_REF_C1_SECRET"), "{script}");
     assert!(
-        script.contains(": \"${GRANTCHECK_REF_C1_SECRET:?export GRANTCHECK_REF_C1_SECRET"),
+        script.contains("needvar GRANTCHECK_REF_C1_SECRET 'export GRANTCHECK_REF_C1_SECRET"),
         "{script}"
     );
     // The code is read from the answer that handed it out; the verifier is fresh.

@@ -34,7 +34,16 @@ fn markers(text: &str) -> Vec<(usize, usize, &str, &str)> {
         };
         let inner = &text[i + "[redacted ".len()..end - 1];
         match inner.rsplit_once(" #") {
-            Some((kind, fp)) if fp.len() == 6 && fp.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            // The redactor's kinds are lower-case words; anything else in
+            // that shape is text an issuer wrote, not a marker.
+            Some((kind, fp))
+                if fp.len() == 6
+                    && fp.bytes().all(|b| b.is_ascii_hexdigit())
+                    && !kind.is_empty()
+                    && kind
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') =>
+            {
                 out.push((i, end, kind, fp));
                 from = end;
             }

@@ -44,19 +44,24 @@ send() {
 }
 # pick N TEXT: the value right after TEXT in answer N.
 pick() {
-  cat "$dir/h$1" "$dir/b$1" | LC_ALL=C awk -v l="$2" '{ i = index($0, l); if (i) { s = substr($0, i + length(l)); if (match(s, /^[A-Za-z0-9._~%+\/=-]+/)) print substr(s, 1, RLENGTH); exit } }'
+  cat "$dir/h$1" "$dir/b$1" | L="$2" LC_ALL=C awk '{ l = ENVIRON["L"]; i = index($0, l); if (i) { s = substr($0, i + length(l)); if (match(s, /^[A-Za-z0-9._~%+\/=-]+/)) print substr(s, 1, RLENGTH); exit } }'
 }
 # need NAME N [RUN]: stop when answer N did not hold what the next request
-# needs. When N is an answer that decided the verdict (RUN: what the run
-# got), the issuer answering otherwise there means the finding is gone.
+# needs. When N decided the verdict (RUN: what the run saw there) and the
+# issuer now answers otherwise there, the finding is gone (exit 0); else the
+# flow could not be followed (exit 3).
 need() {
   if [ -z "${!1}" ]; then
-    if [ -n "${3:-}" ]; then
+    if [ -n "${3:-}" ] && [ "$(observe "$2")" != "$3" ]; then
       echo "NOT REPRODUCED: answer $2 now is \"$(observe "$2")\", the run got \"$3\""; exit 0
     fi
     echo "cannot continue: $1 is not in answer $2 (status $(cat "$dir/s$2")); the flow went elsewhere" >&2
     cat "$dir/e$2" >&2; exit 3
   fi
+}
+# needvar NAME MESSAGE: a variable the user must export.
+needvar() {
+  if [ -z "${!1:-}" ]; then echo "$2" >&2; exit 3; fi
 }
 # observe N: what decided the verdict, as the run recorded it.
 observe() {
@@ -81,13 +86,15 @@ pub fn script(case: &CaseResult, vars: &Vars) -> String {
         .enumerate()
         .flat_map(|(i, s)| s.exchanges.iter().map(move |e| (i, e)))
         .collect();
-    let mut plan = Plan::new(vars, &flat);
+    let origin = flat.first().and_then(|(_, e)| origin_of(&e.request.url));
+    let mut plan = Plan::new(vars, &flat, origin.clone());
     let sends: Vec<String> = (0..flat.len()).map(|n| plan.send(n)).collect();
-    let origin = flat.first().map_or("", |(_, e)| origin_of(&e.request.url));
-    let mut out = header(case, origin, &plan);
+    let mut out = header(case, origin.as_deref().unwrap_or(""), &plan);
     let mut n = 0;
     while n < flat.len() {
-        let group = concurrent_run(&flat, n, case.steps[flat[n].0].action.contains("at once"));
+        // A `concurrent` step's summary says "N at once" (its action is the endpoint's).
+        let at_once = case.steps[flat[n].0].summary.contains(" at once");
+        let group = concurrent_run(&flat, n, at_once);
         group_block(
             &mut out,
             case,
@@ -143,9 +150,9 @@ fn group_block(
 fn header(case: &CaseResult, origin: &str, plan: &Plan) -> String {
     let mut out = format!(
         "#!/usr/bin/env bash\n# Replay of {} (grantcheck {}): {}\n",
-        case.id,
+        comment(&case.id),
         env!("CARGO_PKG_VERSION"),
-        case.title
+        comment(&case.title)
     );
     out.push_str("# Exit 1: the finding is reproduced; 0: the issuer now answers otherwise;\n# 3: the flow could not be followed. ISSUER_ORIGIN points it at another host.\n");
     let mut env: Vec<String> = plan.secrets.iter().flat_map(|e| env_names(e)).collect();
@@ -155,15 +162,21 @@ fn header(case: &CaseResult, origin: &str, plan: &Plan) -> String {
         let _ = writeln!(out, "# needs {name} (the profile's variable)");
     }
     out.push_str(PRELUDE);
-    let _ = writeln!(out, "ISSUER_ORIGIN=\"${{ISSUER_ORIGIN:-{origin}}}\"");
+    let _ = writeln!(
+        out,
+        "ISSUER_ORIGIN=\"${{ISSUER_ORIGIN:-}}\"; [ -n \"$ISSUER_ORIGIN\" ] || ISSUER_ORIGIN={}",
+        sh(origin)
+    );
     for name in &env {
         let _ = writeln!(
             out,
-            ": \"${{{name}:?export {name}, a variable of the profile}}\""
+            "needvar {name} {}",
+            sh(&format!("export {name}, a variable of the profile"))
         );
     }
     for (name, kind) in &plan.asked {
-        let _ = writeln!(out, ": \"${{{name}:?set {name}: a {kind} from an earlier flow, not handed out in this one}}\"");
+        let why = format!("set {name}: a {kind} from an earlier flow, not handed out in this one");
+        let _ = writeln!(out, "needvar {name} {}", sh(&why));
     }
     for (name, expr) in &plan.fresh {
         let _ = writeln!(out, "{name}={expr}");
@@ -218,6 +231,13 @@ fn verdict(out: &mut String, case: &CaseResult, flat: &[(usize, &Exchange)]) {
         .collect();
     expected.sort();
     let ns: Vec<String> = deciding.iter().map(|n| n.to_string()).collect();
+    if ns.is_empty() {
+        let _ = writeln!(
+            out,
+            "\necho 'nothing to compare: no step of this case decided a verdict' >&2\nexit 3"
+        );
+        return;
+    }
     let _ = writeln!(out, "\nexpected={}", sh(&expected.join("\n")));
     let _ = writeln!(
         out,
@@ -226,9 +246,8 @@ fn verdict(out: &mut String, case: &CaseResult, flat: &[(usize, &Exchange)]) {
     );
     let _ = writeln!(
         out,
-        "if [ \"$got\" = \"$expected\" ]; then\n  echo \"REPRODUCED: {}: the issuer answers as in the run:\"; printf '%s\\n' \"$got\"; exit 1\nfi\necho \"NOT REPRODUCED: {}: the run got\"; printf '%s\\n' \"$expected\"; echo \"and now:\"; printf '%s\\n' \"$got\"; exit 0",
-        case.id.replace(['"', '$', '`', '\\'], "_"),
-        case.id.replace(['"', '$', '`', '\\'], "_")
+        "if [ \"$got\" = \"$expected\" ]; then\n  printf 'REPRODUCED: %s: the issuer answers as in the run:\\n' {id}; printf '%s\\n' \"$got\"; exit 1\nfi\nprintf 'NOT REPRODUCED: %s: the run got\\n' {id}; printf '%s\\n' \"$expected\"; echo \"and now:\"; printf '%s\\n' \"$got\"; exit 0",
+        id = sh(&case.id)
     );
 }
 
@@ -297,13 +316,26 @@ fn last_error_code(line: &str) -> Option<String> {
     found
 }
 
-/// `scheme://host[:port]` of a URL.
-fn origin_of(url: &str) -> &str {
-    let after = url.find("://").map_or(0, |i| i + 3);
-    let end = url[after..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| after + i);
-    &url[..end]
+/// `scheme://host[:port]` of a URL, when it is one a shell may hold as it
+/// is (no userinfo, nothing but host characters): else `None`, and the URL
+/// is replayed as recorded.
+fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    if !u.username().is_empty() || u.password().is_some() || !matches!(u.scheme(), "http" | "https")
+    {
+        return None;
+    }
+    let origin = u.origin().ascii_serialization();
+    let host_chars = |c: char| c.is_ascii_alphanumeric() || ".:-[]/".contains(c);
+    (origin.chars().all(host_chars) && url.starts_with(&origin)).then_some(origin)
+}
+
+/// Text for a `#` comment line: control characters (a newline would end
+/// the comment) become spaces.
+fn comment(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Single-quoted for the shell.
@@ -315,8 +347,13 @@ fn sh(text: &str) -> String {
 struct Plan<'a> {
     vars: &'a Vars,
     flat: &'a [(usize, &'a Exchange)],
+    /// The issuer's origin, which `ISSUER_ORIGIN` replaces.
+    origin: Option<String>,
     /// Each response as `pick` reads it: header lines, then the body.
     answers: Vec<String>,
+    /// What else `pick` reads of each answer: its status line and header
+    /// names, lower case (a text found there first would be picked wrong).
+    heads: Vec<String>,
     /// Variables read from answer N: (name, the text before the value).
     captures: BTreeMap<usize, Vec<(String, String)>>,
     /// Values the script makes: (name, shell expression), in order.
@@ -330,15 +367,26 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(vars: &'a Vars, flat: &'a [(usize, &'a Exchange)]) -> Self {
+    fn new(vars: &'a Vars, flat: &'a [(usize, &'a Exchange)], origin: Option<String>) -> Self {
         let answers = flat
             .iter()
             .map(|(_, e)| e.response.as_ref().map(answer_text).unwrap_or_default())
             .collect();
+        let heads = flat
+            .iter()
+            .map(|(_, e)| {
+                e.response.as_ref().map_or(String::new(), |r| {
+                    let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
+                    format!("http/1.1 {} {}", r.status, names.join(" ")).to_ascii_lowercase()
+                })
+            })
+            .collect();
         Plan {
             vars,
             flat,
+            origin,
             answers,
+            heads,
             captures: BTreeMap::new(),
             fresh: Vec::new(),
             asked: Vec::new(),
@@ -350,13 +398,9 @@ impl<'a> Plan<'a> {
     /// The `send` line of exchange `n`.
     fn send(&mut self, n: usize) -> String {
         let r = &self.flat[n].1.request;
-        let origin = origin_of(&r.url);
-        let url = match origin.is_empty() {
-            true => self.quoted(&r.url, n),
-            false => format!(
-                "\"$ISSUER_ORIGIN\"{}",
-                self.quoted(&r.url[origin.len()..], n)
-            ),
+        let url = match origin_of(&r.url).filter(|o| Some(o) == self.origin.as_ref()) {
+            Some(o) => format!("\"$ISSUER_ORIGIN\"{}", self.quoted(&r.url[o.len()..], n)),
+            None => self.quoted(&r.url, n),
         };
         let mut line = format!("send {n} {} {url}", r.method);
         for (k, v) in &r.headers {
@@ -422,7 +466,9 @@ impl<'a> Plan<'a> {
             (None, _) => format!("VALUE_{}", self.known.len() + 1),
         };
         for m in (0..n).rev() {
-            if let Some(left) = left_context(&self.answers[m], value) {
+            let left = left_context(&self.answers[m], value)
+                .filter(|l| !self.heads[m].contains(&l.to_ascii_lowercase()));
+            if let Some(left) = left {
                 self.captures
                     .entry(m)
                     .or_default()
@@ -465,8 +511,9 @@ fn param_name(before: &str) -> Option<String> {
     let head = before.strip_suffix('=')?;
     let start = head.rfind(['?', '&', ' ', ';', '"']).map_or(0, |i| i + 1);
     let name = shell_name(&head[start..]);
-    (!name.is_empty() && name.len() <= 32 && name.starts_with(|c: char| c.is_ascii_alphabetic()))
-        .then_some(name)
+    // Prefixed: the issuer names its fields, and must not name PATH or a
+    // profile variable.
+    (!name.is_empty() && name.len() <= 32).then(|| format!("V_{name}"))
 }
 
 /// Whether `value` is a `state` or `nonce` the client chose in request `e`.

@@ -150,6 +150,27 @@ fn request_params(
     Ok((p, verifier))
 }
 
+/// The hosts the browser may resolve: the issuer's endpoints' and the
+/// origins the profile trusts; the client's callback host stays unresolvable.
+fn browser_hosts(t: &crate::run::Target) -> Vec<String> {
+    let urls = [&t.endpoints.authorization, &t.endpoints.token]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .chain(std::iter::once(t.profile.issuer.clone()))
+        .chain(t.profile.http.trusted_origins.iter().cloned());
+    let mut hosts: Vec<String> = urls
+        .filter_map(|u| url::Url::parse(&u).ok()?.host_str().map(str::to_string))
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._[]:".contains(&b))
+        })
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
 /// Whether the step must log in afresh: it says so, or its request asks the
 /// issuer to authenticate again (`prompt=login`), to show nothing
 /// (`prompt=none`: a session would answer for it) or to bound the
@@ -198,7 +219,8 @@ async fn walk(
         AgentKind::Form => agent::authorize(walk, req).await,
         AgentKind::Browser => {
             let fresh = fresh || sessions.disabled();
-            agent::browser_agent::authorize(&ctx.target.browser, walk, req, fresh).await
+            let hosts = browser_hosts(ctx.target);
+            agent::browser_agent::authorize(&ctx.target.browser, &hosts, walk, req, fresh).await
         }
         AgentKind::Manual => agent::manual_agent::authorize(walk, req).await,
     };
