@@ -23,6 +23,9 @@ pub struct Driver {
     child: tokio::process::Child,
     base: String,
     http: reqwest::Client,
+    /// Chromium's profile directory, ours alone: how its processes are
+    /// found at the end, whatever chromedriver did with them.
+    profile: std::path::PathBuf,
 }
 
 impl Drop for Driver {
@@ -71,10 +74,13 @@ impl Driver {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| DriverError::Spawn(e.to_string()))?;
+        let profile =
+            std::env::temp_dir().join(format!("grantcheck-chromium-{}-{port}", std::process::id()));
         let d = Driver {
             child,
             base: format!("http://127.0.0.1:{port}"),
             http,
+            profile,
         };
         for _ in 0..200 {
             if d.http
@@ -98,6 +104,7 @@ impl Driver {
         args.push(format!(
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost{excluded}"
         ));
+        args.push(format!("--user-data-dir={}", self.profile.display()));
         // The sandbox cannot start as root (containers, CI); elsewhere the
         // issuer's scripts run inside it.
         if running_as_root() {
@@ -146,6 +153,26 @@ impl Driver {
             let _ = sock.read(&mut [0u8; 512]);
         }
         let _ = self.child.start_kill();
+        // Whatever is left of Chromium (it can outlive chromedriver).
+        kill_holding(&self.profile.display().to_string());
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Ends every process whose command line holds `marker` (Linux `/proc`).
+fn kill_holding(marker: &str) {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for e in entries.flatten() {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(marker) {
+            let _ = std::process::Command::new("kill").arg(&pid).status();
+        }
     }
 }
 

@@ -167,4 +167,15 @@ async fn a_page_the_browser_stopped_on_has_a_screenshot() {
         .expect("the stopped page's evidence names a screenshot");
     let png = std::fs::read(&shot).expect("the screenshot was saved");
     assert!(png.starts_with(b"\x89PNG"), "{shot} is a PNG");
+    // The browser ended with the run: no Chromium of this process is left.
+    let ours = format!("grantcheck-chromium-{}-", std::process::id());
+    let left = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmd).contains(&ours)
+        })
+        .count();
+    assert_eq!(left, 0, "Chromium processes outlived the run");
 }
