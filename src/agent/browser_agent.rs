@@ -17,12 +17,11 @@ use serde_json::json;
 use url::Url;
 
 use super::form_agent::{AgentError, AuthzEnd, AuthzResult, Walk};
-use super::page::{decide, Credentials, Decision, SubmitKind};
+use super::page::{decide, Credentials, Decision, SubmitKind, Tally};
 use super::webdriver::{Driver, DriverError, Session};
 use crate::http::Request;
 use crate::protocol::html::parse_page;
 use crate::report::model::{Exchange, HttpRequest, HttpResponse, TransportError};
-use crate::scenario::model::Consent;
 
 /// Where screenshots of pages a walk stopped on are saved.
 pub const SCREENSHOTS: &str = "reports/browser";
@@ -125,10 +124,7 @@ struct BrowserWalk<'a> {
     w: Walk<'a>,
     issuer: Option<url::Origin>,
     seen: Vec<Exchange>,
-    logins: usize,
-    /// One-time codes typed in this walk.
-    codes: usize,
-    consent: Option<Consent>,
+    tally: Tally,
 }
 
 impl<'a> BrowserWalk<'a> {
@@ -138,9 +134,7 @@ impl<'a> BrowserWalk<'a> {
             w,
             issuer: Url::parse(first).ok().map(|u| u.origin()),
             seen: Vec::new(),
-            logins: 0,
-            codes: 0,
-            consent: None,
+            tally: Tally::default(),
         }
     }
 
@@ -278,30 +272,16 @@ impl<'a> BrowserWalk<'a> {
         Ok(())
     }
 
+    /// Counts a submission (`page::Tally`): a login that failed ends the walk.
     fn note(&mut self, kind: SubmitKind) -> Result<(), Stopped> {
-        match kind {
-            SubmitKind::Login => {
-                self.logins += 1;
-                if self.logins > 1 {
-                    let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
-                    return Err(Stopped::Agent(AgentError::LoginFailed {
-                        user,
-                        exchanges: std::mem::take(&mut self.seen),
-                    }));
-                }
-            }
-            SubmitKind::Consent(c) => self.consent = Some(c),
-            SubmitKind::Code if self.codes > 0 => {
-                let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
-                return Err(Stopped::Agent(AgentError::LoginFailed {
-                    user,
-                    exchanges: std::mem::take(&mut self.seen),
-                }));
-            }
-            SubmitKind::Code => self.codes += 1,
-            SubmitKind::Username | SubmitKind::Continue => {}
+        if self.tally.note(kind) {
+            return Ok(());
         }
-        Ok(())
+        let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
+        Err(Stopped::Agent(AgentError::LoginFailed {
+            user,
+            exchanges: std::mem::take(&mut self.seen),
+        }))
     }
 
     /// Whether the browser is now outside the issuer (the form agent's rule).
@@ -326,7 +306,8 @@ impl<'a> BrowserWalk<'a> {
 
     fn result(&mut self, end: AuthzEnd, from_session: bool) -> AuthzResult {
         // Carried by the session: no login, and the client was reached.
-        let reused = from_session && self.logins == 0 && matches!(end, AuthzEnd::Redirect { .. });
+        let reused =
+            from_session && self.tally.logins == 0 && matches!(end, AuthzEnd::Redirect { .. });
         if let AuthzEnd::Redirect { location, .. } = &end {
             // The callback as evidence: its code or tokens are then known
             // to the redactor like any other.
@@ -340,10 +321,10 @@ impl<'a> BrowserWalk<'a> {
         AuthzResult {
             end,
             exchanges: std::mem::take(&mut self.seen),
-            logged_in: self.logins > 0,
+            logged_in: self.tally.logins > 0,
             reused,
             jar: Default::default(),
-            consent: self.consent,
+            consent: self.tally.consent,
         }
     }
 

@@ -5,7 +5,7 @@
 use url::{Origin, Url};
 
 use super::cookies::Jar;
-use super::page::{decide, Credentials, Decision, SubmitKind};
+use super::page::{decide, Credentials, Decision, SubmitKind, Tally};
 use crate::http::{Http, Request};
 use crate::profile::LoginDef;
 use crate::protocol::form::Params;
@@ -102,9 +102,7 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
         jar: w.session.clone().unwrap_or_default(),
         w,
         exchanges: Vec::new(),
-        logins: 0,
-        codes: 0,
-        consent: None,
+        tally: Tally::default(),
     };
     let mut req = first;
     let mut hops = 0usize;
@@ -143,11 +141,11 @@ pub async fn authorize(w: Walk<'_>, first: Request) -> Result<AuthzResult, Agent
     Ok(AuthzResult {
         end,
         exchanges: walker.exchanges,
-        logged_in: walker.logins > 0,
+        logged_in: walker.tally.logins > 0,
         // Carried by the session: no login, and the client was reached.
-        reused: from_session && walker.logins == 0 && reached,
+        reused: from_session && walker.tally.logins == 0 && reached,
         jar: walker.jar,
-        consent: walker.consent,
+        consent: walker.tally.consent,
     })
 }
 
@@ -166,10 +164,7 @@ struct Walker<'a> {
     issuer_origin: Option<Origin>,
     jar: Jar,
     exchanges: Vec<Exchange>,
-    logins: usize,
-    /// One-time codes typed in this walk.
-    codes: usize,
-    consent: Option<Consent>,
+    tally: Tally,
 }
 
 impl Walker<'_> {
@@ -328,7 +323,7 @@ impl Walker<'_> {
             }),
             Decision::Follow { link, kind } => {
                 if let SubmitKind::Consent(c) = kind {
-                    self.consent = Some(c);
+                    self.tally.consent = Some(c);
                 }
                 let target = resolve(url, &page.links[link].href);
                 if self.leaves(&target) {
@@ -365,32 +360,16 @@ impl Walker<'_> {
         }
     }
 
-    /// Counts a login submission (a second one means the first failed) and
-    /// keeps a consent answer.
+    /// Counts a submission (`page::Tally`): a login that failed ends the walk.
     fn note_submit(&mut self, kind: SubmitKind) -> Result<(), AgentError> {
-        match kind {
-            SubmitKind::Login => {
-                self.logins += 1;
-                if self.logins > 1 {
-                    let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
-                    return Err(AgentError::LoginFailed {
-                        user,
-                        exchanges: std::mem::take(&mut self.exchanges),
-                    });
-                }
-            }
-            SubmitKind::Consent(c) => self.consent = Some(c),
-            SubmitKind::Code if self.codes > 0 => {
-                let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
-                return Err(AgentError::LoginFailed {
-                    user,
-                    exchanges: std::mem::take(&mut self.exchanges),
-                });
-            }
-            SubmitKind::Code => self.codes += 1,
-            SubmitKind::Username | SubmitKind::Continue => {}
+        if self.tally.note(kind) {
+            return Ok(());
         }
-        Ok(())
+        let user = self.w.user.map(|u| u.role.clone()).unwrap_or_default();
+        Err(AgentError::LoginFailed {
+            user,
+            exchanges: std::mem::take(&mut self.exchanges),
+        })
     }
 }
 

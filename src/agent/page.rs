@@ -34,6 +34,32 @@ pub enum SubmitKind {
     Continue,
 }
 
+/// What a walk has submitted so far, the same for every agent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tally {
+    /// Login forms filled.
+    pub logins: usize,
+    /// One-time codes typed.
+    pub codes: usize,
+    /// How a consent page was answered.
+    pub consent: Option<Consent>,
+}
+
+impl Tally {
+    /// Counts a submission; `false` when it means the login failed: a
+    /// second login form, or a second code page (the first code was
+    /// refused; typing more could lock the account).
+    pub fn note(&mut self, kind: SubmitKind) -> bool {
+        match kind {
+            SubmitKind::Login => self.logins += 1,
+            SubmitKind::Code => self.codes += 1,
+            SubmitKind::Consent(c) => self.consent = Some(c),
+            SubmitKind::Username | SubmitKind::Continue => {}
+        }
+        self.logins <= 1 && self.codes <= 1
+    }
+}
+
 /// Login credentials for the page at hand.
 pub struct Credentials<'a> {
     pub username: &'a str,
@@ -366,6 +392,19 @@ mod tests {
             password: "pw",
             totp: None,
         }
+    }
+
+    #[test]
+    fn a_second_login_or_code_means_the_login_failed() {
+        let mut t = Tally::default();
+        assert!(t.note(SubmitKind::Login) && t.note(SubmitKind::Code));
+        assert!(t.note(SubmitKind::Consent(Consent::Deny)) && t.note(SubmitKind::Continue));
+        assert_eq!(t.consent, Some(Consent::Deny));
+        assert!(
+            !Tally { codes: 1, ..t }.note(SubmitKind::Code),
+            "a second code page"
+        );
+        assert!(!t.note(SubmitKind::Login), "a second login form");
     }
 
     #[test]

@@ -41,6 +41,15 @@ async fn run_with(
     run::execute(scenarios, plan, Arc::new(r.target), 8, |_| {}).await
 }
 
+/// The reference whose pages draw their forms with a script, MFA on.
+fn scripted_with_mfa() -> reference::Shape {
+    reference::Shape {
+        scripted_pages: true,
+        mfa: true,
+        ..Default::default()
+    }
+}
+
 fn skipped() -> bool {
     let skip = std::env::var_os("GRANTCHECK_SKIP_BROWSER").is_some();
     if skip {
@@ -63,11 +72,7 @@ async fn the_suite_passes_through_the_browser_against_scripted_pages_with_mfa() 
         return;
     }
     let _turn = crate::common::HEAVY.lock().await;
-    let shape = reference::Shape {
-        scripted_pages: true,
-        mfa: true,
-        ..Default::default()
-    };
+    let shape = scripted_with_mfa();
     let report = through_the_browser(shape.clone(), &[], &[]).await;
     assert!(
         not_passing(&report).is_empty(),
@@ -144,11 +149,7 @@ async fn a_page_the_browser_stopped_on_has_a_screenshot() {
     }
     let _turn = crate::common::HEAVY.lock().await;
     // The user has no TOTP secret: the walk stops on the MFA page.
-    let shape = reference::Shape {
-        scripted_pages: true,
-        mfa: true,
-        ..Default::default()
-    };
+    let shape = scripted_with_mfa();
     let report = run_with(shape, &["code.reuse"], &[], |p| {
         p.login.agent = AgentKind::Browser;
         for u in p.users.values_mut() {
