@@ -6,6 +6,11 @@
 use std::io::{self, Read};
 use std::path::Path;
 
+/// The most a scenario file, baseline or fuzz corpus line file may hold.
+pub const MAX_INPUT_BYTES: u64 = 4 << 20;
+/// The most a fuzz corpus may hold (it grows with a campaign).
+pub const MAX_CORPUS_BYTES: u64 = 256 << 20;
+
 /// The contents of `path` as UTF-8, if it is a regular file of at most `cap` bytes.
 pub fn read_bounded(path: &Path, cap: u64) -> io::Result<String> {
     // Follows symlinks: what matters is what would be read.

@@ -28,7 +28,7 @@ pub enum CorpusError {
 /// and counted: a corpus is a hint, never a reason to stop.
 pub fn load(dir: &Path) -> Result<(Vec<Input>, usize), CorpusError> {
     let path = dir.join(FILE);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::files::read_bounded(&path, crate::files::MAX_CORPUS_BYTES) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
         Err(source) => return Err(CorpusError::Read { path, source }),

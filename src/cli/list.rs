@@ -67,14 +67,15 @@ pub fn coverage_table(scenarios: &[crate::scenario::Scenario]) -> String {
     let cat = requirements::catalog();
     let mut out = String::new();
     let mut section = String::new();
-    let mut covered = 0;
+    let documented = requirements::documented();
+    let (mut covered, mut explained) = (0, 0);
     for r in cat {
         if r.section != section {
             section = r.section.clone();
             out.push_str(&format!("\n{section}\n"));
         }
-        match by_id.get(&r.id) {
-            Some(s) => {
+        match (by_id.get(&r.id), documented.get(&r.id)) {
+            (Some(s), _) => {
                 covered += 1;
                 out.push_str(&format!(
                     "  {:<9} covered  {} · {}\n",
@@ -83,12 +84,22 @@ pub fn coverage_table(scenarios: &[crate::scenario::Scenario]) -> String {
                     s.join(", ")
                 ));
             }
-            None => out.push_str(&format!("  {:<9} -        {}\n", r.id, r.level)),
+            (None, Some(why)) => {
+                explained += 1;
+                out.push_str(&format!(
+                    "  {:<9} document {} · {}\n",
+                    r.id,
+                    r.level,
+                    plain(why, 110)
+                ));
+            }
+            (None, None) => out.push_str(&format!("  {:<9} -        {}\n", r.id, r.level)),
         }
         out.push_str(&format!("  {:<9} {}\n", "", plain(&r.summary, 110)));
     }
+    let open = cat.len() - covered - explained;
     out.push_str(&format!(
-        "\n{covered} of {} requirement rows covered\n",
+        "\n{covered} of {} requirement rows covered, {explained} documented as not checked (with the reason), {open} neither\n",
         cat.len()
     ));
     out

@@ -90,6 +90,10 @@ pub struct IssuerArgs {
     /// HTML served): what `[login] agent = "browser"` is for.
     #[arg(long)]
     pub scripted_pages: bool,
+    /// Neither advertise nor send the RFC 9207 `iss` authorization response
+    /// parameter (an issuer without that mix-up defence).
+    #[arg(long)]
+    pub no_iss: bool,
 }
 
 /// An error for the user: a message, a hint, and the exit code.
@@ -170,14 +174,17 @@ fn leave_quietly_on_closed_stdout() {
 
 /// `error: message` and `hint: ...` on stderr.
 pub fn print_failure(f: &Failure) {
+    use crate::report::sanitize::escape_controls;
+    // Messages may quote the issuer (its metadata, a page): ESC and BEL
+    // from there must not reach the terminal.
+    let message = escape_controls(f.message.trim_end(), true);
     // A rendered diagnostic already starts with `error:`.
-    let message = f.message.trim_end();
     match message.starts_with("error: ") {
         true => eprintln!("{message}"),
         false => eprintln!("error: {message}"),
     }
     if let Some(h) = &f.hint {
-        eprintln!("hint: {h}");
+        eprintln!("hint: {}", escape_controls(h, true));
     }
 }
 
@@ -266,9 +273,9 @@ fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
     let profile = match &a.profile {
         None => None,
         Some(path) => {
-            let src = std::fs::read_to_string(path).map_err(|e| {
-                Failure::usage(format!("cannot read profile {}: {e}", path.display()), None)
-            })?;
+            let src = crate::files::read_bounded(path, crate::profile::MAX_PROFILE_BYTES).map_err(
+                |e| Failure::usage(format!("cannot read profile {}: {e}", path.display()), None),
+            )?;
             let def = crate::profile::parse(path, &src)
                 .map_err(|e| Failure::usage(e.to_string(), None))?;
             Some((path.clone(), def))
@@ -285,6 +292,7 @@ fn issuer(a: IssuerArgs) -> Result<u8, Failure> {
         config.faults = faults.clone();
         config.mfa = a.mfa;
         config.scripted_pages = a.scripted_pages;
+        config.iss_parameter = !a.no_iss;
         config.costs = crate::issuer::Costs {
             latency: std::time::Duration::from_millis(a.latency_ms),
             hashing: std::time::Duration::from_millis(a.hashing_ms),

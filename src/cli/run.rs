@@ -74,6 +74,11 @@ pub struct RunArgs {
     /// (to compare, or for an issuer whose sessions couple cases).
     #[arg(long)]
     pub fresh_logins: bool,
+    /// Run the slow cases against a real issuer too: the ones that wait for a
+    /// lifetime to pass (code and access-token expiry; the embedded reference's
+    /// clock is advanced instead). They start first and add their longest wait.
+    #[arg(long)]
+    pub slow: bool,
     /// When each case's line is printed: as it finishes, or in plan order (stable logs).
     #[arg(long, value_name = "ORDER", default_value = "finished")]
     pub order: super::live::Order,
@@ -139,7 +144,7 @@ pub async fn prepare_emulated(
 ) -> Result<Prepared, Failure> {
     let faults = super::parse_faults(faults)?;
     let dialect = super::parse_dialect(dialect)?;
-    let src = std::fs::read_to_string(path).map_err(|e| {
+    let src = crate::files::read_bounded(path, crate::profile::MAX_PROFILE_BYTES).map_err(|e| {
         Failure::usage(format!("cannot read profile {}: {e}", path.display()), None)
     })?;
     let r = reference::start_emulated(path, &src, dialect, &faults, issuer::ReferenceSecrets::random())
@@ -297,6 +302,10 @@ async fn run_plan(
     if a.fresh_logins {
         prepared.target.sessions.disable();
     }
+    prepared
+        .target
+        .slow
+        .store(a.slow, std::sync::atomic::Ordering::Relaxed);
     live.start(&prepared.target.described());
     let report = run::execute_until(
         Arc::new(scenarios),
@@ -328,7 +337,7 @@ fn described_target(a: &RunArgs) -> crate::report::model::Target {
     let table = a
         .profile
         .as_ref()
-        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|p| crate::files::read_bounded(p, crate::profile::MAX_PROFILE_BYTES).ok())
         .and_then(|t| t.parse::<toml::Table>().ok())
         .unwrap_or_default();
     let text = |k: &str| table.get(k).and_then(|v| v.as_str()).map(str::to_string);
@@ -457,7 +466,7 @@ fn read_baseline(path: Option<&Path>) -> Result<Option<(String, Baseline)>, Fail
     let Some(path) = path else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::files::read_bounded(path, crate::files::MAX_INPUT_BYTES).map_err(|e| {
         Failure::usage(
             format!("cannot read the baseline {}: {e}", path.display()),
             None,
@@ -476,7 +485,7 @@ fn read_baseline(path: Option<&Path>) -> Result<Option<(String, Baseline)>, Fail
 /// production profile without `--allow-production`.
 pub async fn prepare_profile(path: &Path, allow_production: bool) -> Result<Prepared, Failure> {
     // Decided before anything else (secrets included) is looked at.
-    let production = std::fs::read_to_string(path)
+    let production = crate::files::read_bounded(path, crate::profile::MAX_PROFILE_BYTES)
         .ok()
         .and_then(|t| t.parse::<toml::Table>().ok())
         .and_then(|t| t.get("environment")?.as_str().map(|e| e == "production"))

@@ -172,6 +172,12 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
         }
     }
     http_limits(&def.http, &mut p);
+    if !(1..=100).contains(&def.login.max_pages) {
+        p.add(format!(
+            "[login] max_pages = {} is out of range: use 1 to 100 pages",
+            def.login.max_pages
+        ));
+    }
     // A misspelt capability would be forced on or off without a word.
     for k in def.capabilities.keys() {
         if !crate::scenario::CAPABILITIES.contains(&k.as_str()) {

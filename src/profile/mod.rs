@@ -18,7 +18,7 @@ mod load;
 
 pub use env::{Env, SecretSource};
 pub use guard::{Guard, ScopeGuard};
-pub use load::{load, load_str, parse, ProfileError};
+pub use load::{load, load_str, parse, ProfileError, MAX_PROFILE_BYTES};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -179,6 +179,16 @@ impl AuthMethod {
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::None => "none",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<AuthMethod> {
+        [
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::ClientSecretPost,
+            AuthMethod::None,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
     }
 }
 
@@ -401,6 +411,12 @@ impl Default for HttpDef {
 /// (`https://h/o`), a path that already starts with that path (`/o/token`)
 /// is taken as written on the issuer's host, not doubled (`/o/o/token`).
 pub fn join_endpoint(issuer: &str, configured: &str) -> String {
+    // `introspect` (no scheme, no leading slash) is a path under the
+    // issuer, as `/introspect` is; it used to pass through as a URL that
+    // does not parse.
+    if !configured.starts_with('/') && !configured.contains("://") && !configured.is_empty() {
+        return join_endpoint(issuer, &format!("/{configured}"));
+    }
     if !configured.starts_with('/') {
         return configured.to_string();
     }

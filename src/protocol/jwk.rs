@@ -73,6 +73,129 @@ pub fn unusable_keys(jwks: &Value) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// JWKS-03: how the keys of a set can be told apart. `kid`s are unique;
+/// with several keys every one has a `kid` (OIDC Core §10.1); with signing
+/// and encryption keys mixed, every key says its `use` (OIDC Discovery §3).
+pub fn ambiguity(jwks: &Value) -> Vec<String> {
+    let keys = key_list(jwks);
+    let mut out = Vec::new();
+    let kids: Vec<&str> = keys.iter().filter_map(|k| str_member(k, "kid")).collect();
+    for (i, kid) in kids.iter().enumerate() {
+        if kids[..i].contains(kid) {
+            out.push(format!("kid `{kid}` names more than one key"));
+        }
+    }
+    if keys.len() > 1 && kids.len() < keys.len() {
+        out.push(format!(
+            "{} of {} keys have no kid",
+            keys.len() - kids.len(),
+            keys.len()
+        ));
+    }
+    let uses: Vec<Option<&str>> = keys.iter().map(|k| str_member(k, "use")).collect();
+    let mixed = uses.contains(&Some("sig")) && uses.contains(&Some("enc"));
+    if mixed && uses.contains(&None) {
+        out.push("signing and encryption keys are mixed and a key has no `use`".into());
+    }
+    out
+}
+
+/// JWKS-04: keys too weak or inconsistent to trust (RFC 7518 §3.3: RSA
+/// moduli of at least 2048 bits; §3.4: an EC key on the curve its `alg`
+/// names).
+pub fn weakness(jwks: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, k) in key_list(jwks).iter().enumerate() {
+        let name = str_member(k, "kid").map_or(format!("key {i}"), |kid| format!("key `{kid}`"));
+        if str_member(k, "kty") == Some("RSA") {
+            if let Some(bits) = modulus_bits(k).filter(|b| *b < 2048) {
+                out.push(format!(
+                    "{name}: RSA modulus of {bits} bits (2048 at least)"
+                ));
+            }
+        }
+        let want = match str_member(k, "alg") {
+            Some("ES256") => Some("P-256"),
+            Some("ES384") => Some("P-384"),
+            Some("ES512") => Some("P-521"),
+            _ => None,
+        };
+        if let (Some(want), crv) = (want, str_member(k, "crv")) {
+            if crv != Some(want) {
+                out.push(format!(
+                    "{name}: alg needs {want}, crv is {}",
+                    crv.unwrap_or("absent")
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn key_list(jwks: &Value) -> Vec<&Value> {
+    jwks.get("keys")
+        .and_then(Value::as_array)
+        .map(|ks| ks.iter().collect())
+        .unwrap_or_default()
+}
+
+fn str_member<'a>(key: &'a Value, name: &str) -> Option<&'a str> {
+    key.get(name).and_then(Value::as_str)
+}
+
+/// The bit length of an RSA key's `n` (leading zero bits not counted).
+fn modulus_bits(key: &Value) -> Option<usize> {
+    let n = URL_SAFE_NO_PAD.decode(str_member(key, "n")?).ok()?;
+    let first = n.iter().position(|b| *b != 0)?;
+    Some((n.len() - first) * 8 - n[first].leading_zeros() as usize)
+}
+
+#[cfg(test)]
+mod soundness_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rsa(kid: &str, bytes: usize) -> Value {
+        let mut n = vec![0xffu8; bytes];
+        n[0] = 0x80;
+        json!({"kty": "RSA", "kid": kid, "use": "sig", "n": URL_SAFE_NO_PAD.encode(n), "e": "AQAB"})
+    }
+
+    #[test]
+    fn a_sound_set_has_no_findings() {
+        let set = json!({"keys": [rsa("a", 256), rsa("b", 384)]});
+        assert!(ambiguity(&set).is_empty());
+        assert!(weakness(&set).is_empty());
+    }
+
+    #[test]
+    fn duplicate_and_missing_kids_are_ambiguous() {
+        let set = json!({"keys": [rsa("a", 256), rsa("a", 256), {"kty": "RSA", "n": "AQAB", "e": "AQAB"}]});
+        let found = ambiguity(&set);
+        assert!(
+            found.iter().any(|f| f.contains("more than one key")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|f| f.contains("1 of 3 keys have no kid")),
+            "{found:?}"
+        );
+        let mixed = json!({"keys": [rsa("a", 256), {"kty": "RSA", "kid": "e", "use": "enc"}, {"kty": "RSA", "kid": "n"}]});
+        assert!(ambiguity(&mixed).iter().any(|f| f.contains("no `use`")));
+    }
+
+    #[test]
+    fn short_moduli_and_wrong_curves_are_weak() {
+        let set = json!({"keys": [rsa("small", 128), {"kty": "EC", "kid": "e", "alg": "ES256", "crv": "P-384"}]});
+        let found = weakness(&set);
+        assert!(found.iter().any(|f| f.contains("1024 bits")), "{found:?}");
+        assert!(
+            found.iter().any(|f| f.contains("alg needs P-256")),
+            "{found:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

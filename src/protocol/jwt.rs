@@ -195,3 +195,40 @@ mod tests {
         }
     }
 }
+
+/// OpenID Connect Core §3.1.3.6 `at_hash` (and §3.3.2.11 `c_hash`): the
+/// base64url of the left half of the hash of `value`, with the hash of the
+/// token's `alg` (SHA-256 for `*256`, SHA-384, SHA-512; EdDSA uses SHA-512).
+/// `None` for an algorithm whose hash is not known here.
+pub fn left_half_hash(alg: &str, value: &str) -> Option<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256, Sha384, Sha512};
+    let digest: Vec<u8> = if alg.ends_with("256") {
+        Sha256::digest(value.as_bytes()).to_vec()
+    } else if alg.ends_with("384") {
+        Sha384::digest(value.as_bytes()).to_vec()
+    } else if alg.ends_with("512") || alg == "EdDSA" {
+        Sha512::digest(value.as_bytes()).to_vec()
+    } else {
+        return None;
+    };
+    Some(URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2]))
+}
+
+#[cfg(test)]
+mod hash_tests {
+    use super::left_half_hash;
+
+    #[test]
+    fn at_hash_of_the_oidc_core_example() {
+        // OpenID Connect Core A.3: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+        // has at_hash "77QmUPtjPfzWtF2AnpK9RQ" under RS256.
+        assert_eq!(
+            left_half_hash("RS256", "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y").as_deref(),
+            Some("77QmUPtjPfzWtF2AnpK9RQ")
+        );
+        assert_eq!(left_half_hash("none", "x"), None);
+        assert_eq!(left_half_hash("RS384", "x").map(|h| h.len()), Some(32));
+    }
+}

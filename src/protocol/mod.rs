@@ -6,6 +6,7 @@
 
 pub mod callback;
 pub mod discovery;
+pub mod entropy;
 pub mod form;
 pub mod html;
 pub mod jwk;

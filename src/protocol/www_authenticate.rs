@@ -71,6 +71,98 @@ pub fn parse(header: &str) -> Vec<Challenge> {
     out
 }
 
+/// The attributes RFC 6750 §3 defines; each may appear at most once.
+const BEARER_ATTRIBUTES: &[&str] = &["realm", "scope", "error", "error_description", "error_uri"];
+
+/// What is wrong with the `Bearer` challenges of a header value (RFC 6750
+/// §3, BEAR-08): each defined attribute at most once, `realm` a quoted
+/// string (RFC 9110 §11.5; the others may be tokens, RFC 9110 §11.2), and
+/// `error` and `error_description` within %x20-21 / %x23-5B / %x5D-7E. An
+/// empty list when nothing is; a header without a Bearer challenge is one
+/// problem.
+pub fn bearer_problems(header: &str) -> Vec<String> {
+    let challenges: Vec<Challenge> = parse(header)
+        .into_iter()
+        .filter(|c| c.scheme.eq_ignore_ascii_case("bearer"))
+        .collect();
+    if challenges.is_empty() {
+        return vec!["no Bearer challenge".into()];
+    }
+    let mut out = Vec::new();
+    for c in &challenges {
+        for name in BEARER_ATTRIBUTES {
+            let n = c
+                .params
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .count();
+            if n > 1 {
+                out.push(format!("`{name}` appears {n} times"));
+            }
+        }
+        for (k, v) in &c.params {
+            let restricted =
+                k.eq_ignore_ascii_case("error") || k.eq_ignore_ascii_case("error_description");
+            if restricted
+                && !v
+                    .bytes()
+                    .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+            {
+                out.push(format!("`{k}` has characters RFC 6750 §3 does not allow"));
+            }
+        }
+    }
+    if unquoted(header, "realm") {
+        out.push("`realm` is not a quoted string".into());
+    }
+    out
+}
+
+/// Whether `name=` occurs in `header`, outside any quoted string, as a
+/// parameter whose value does not start with a double quote.
+fn unquoted(header: &str, name: &str) -> bool {
+    let b = header.as_bytes();
+    let (mut i, mut quoted, mut escaped) = (0, false, false);
+    while i < b.len() {
+        let c = b[i];
+        if quoted {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => quoted = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' {
+            quoted = true;
+            i += 1;
+            continue;
+        }
+        let boundary = i == 0 || matches!(b[i - 1], b' ' | b',' | b'\t');
+        let here = b[i..].len() >= name.len()
+            && b[i..i + name.len()].eq_ignore_ascii_case(name.as_bytes());
+        if boundary && here {
+            let mut j = i + name.len();
+            while matches!(b.get(j), Some(b' ' | b'\t')) {
+                j += 1;
+            }
+            if b.get(j) == Some(&b'=') {
+                j += 1;
+                while matches!(b.get(j), Some(b' ' | b'\t')) {
+                    j += 1;
+                }
+                if b.get(j) != Some(&b'"') {
+                    return true;
+                }
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
 struct Cursor<'a> {
     s: &'a [u8],
     i: usize,
@@ -153,6 +245,30 @@ impl Cursor<'_> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn bearer_problems_of_good_and_bad_challenges() {
+        assert!(bearer_problems(r#"Bearer realm="x", error="invalid_token""#).is_empty());
+        assert!(bearer_problems(r#"Bearer realm="x""#).is_empty());
+        let p = bearer_problems(r#"Bearer realm=x, error=invalid_token, error="x""#);
+        assert!(p.iter().any(|s| s.contains("appears 2 times")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|s| s.contains("`realm` is not a quoted string")),
+            "{p:?}"
+        );
+        // A token-form error is allowed, and `scope=` inside a quoted
+        // description is text, not a parameter.
+        assert!(bearer_problems(
+            r#"Bearer realm="r", error=invalid_token, error_description="needs scope=openid""#
+        )
+        .is_empty());
+        assert!(!bearer_problems(r#"Bearer error_description="a\"b""#).is_empty());
+        assert_eq!(
+            bearer_problems("Basic realm=\"x\""),
+            ["no Bearer challenge"]
+        );
+    }
 
     #[test]
     fn bearer_with_params() {

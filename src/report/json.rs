@@ -8,6 +8,13 @@ pub fn render(report: &RunReport) -> String {
     let mut v = serde_json::to_value(report).expect("report serialises");
     if let Some(m) = v.as_object_mut() {
         m.insert("verdict".into(), verdict(report));
+        let scores = super::scores::scores(&report.cases);
+        if !scores.is_empty() {
+            m.insert(
+                "scores".into(),
+                serde_json::to_value(&scores).expect("scores serialise"),
+            );
+        }
     }
     let mut s = serde_json::to_string_pretty(&v).expect("report serialises");
     s.push('\n');

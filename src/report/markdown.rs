@@ -27,6 +27,61 @@ pub const MAX_LISTED: usize = 50;
 /// Characters of a reason kept in the summary.
 const REASON_MAX: usize = 300;
 
+/// Failure rates per level and unmitigated threats, as a table and a list.
+fn scores(out: &mut String, report: &RunReport) {
+    use super::scores::ThreatStatus;
+    let s = super::scores::scores(&report.cases);
+    if s.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n| level | rows checked | failed | rate |\n|---|---:|---:|---:|"
+    );
+    for l in s.levels.iter().filter(|l| l.checked > 0) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.0}% |",
+            l.level,
+            l.checked,
+            l.failed,
+            l.rate().unwrap_or(0.0)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThreats: {} unmitigated, {} weakened, {} mitigated, {} unchecked.",
+        s.count(ThreatStatus::Unmitigated),
+        s.count(ThreatStatus::Weakened),
+        s.count(ThreatStatus::Mitigated),
+        s.count(ThreatStatus::Unchecked)
+    );
+    for t in s.unmitigated() {
+        let _ = writeln!(
+            out,
+            "- **{}** {} ({}): {}",
+            t.id,
+            escape(&t.name),
+            escape(&t.source),
+            t.failed_rows.join(", ")
+        );
+    }
+    for t in s
+        .threats
+        .iter()
+        .filter(|t| t.status == ThreatStatus::Weakened)
+    {
+        let _ = writeln!(
+            out,
+            "- {} {} ({}), weakened: {}",
+            t.id,
+            escape(&t.name),
+            escape(&t.source),
+            t.warned_rows.join(", ")
+        );
+    }
+}
+
 pub fn render(report: &RunReport) -> String {
     let report = &super::sanitize::for_text(report);
     let mut out = String::new();
@@ -75,6 +130,8 @@ pub fn render(report: &RunReport) -> String {
         s.checks,
         report.duration_ms as f64 / 1000.0
     );
+
+    scores(&mut out, report);
 
     let open = |o: Outcome| -> Vec<&CaseResult> {
         report
@@ -161,9 +218,24 @@ fn finding(out: &mut String, c: &CaseResult) {
         let _ = writeln!(out, "  baseline: {}  ", escape(k));
     }
     let _ = writeln!(out, "  → {}  ", reason(c));
+    // Steps a failure stopped: named, with why, and their ids not claimed.
+    for s in c.steps.iter().filter(|s| s.not_run.is_some()) {
+        let _ = writeln!(
+            out,
+            "  not run: step {} ({})  ",
+            code(&s.name),
+            escape(s.not_run.as_deref().unwrap_or_default())
+        );
+    }
     let mut meta: Vec<String> = Vec::new();
     if !c.covers.is_empty() {
         meta.push(escape(&c.covers.join(", ")));
+    }
+    if !c.not_covered.is_empty() {
+        meta.push(format!(
+            "not checked: {}",
+            escape(&c.not_covered.join(", "))
+        ));
     }
     meta.push(code(&c.source));
     let _ = writeln!(out, "  {}", meta.join(" · "));

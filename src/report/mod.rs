@@ -14,6 +14,7 @@ pub mod redact;
 pub mod replay;
 pub mod sanitize;
 pub mod sarif;
+pub mod scores;
 #[cfg(feature = "runtime")]
 pub mod terminal;
 pub mod verdict;

@@ -61,6 +61,45 @@ pub fn scan_secrets(text: &str) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Credentials written as `name=value` parameters anywhere in a text (a
+/// `Location` such as `cb??code=…` or `cb#?code=…` that no callback parser
+/// reads, a link in an HTML page): each value as written and percent-decoded.
+pub fn scan_params(text: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for name in SECRET_FIELDS {
+        let key = format!("{name}=");
+        let mut from = 0;
+        while let Some(at) = text[from..].find(&key) {
+            let start = from + at;
+            from = start + key.len();
+            let boundary = text[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| matches!(c, '?' | '&' | '#' | ';' | ' ' | '"' | '\''));
+            if !boundary {
+                continue;
+            }
+            let value: String = text[from..]
+                .chars()
+                .take_while(|c| {
+                    !matches!(c, '&' | '#' | ';' | '"' | '\'' | '<' | '>') && !c.is_whitespace()
+                })
+                .take(16 * 1024)
+                .collect();
+            if value.len() < 8 {
+                continue;
+            }
+            if let Ok(decoded) = percent_encoding::percent_decode_str(&value).decode_utf8() {
+                if decoded != value {
+                    out.push((*name, decoded.into_owned()));
+                }
+            }
+            out.push((*name, value));
+        }
+    }
+    out
+}
+
 /// The string value after a member name's closing quote: `: "value"`,
 /// with optional spaces and escaped quotes, up to its closing quote or the
 /// end of the text.
@@ -105,8 +144,29 @@ pub fn encodings(value: &str) -> Vec<String> {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#x27;");
+    // What ASCII-only JSON writers (Python's default) make of non-ASCII:
+    // `\u00e9`, in either hex case.
+    let ascii_json = |upper: bool| -> String {
+        let mut out = String::new();
+        for c in json.trim_matches('"').chars() {
+            if c.is_ascii() {
+                out.push(c);
+                continue;
+            }
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&match upper {
+                    true => format!("\\u{u:04X}"),
+                    false => format!("\\u{u:04x}"),
+                });
+            }
+        }
+        out
+    };
     vec![
         value.to_string(),
+        ascii_json(false),
+        ascii_json(true),
         encode_component(value),
         encode_component(value).replace('+', "%20"),
         STANDARD.encode(value),
@@ -422,6 +482,29 @@ mod tests {
     }
 
     #[test]
+    fn parameters_are_found_where_no_callback_parser_looks() {
+        let loc = "https://c1.example/cb??code=AbCdEfGh12345678&state=x";
+        assert!(scan_params(loc).contains(&("code", "AbCdEfGh12345678".to_string())));
+        let frag = "https://c1.example/cb#?code=AbCdEfGh12345678";
+        assert!(scan_params(frag).contains(&("code", "AbCdEfGh12345678".to_string())));
+        let html = r#"<a href="/next?x=1&amp;access_token=tok%2Fen-1234">"#;
+        let found = scan_params(html);
+        assert!(
+            found.contains(&("access_token", "tok/en-1234".to_string())),
+            "{found:?}"
+        );
+        // Inside another word, or too short to be a credential: not a parameter.
+        assert!(scan_params("barcode=1234567890 code=abc").is_empty());
+    }
+
+    #[test]
+    fn ascii_escaped_json_of_a_secret_is_an_encoding() {
+        let forms = encodings("s\u{e9}cret");
+        assert!(forms.contains(&"s\\u00e9cret".to_string()), "{forms:?}");
+        assert!(forms.contains(&"s\\u00E9cret".to_string()), "{forms:?}");
+    }
+
+    #[test]
     fn secrets_are_found_in_bodies_that_do_not_parse() {
         let cut = r#"{"token_type":"Bearer", "access_token" : "eyJ0eXAi.cut-here"#;
         assert_eq!(
@@ -457,7 +540,7 @@ mod tests {
         /// An issuer that echoes a secret in any encoding leaks none of them.
         #[test]
         fn no_encoding_of_a_secret_survives(
-            secret in "[A-Za-z0-9 !#$%&'()*+,./:;<=>?@^_`{|}~-]{8,40}",
+            secret in "[A-Za-z0-9 !#$%&'()*+,./:;<=>?@^_`{|}~\u{e9}\u{4e2d}\u{1f511}-]{8,40}",
             id in "[a-z0-9]{1,10}",
             before in "[ -~]{0,20}",
         ) {

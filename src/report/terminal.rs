@@ -124,6 +124,54 @@ pub fn header(target: &Target, color: bool) -> String {
     )
 }
 
+/// Failure rates per level and the threats left unmitigated (report::scores).
+fn scores(out: &mut String, report: &RunReport, p: &Paint) {
+    use super::scores::ThreatStatus;
+    let s = super::scores::scores(&report.cases);
+    if s.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{} {}",
+        p.bold("Rows:"),
+        super::scores::levels_line(&s)
+    );
+    let _ = writeln!(
+        out,
+        "{} {} unmitigated, {} weakened, {} mitigated, {} unchecked",
+        p.bold("Threats:"),
+        s.count(ThreatStatus::Unmitigated),
+        s.count(ThreatStatus::Weakened),
+        s.count(ThreatStatus::Mitigated),
+        s.count(ThreatStatus::Unchecked)
+    );
+    for t in s.unmitigated() {
+        let _ = writeln!(
+            out,
+            "  {} {} ({}): {}",
+            t.id,
+            t.name,
+            t.source,
+            t.failed_rows.join(", ")
+        );
+    }
+    for t in s
+        .threats
+        .iter()
+        .filter(|t| t.status == ThreatStatus::Weakened)
+    {
+        let _ = writeln!(
+            out,
+            "  {} {} ({}), weakened: {}",
+            t.id,
+            t.name,
+            t.source,
+            t.warned_rows.join(", ")
+        );
+    }
+}
+
 /// The verdict, the summary line, and the hints and baseline notes under it.
 fn footer(out: &mut String, report: &RunReport, p: &Paint) {
     let s = &report.summary;
@@ -161,6 +209,7 @@ fn footer(out: &mut String, report: &RunReport, p: &Paint) {
             st.saved_ms as f64 / 1000.0
         );
     }
+    scores(out, report, p);
     if let Some(hint) = super::advice::overload(report) {
         let _ = writeln!(out, "{} {hint}", p.bold("Hint:"));
     }

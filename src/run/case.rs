@@ -12,7 +12,7 @@ use crate::protocol::callback::Callback;
 use crate::protocol::form::Params;
 use crate::protocol::token::Body;
 use crate::report::model::{CaseResult, Check, Exchange, Outcome, StepResult};
-use crate::report::redact::{scan_secrets, Redactor, SECRET_FIELDS};
+use crate::report::redact::{scan_params, scan_secrets, Redactor, SECRET_FIELDS};
 use crate::scenario::assertion::Expectation;
 use crate::scenario::model::{CaseDef, Level, StepDef};
 use crate::scenario::Scenario;
@@ -384,12 +384,20 @@ fn finish(
 /// Splits a case's ids into those it checked and those it did not. An id a
 /// step or an assertion declares (`covers` on it) is claimed only when that
 /// step ran and evaluated something, or that assertion was evaluated; ids
-/// nothing declares belong to the whole case.
+/// nothing declares belong to the whole case, which claims them only when
+/// some step beyond its setup evaluated a check (a skipped case, or one
+/// whose setup failed, checked nothing).
 fn claimed(
     scenario: &Scenario,
     ids: Vec<String>,
     steps: &[StepResult],
 ) -> (Vec<String>, Vec<String>) {
+    let evaluated = steps.iter().any(|s| {
+        s.not_run.is_none()
+            && s.outcome != Outcome::Skip
+            && s.level != "setup"
+            && !s.checks.is_empty()
+    });
     let mut named = std::collections::BTreeSet::new();
     let mut ran = std::collections::BTreeSet::new();
     for (i, (def, result)) in scenario.def.steps.iter().zip(steps).enumerate() {
@@ -410,7 +418,10 @@ fn claimed(
         }
     }
     ids.into_iter()
-        .partition(|id| !named.contains(id.as_str()) || ran.contains(id.as_str()))
+        .partition(|id| match named.contains(id.as_str()) {
+            true => ran.contains(id.as_str()),
+            false => evaluated,
+        })
 }
 
 fn action_name(step: &StepDef) -> &'static str {
@@ -453,16 +464,30 @@ fn learn(r: &mut Redactor, ex: &Exchange) {
         for (k, v) in scan_secrets(&resp.body) {
             params.push(k.to_string(), v);
         }
+        for (k, v) in scan_params(&resp.body) {
+            params.push(k.to_string(), v);
+        }
         if let Some(loc) = resp.header("location") {
             let cb = Callback::parse(loc);
             params.0.extend(cb.query.0);
             params.0.extend(cb.fragment.0);
+            // Where no callback parser looks (`cb??code=`, `cb#?code=`).
+            for (k, v) in scan_params(loc) {
+                params.push(k.to_string(), v);
+            }
         }
     }
-    // Bounded: a real exchange carries a handful of credentials; a hostile
-    // body with thousands of `code` members must not cost quadratic time.
-    let credentials = params.iter().filter(|(k, _)| SECRET_FIELDS.contains(k));
-    for (k, v) in credentials.take(MAX_LEARNED) {
+    // Bounded per name: a real exchange carries a handful of credentials;
+    // a hostile body with thousands of decoy `code` members must neither
+    // cost quadratic time nor crowd out the real tokens (top-level members
+    // come first, see collect_strings).
+    let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (k, v) in params.iter().filter(|(k, _)| SECRET_FIELDS.contains(k)) {
+        let n = seen.entry(k).or_default();
+        *n += 1;
+        if *n > MAX_LEARNED_PER_NAME {
+            continue;
+        }
         r.add(k, v);
         if k == "code_verifier" {
             r.add_s256_of(v);
@@ -470,8 +495,8 @@ fn learn(r: &mut Redactor, ex: &Exchange) {
     }
 }
 
-/// The most credentials learned from one exchange.
-const MAX_LEARNED: usize = 256;
+/// The most credentials of one name learned from one exchange.
+const MAX_LEARNED_PER_NAME: usize = 64;
 
 /// Every string member of `m` and of the objects and arrays inside it, by
 /// member name (bounded depth: bodies are already size-limited).
@@ -480,9 +505,15 @@ fn collect_strings(m: &serde_json::Map<String, serde_json::Value>, out: &mut Par
     if depth > 8 {
         return;
     }
+    // This level's strings before anything nested: the real tokens sit at
+    // the top (or one envelope down), decoys deeper.
     for (k, v) in m {
+        if let Value::String(s) = v {
+            out.push(k.clone(), s.clone());
+        }
+    }
+    for v in m.values() {
         match v {
-            Value::String(s) => out.push(k.clone(), s.clone()),
             Value::Object(inner) => collect_strings(inner, out, depth + 1),
             Value::Array(items) => {
                 for item in items {

@@ -129,12 +129,13 @@ impl<'a> CaseContext<'a> {
                 .target
                 .issuer_value(field)
                 .ok_or_else(|| format!("`{dotted}`: the issuer's metadata has no `{field}`")),
-            [step, field] => {
+            [step, rest @ ..] if !rest.is_empty() => {
+                let field = rest.join(".");
                 let s = self
                     .steps
                     .get(*step)
                     .ok_or_else(|| format!("`{dotted}`: step `{step}` has not run"))?;
-                s.fields.get(*field).cloned().ok_or_else(|| {
+                s.fields.get(&field).cloned().ok_or_else(|| {
                     format!("`{dotted}` is not available: step `{step}` {}", s.ended)
                 })
             }

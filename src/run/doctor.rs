@@ -169,6 +169,14 @@ pub fn roles(t: &Target) -> Vec<Finding> {
             );
         }
     }
+    if let (Some(a), Some(b)) = (clients.get("c1"), clients.get("c2")) {
+        if a.id == b.id {
+            note(
+                Mark::Problem,
+                format!("c1 and c2 are the same client ({}): the cross-client cases skip; register a second confidential client for c2", a.id),
+            );
+        }
+    }
     if let (Some(c1), Some(c2)) = (uris("c1"), uris("c2")) {
         if c1.iter().any(|u| c2.contains(u)) {
             note(

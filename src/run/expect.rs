@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::context::CaseContext;
 use super::step::{AuthzView, Observed, StepOutput};
-use crate::protocol::jwt;
 use crate::protocol::token::{error_code, is_error_text_charset, Body};
 use crate::protocol::www_authenticate;
+use crate::protocol::{jwk, jwt};
 use crate::report::model::Check;
 use crate::scenario::assertion::{Assertion, Expectation, Predicate, Query};
 use crate::scenario::model::{AccessTokenExpect, IdTokenExpect, Text};
@@ -108,9 +108,17 @@ fn assertion(
         (Query::AccessToken(at), _) => access_token_checks(at, obj, ctx, keys, &mut checks)?,
         (Query::Body, Predicate::JsonObject) => checks.push(json_object(out.body.as_ref())),
         (Query::Body, Predicate::PublicKeysOnly) => checks.push(public_keys_only(obj)),
+        (Query::Body, Predicate::DistinctKeys) => {
+            checks.push(jwks_findings(obj, "distinct", jwk::ambiguity))
+        }
+        (Query::Body, Predicate::StrongKeys) => {
+            checks.push(jwks_findings(obj, "strong", jwk::weakness))
+        }
         (Query::Body, Predicate::WellFormedMetadata) => checks.push(well_formed_metadata(obj)),
         (Query::Body, Predicate::Lacks(t)) => checks.push(lacks(t.get_ref(), &ctx.render(t)?, out)),
         (Query::Successes, p) => checks.push(successes(p, out)?),
+        (Query::Challenge, Predicate::WellFormed) => checks.push(challenge_syntax(out)),
+        (Query::Samples(f), Predicate::EntropyBits(n)) => checks.push(entropy(a, f, *n, out, ctx)),
         _ => {
             let seen = observe(&a.query, out, ctx)?;
             checks.push(decide(a, seen, ctx)?);
@@ -200,6 +208,19 @@ fn observe(q: &Query, out: &StepOutput, ctx: &mut CaseContext<'_>) -> Result<See
             Seen::text(got)
         }
         Query::Json(k) => Seen::json(obj.and_then(|m| m.get(k))),
+        Query::IdTokenClaim(c) => {
+            let jws = obj
+                .and_then(|m| m.get("id_token"))
+                .and_then(Value::as_str)
+                .and_then(|t| jwt::Jws::parse(t).ok());
+            match jws {
+                Some(j) => Seen::json(j.claims.get(c)),
+                None => Seen {
+                    value: None,
+                    shown: "no id_token that parses".into(),
+                },
+            }
+        }
         Query::Param(k) => Seen::text(need_authz()?.params.get(k).map(str::to_string)),
         Query::Header(h) => {
             let name = ctx.render(h)?;
@@ -216,9 +237,11 @@ fn observe(q: &Query, out: &StepOutput, ctx: &mut CaseContext<'_>) -> Result<See
                 .and_then(Value::as_str)
                 .map(str::to_string),
         }),
-        Query::Body | Query::IdToken(_) | Query::AccessToken(_) | Query::Successes => {
-            return Err(format!("`{}` has no single value", q.label()))
-        }
+        Query::Body
+        | Query::IdToken(_)
+        | Query::AccessToken(_)
+        | Query::Successes
+        | Query::Samples(_) => return Err(format!("`{}` has no single value", q.label())),
     })
 }
 
@@ -317,6 +340,20 @@ fn decide(a: &Assertion, seen: Seen, ctx: &mut CaseContext<'_>) -> Result<Check,
     Ok(check(what, expected, actual, passed))
 }
 
+/// A template (`"{{ first.id_token.auth_time }}"`) renders a captured value
+/// as text, whatever its JSON type was: it equals a number, boolean or
+/// array whose JSON text it is (an `aud` of several audiences). A literal
+/// string never equals a number (`"3600"` is not `3600`: TOK-01).
+fn captured_scalar_equal(v: &toml::Value, want: &Value, got: Option<&Value>) -> bool {
+    let templated = v.as_str().is_some_and(|s| s.contains("{{"));
+    match (got, want.as_str()) {
+        (Some(g @ (Value::Number(_) | Value::Bool(_) | Value::Array(_))), Some(w)) if templated => {
+            serde_json::from_str::<Value>(w).is_ok_and(|v| v == *g)
+        }
+        _ => false,
+    }
+}
+
 /// What the predicate expects, as the report words it, and whether `got`
 /// holds it; some predicates also reword `actual`.
 fn judge(
@@ -329,7 +366,8 @@ fn judge(
     Ok(match &a.predicate {
         Predicate::Equals(v) => {
             let want = rendered(v, ctx)?;
-            (shown_value(&a.query, &want), got == Some(&want))
+            let ok = got == Some(&want) || captured_scalar_equal(v, &want, got);
+            (shown_value(&a.query, &want), ok)
         }
         Predicate::OneOf(vs) => one_of(&a.query, vs, got, ctx)?,
         Predicate::EqualsCi(t) => {
@@ -381,14 +419,26 @@ fn judge(
             )
         }
         Predicate::Charset => charset(text, actual),
+        Predicate::Lacks(t) => {
+            let needle = ctx.render(t)?;
+            // Named by its template: the needle may be a secret.
+            let ok = !needle.is_empty() && text.is_none_or(|g| !g.contains(&needle));
+            if text.is_some_and(|g| g.contains(&needle)) {
+                *actual = format!("a value holding {}", t.get_ref());
+            }
+            (format!("not holding {}", t.get_ref()), ok)
+        }
         Predicate::Includes(t) | Predicate::Excludes(t) => membership(a, t, got, ctx)?,
         Predicate::Empty => (
             "no code or token in the fragment".to_string(),
             strings(got).is_empty(),
         ),
         Predicate::JsonObject
-        | Predicate::Lacks(_)
         | Predicate::PublicKeysOnly
+        | Predicate::DistinctKeys
+        | Predicate::StrongKeys
+        | Predicate::WellFormed
+        | Predicate::EntropyBits(_)
         | Predicate::WellFormedMetadata
         | Predicate::Verifies => {
             return Err(format!("`{}` cannot be checked that way", a.query.label()))
@@ -453,7 +503,25 @@ fn membership(
         Query::Challenge => want.to_ascii_lowercase(),
         _ => want.clone(),
     };
-    let holds = strings(got).contains(&key.as_str());
+    // A string is a space-separated list (a `scope`, RFC 6749 §3.3): its
+    // tokens are the members; read as an empty list it would "exclude"
+    // everything.
+    let members: Vec<&str> = match got {
+        Some(Value::String(s)) => s.split(' ').filter(|t| !t.is_empty()).collect(),
+        other => strings(other),
+    };
+    // Against a space-separated string (a scope), a wanted value of several
+    // tokens (a profile's `unheld` purpose naming two scopes) is each of
+    // them; against a JSON array a member may hold spaces (`code token`).
+    let wanted: Vec<&str> = match got {
+        Some(Value::String(_)) => key.split(' ').filter(|t| !t.is_empty()).collect(),
+        _ => vec![key.as_str()],
+    };
+    let include_all = matches!(a.predicate, Predicate::Includes(_));
+    let holds = match include_all {
+        true => !wanted.is_empty() && wanted.iter().all(|w| members.contains(w)),
+        false => wanted.iter().any(|w| members.contains(w)),
+    };
     let include = matches!(a.predicate, Predicate::Includes(_));
     let expected = match (&a.query, include) {
         (Query::Challenge, _) => want.clone(),
@@ -539,6 +607,87 @@ fn public_keys_only(obj: Option<&serde_json::Map<String, Value>>) -> Check {
         actual,
         ok,
     )
+}
+
+/// Every value named `field` the case has seen (earlier steps, this one).
+fn samples(field: &str, out: &StepOutput, ctx: &CaseContext<'_>) -> Vec<String> {
+    ctx.steps
+        .values()
+        .chain(std::iter::once(&out.values))
+        .filter_map(|v| v.fields.get(field).cloned())
+        .collect()
+}
+
+/// ENT rows: the samples' estimated randomness against `bits`.
+fn entropy(
+    a: &Assertion,
+    field: &str,
+    bits: i64,
+    out: &StepOutput,
+    ctx: &CaseContext<'_>,
+) -> Check {
+    let expected = format!("about {bits} bits or more each, no repeats");
+    match crate::protocol::entropy::estimate(&samples(field, out, ctx)) {
+        Ok(e) => check(a.what(), expected, e.describe(), e.meets(bits as f64)),
+        Err(why) => check(a.what(), expected, why, false),
+    }
+}
+
+/// BEAR-08: the Bearer challenges of the response, each well formed.
+fn challenge_syntax(out: &StepOutput) -> Check {
+    let raw: Vec<&str> = out
+        .response
+        .as_ref()
+        .map(|r| r.headers_named("www-authenticate").collect())
+        .unwrap_or_default();
+    // Other schemes may come in headers of their own (DPoP beside Bearer):
+    // only the headers that hold a Bearer challenge are judged.
+    let bearer: Vec<&&str> = raw
+        .iter()
+        .filter(|h| {
+            www_authenticate::parse(h)
+                .iter()
+                .any(|c| c.scheme.eq_ignore_ascii_case("bearer"))
+        })
+        .collect();
+    let problems: Vec<String> = match (raw.is_empty(), bearer.is_empty()) {
+        (true, _) => vec!["no WWW-Authenticate header".into()],
+        (false, true) => vec!["no Bearer challenge".into()],
+        (false, false) => bearer
+            .iter()
+            .flat_map(|h| www_authenticate::bearer_problems(h))
+            .collect(),
+    };
+    let ok = problems.is_empty();
+    let actual = match ok {
+        true => format!("WWW-Authenticate: {}", raw.join(", ")),
+        false => problems.join("; "),
+    };
+    check(
+        "WWW-Authenticate syntax",
+        "a Bearer challenge, each attribute once, realm quoted, error texts in the allowed characters",
+        actual,
+        ok,
+    )
+}
+
+/// A JWKS check whose findings are a list of sentences: none holds.
+fn jwks_findings(
+    obj: Option<&serde_json::Map<String, Value>>,
+    what: &str,
+    find: fn(&Value) -> Vec<String>,
+) -> Check {
+    let (actual, ok) = match obj {
+        None => ("not a JSON object".to_string(), false),
+        Some(m) => {
+            let found = find(&Value::Object(m.clone()));
+            match found.is_empty() {
+                true => ("no finding".to_string(), true),
+                false => (found.join("; "), false),
+            }
+        }
+    };
+    check(format!("JWKS keys {what}"), "no finding", actual, ok)
 }
 
 fn well_formed_metadata(obj: Option<&serde_json::Map<String, Value>>) -> Check {
@@ -662,7 +811,28 @@ fn id_token_checks(
             nonce.is_none(),
         ));
     }
+    if idt.at_hash {
+        checks.push(at_hash_check(&jws, &alg, obj));
+    }
     Ok(())
+}
+
+/// `at_hash`, when the ID token has one, against the access token it came with.
+fn at_hash_check(jws: &jwt::Jws, alg: &str, obj: Option<&serde_json::Map<String, Value>>) -> Check {
+    let claim = jws.claims.get("at_hash").and_then(Value::as_str);
+    let at = obj
+        .and_then(|m| m.get("access_token"))
+        .and_then(Value::as_str);
+    let want = at.and_then(|t| jwt::left_half_hash(alg, t));
+    let (expected, passed) = match (claim, &want) {
+        (None, _) => ("the access token's hash, when present".to_string(), true),
+        (Some(_), None) => (format!("a hash the token's alg {alg} defines"), false),
+        (Some(c), Some(w)) => (format!("\"{w}\""), c == w),
+    };
+    let actual = claim
+        .map(|c| format!("\"{c}\""))
+        .unwrap_or_else(|| "absent".into());
+    check("id_token at_hash", expected, actual, passed)
 }
 
 /// The RFC 9068 checks of a JWT access token (JWTAT-01 to JWTAT-05): typed

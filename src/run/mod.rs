@@ -138,6 +138,35 @@ const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Runs the planned cases, `concurrency` at a time, and reports each as it
 /// finishes through `on_case`; the report keeps plan order.
+/// Puts the reference's clock back on the real time after a case that
+/// advanced it, before any other case runs: tokens minted later must not
+/// carry times from the future.
+async fn reset_clock(target: &Target) {
+    if let Some(url) = &target.clock {
+        let _ = target
+            .http
+            .send(crate::http::Request::form(url.clone(), "reset=1".into()))
+            .await;
+    }
+}
+
+/// Whether a scenario moves the issuer's clock (a `wait` step).
+fn advances_clock(s: &Scenario) -> bool {
+    s.def.steps.iter().any(|st| {
+        matches!(
+            st.get_ref().kind(),
+            Some(crate::scenario::model::StepKind::Wait(_))
+        )
+    })
+}
+
+/// A case's hold on the issuer's clock: alone while it advances it, shared otherwise.
+#[allow(dead_code)] // held for its drop
+enum ClockGuard {
+    Alone(tokio::sync::OwnedRwLockWriteGuard<()>),
+    Shared(tokio::sync::OwnedRwLockReadGuard<()>),
+}
+
 pub async fn execute(
     scenarios: Arc<Vec<Scenario>>,
     plan: Vec<Planned>,
@@ -185,11 +214,23 @@ pub async fn execute_until(
         tasks.journals[slot] = Some(journal.clone());
         let (scenarios, target, base, sem) =
             (scenarios.clone(), target.clone(), base.clone(), sem.clone());
+        let exclusive = target.clock.is_some() && advances_clock(s);
         let task = tasks.set.spawn(crate::http::journaled(journal, async move {
+            // Taken before a concurrency slot, so that waiting for the
+            // clock never holds one.
+            let lock = target.clock_lock.clone();
+            let _clock = match exclusive {
+                true => ClockGuard::Alone(lock.write_owned().await),
+                false => ClockGuard::Shared(lock.read_owned().await),
+            };
             let _permit = sem.acquire_owned().await;
             let s = &scenarios[p.scenario];
             let case = p.case.map(|j| s.def.cases[j].get_ref());
-            case::run_case(s, case, &target, &base).await
+            let result = case::run_case(s, case, &target, &base).await;
+            if exclusive {
+                reset_clock(&target).await;
+            }
+            result
         }));
         tasks.slots.insert(task.id(), slot);
     }
@@ -320,6 +361,10 @@ fn expected_cost(s: &Scenario) -> usize {
         .map(|st| match st.get_ref().kind() {
             Some(StepKind::Authorize(_)) => 4,
             Some(StepKind::Token(t)) if t.concurrent.is_some() => 2,
+            // A lifetime to wait for: started first, so that against a real
+            // issuer (`--slow`) the wait overlaps everything else, and the
+            // reference's clock moves before the other cases start.
+            Some(StepKind::Wait(_)) => 1000,
             _ => 1,
         })
         .sum()

@@ -58,10 +58,12 @@ where
     result
 }
 
-/// Whether the view is one a login that does not work would also give: no
-/// redirect, and no login form filled on the way.
+/// Whether the view is one a login or consent that does not work would
+/// also give: no redirect. A login form filled on the way proves nothing
+/// about consent (an approve button the agent cannot find stops there too),
+/// so the plain-login control decides either way.
 pub fn in_question(view: &AuthzView) -> bool {
-    view.kind == Observed::NoRedirect && !view.logged_in
+    view.kind == Observed::NoRedirect
 }
 
 /// Whether a plain authorization as `client` for `user` gets a code.
@@ -132,28 +134,40 @@ pub fn endpoint_404(
 /// URL is wrong (a path joined twice, a guess). A revocation endpoint that
 /// answers 404 for an unknown token but 400 to an empty request is there,
 /// and its 404 stays a finding.
+///
+/// Every method the endpoint must accept is tried: an authorization
+/// endpoint that serves GET but answers 404 to POST exists, and its 404 to
+/// POST is the finding (oidc-provider leaves POST off by default).
 pub async fn endpoint_missing(exchanges: &[Exchange], target: &Target) -> Option<String> {
-    let (name, url, method) = endpoint_404(exchanges, &target.endpoints)?;
-    let key = format!("endpoint {method} {url}");
-    let plain = || async {
-        let req = match method.as_str() {
-            "GET" => Request::get(url.clone()),
-            _ => Request::form(url.clone(), String::new()),
+    let (name, url, _) = endpoint_404(exchanges, &target.endpoints)?;
+    let methods = endpoints(&target.endpoints)
+        .into_iter()
+        .find(|(n, _, _)| *n == name)
+        .map_or(&[][..], |(_, _, m)| m);
+    for method in methods {
+        let key = format!("endpoint {method} {url}");
+        let plain = || async {
+            let req = match *method {
+                "GET" => Request::get(url.clone()),
+                _ => Request::form(url.clone(), String::new()),
+            };
+            let ex = target.http.send(req).await;
+            match ex.response.map(|r| r.status) {
+                Some(404) => (Err("404".to_string()), true),
+                Some(_) => (Ok(()), true),
+                None => (Err("no answer".to_string()), false),
+            }
         };
-        let ex = target.http.send(req).await;
-        match ex.response.map(|r| r.status) {
-            Some(404) => (Err("404".to_string()), true),
-            Some(_) => (Ok(()), true),
-            None => (Err("no answer".to_string()), false),
+        match once(&target.controls, key, plain).await {
+            Err(e) if e == "404" => {}
+            _ => return None,
         }
-    };
-    match once(&target.controls, key, plain).await {
-        Err(e) if e == "404" => Some(format!(
-            "the {name} endpoint {url} answers 404 to every {method}: its URL is wrong \
-             (check [endpoints] {name} in the profile, or the issuer's metadata), so this says nothing about the issuer"
-        )),
-        _ => None,
     }
+    Some(format!(
+        "the {name} endpoint {url} answers 404 to every {}: its URL is wrong \
+         (check [endpoints] {name} in the profile, or the issuer's metadata), so this says nothing about the issuer",
+        methods.join(" and ")
+    ))
 }
 
 #[cfg(test)]

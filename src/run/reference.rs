@@ -88,6 +88,13 @@ pub struct Shape {
     pub mfa: bool,
     /// Pages whose forms a script draws (no `<form>` in the HTML served).
     pub scripted_pages: bool,
+    /// An issuer without RFC 9207 `iss` (not advertised, not sent).
+    pub no_iss: bool,
+}
+
+/// The embedded reference's clock endpoint (`wait` steps advance it).
+fn clock_url(base: &str) -> String {
+    format!("{}{}", base.trim_end_matches('/'), issuer::CLOCK_PATH)
 }
 
 /// The issuer's registration of the client a profile role names.
@@ -107,6 +114,7 @@ pub async fn start_shaped(
     config.costs = shape.costs;
     config.mfa = shape.mfa;
     config.scripted_pages = shape.scripted_pages;
+    config.iss_parameter = !shape.no_iss;
     for (role, uris) in &shape.redirect_uris {
         if let Some(c) = registration(&mut config, role) {
             c.redirect_uris = uris.clone();
@@ -149,7 +157,8 @@ pub async fn start_shaped(
         .map_err(|e| ReferenceError::Http(e.to_string()))?
         .with_guard(p.guard.clone());
     let names = faults.iter().map(|f| f.name().to_string()).collect();
-    let target = Target::resolve(p, http, true, names).await?;
+    let mut target = Target::resolve(p, http, true, names).await?;
+    target.clock = Some(clock_url(&running.base_url));
     Ok(Reference {
         target,
         issuer: running,
@@ -213,6 +222,7 @@ pub async fn start_emulated(
     let names = faults.iter().map(|f| f.name().to_string()).collect();
     let mut target = Target::resolve(p, http, true, names).await?;
     target.dialect = Some(dialect.name().to_string());
+    target.clock = Some(clock_url(&running.base_url));
     Ok(Reference {
         target,
         issuer: running,
@@ -299,6 +309,9 @@ pub fn emulated_vars(
             vars.insert(v.clone(), user.username.clone());
         }
         vars.insert(u.password_env.clone(), user.password.clone());
+        if let (Some(v), Some(secret)) = (&u.totp_secret_env, &user.totp) {
+            vars.insert(v.clone(), secret.clone());
+        }
     }
     vars
 }

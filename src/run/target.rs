@@ -44,6 +44,15 @@ pub struct Target {
     /// What the controls of `run::premise` found (a plain login per client
     /// and user, a plain request per endpoint), each asked once per run.
     pub controls: super::premise::Controls,
+    /// The embedded reference's clock endpoint: a `wait` step advances it
+    /// instead of sleeping.
+    pub clock: Option<String>,
+    /// `run --slow`: a `wait` step against a real issuer sleeps.
+    pub slow: std::sync::atomic::AtomicBool,
+    /// Cases that advance the clock run alone: the issuer's time moves
+    /// for every grant, so a concurrent case would see its codes and
+    /// tokens expire under it. Others hold it shared.
+    pub clock_lock: std::sync::Arc<tokio::sync::RwLock<()>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -283,6 +292,9 @@ impl Target {
             controls: Default::default(),
             sessions,
             browser: Default::default(),
+            clock: None,
+            slow: Default::default(),
+            clock_lock: Default::default(),
         })
     }
 
@@ -377,6 +389,58 @@ impl Target {
                 .then_some(())
                 .ok_or_else(|| format!("the profile's policy does not select `{tag}`"));
         }
+        if let Some((role, method)) = cap.strip_prefix("auth:").and_then(|g| g.split_once(':')) {
+            let have = self.client(role)?.auth_method.as_str();
+            return (have == method).then_some(()).ok_or_else(|| {
+                format!("the profile's client `{role}` authenticates with {have}, not {method}")
+            });
+        }
+        if let Some((role, purpose)) = cap
+            .strip_prefix("lacks_scope:")
+            .and_then(|g| g.split_once(':'))
+        {
+            let held = &self.client(role)?.scope;
+            let scope = self
+                .profile
+                .scopes
+                .get(purpose)
+                .ok_or_else(|| format!("the profile's [scopes] has no `{purpose}`"))?;
+            let holds = held.split(' ').any(|s| scope.split(' ').any(|x| x == s));
+            return (!holds).then_some(()).ok_or_else(|| {
+                format!("the profile's client `{role}` holds the `{purpose}` scope ({scope}): nothing beyond its own scope to ask for")
+            });
+        }
+        if let Some((a, b)) = cap
+            .strip_prefix("distinct:")
+            .and_then(|g| g.split_once(':'))
+        {
+            let (ca, cb) = (self.client(a)?, self.client(b)?);
+            return (ca.id != cb.id).then_some(()).ok_or_else(|| {
+                format!("the profile's clients `{a}` and `{b}` are one client ({}): a cross-client probe would probe nothing", ca.id)
+            });
+        }
+        if cap == "slow" {
+            let slow = self.slow.load(std::sync::atomic::Ordering::Relaxed);
+            return (self.clock.is_some() || slow).then_some(()).ok_or_else(|| {
+                "it waits for a lifetime to pass; `run --slow` includes it (the embedded reference's clock is advanced instead)".to_string()
+            });
+        }
+        if cap == "authorize_post" {
+            // Read from the profile as it is now (a test may switch agents
+            // after the target is built). The browser and a person navigate
+            // to the authorization URL: a GET.
+            let form = self.profile.login.agent == crate::profile::AgentKind::Form;
+            return form.then_some(()).ok_or_else(|| {
+                "only the form user agent sends an authorization request as a POST (the browser and manual agents navigate)".to_string()
+            });
+        }
+        if let Some(not) = cap.strip_prefix('!') {
+            return match self.capabilities.get(not) {
+                Some((true, why)) => Err(format!("{not} is offered ({why}); this needs it absent")),
+                Some((false, _)) => Ok(()),
+                None => Err(format!("unknown capability `{not}`")),
+            };
+        }
         match self.capabilities.get(cap) {
             Some((true, _)) => Ok(()),
             Some((false, why)) => Err(why.clone()),
@@ -439,6 +503,7 @@ fn capabilities(
         "deny".into(),
         (login, "consent refusal needs the form user agent".into()),
     );
+
     for (k, v) in &p.capabilities {
         c.insert(
             k.clone(),

@@ -49,6 +49,12 @@ pub enum Query {
     AccessToken(AccessTokenExpect),
     /// How many of a `concurrent` step's requests answered 200.
     Successes,
+    /// A claim of the response's `id_token`, read without verifying (the
+    /// `id_token` expectation verifies): `sub`, `auth_time`, `azp`, ...
+    IdTokenClaim(String),
+    /// Every value the case has seen under this name, this step's included:
+    /// `samples code` is the code of each authorize step so far.
+    Samples(String),
 }
 
 /// What must hold of a query's value.
@@ -77,14 +83,23 @@ pub enum Predicate {
     ScopeSet(Text),
     /// Only the characters RFC 6749 Appendix A.7/A.8 allow.
     Charset,
-    /// A list holding this string.
+    /// A list (or a space-separated string, such as a scope) holding this string.
     Includes(Text),
-    /// A list without this string.
+    /// A list (or a space-separated string) without this string.
     Excludes(Text),
     /// The body is a JSON object.
     JsonObject,
     /// The body is a JWKS without private or symmetric members.
     PublicKeysOnly,
+    /// The `WWW-Authenticate` Bearer challenge is well formed (BEAR-08).
+    WellFormed,
+    /// Samples estimated to carry at least this many bits each
+    /// (protocol::entropy).
+    EntropyBits(i64),
+    /// The body is a JWKS whose keys can be told apart (JWKS-03).
+    DistinctKeys,
+    /// The body is a JWKS with no weak or inconsistent key (JWKS-04).
+    StrongKeys,
     /// The body is authorization-server metadata serialised with care
     /// (DISC-07: no empty arrays, booleans as booleans, absolute https URLs,
     /// no `none` among the endpoint auth signing algorithms).
@@ -221,6 +236,8 @@ impl Query {
             Query::IdToken(_) => "id_token".into(),
             Query::AccessToken(_) => "access_token".into(),
             Query::Successes => "concurrent successes".into(),
+            Query::IdTokenClaim(c) => format!("id_token claim `{c}`"),
+            Query::Samples(f) => format!("every `{f}` of the case"),
         }
     }
 
@@ -245,6 +262,7 @@ impl Predicate {
             Predicate::Excludes(_) => " excludes",
             Predicate::Charset => " charset",
             Predicate::Lacks(_) => " lacks",
+            Predicate::EntropyBits(_) => " entropy",
             _ => "",
         }
     }
@@ -274,6 +292,12 @@ impl Predicate {
             Predicate::Excludes(t) => format!("not including \"{}\"", t.get_ref()),
             Predicate::JsonObject => "a JSON object".into(),
             Predicate::PublicKeysOnly => "a JWKS of public keys only".into(),
+            Predicate::WellFormed => "well formed (RFC 6750 §3)".into(),
+            Predicate::EntropyBits(n) => format!("about {n} bits of randomness or more each"),
+            Predicate::DistinctKeys => "a JWKS whose keys have distinct kids (and uses)".into(),
+            Predicate::StrongKeys => {
+                "a JWKS of strong keys (RSA 2048+, EC on its alg's curve)".into()
+            }
             Predicate::WellFormedMetadata => "metadata with every member well formed".into(),
             Predicate::Verifies => "signed by the issuer's JWKS, with valid claims".into(),
             Predicate::Empty => "empty".into(),
@@ -304,6 +328,9 @@ impl Assertion {
             if idt.nonce_absent {
                 s.push_str(", no nonce");
             }
+            if idt.at_hash {
+                s.push_str(", at_hash of the access token when present");
+            }
         }
         if let Query::AccessToken(at) = &self.query {
             if let Some(c) = &at.client_id {
@@ -330,7 +357,21 @@ impl Assertion {
             Query::Field(t) | Query::Header(t) => out.push(t),
             Query::IdToken(idt) => out.extend([&idt.aud, &idt.nonce].into_iter().flatten()),
             Query::AccessToken(at) => out.extend(at.client_id.iter()),
-            _ => {}
+            // Spelled out, no `_`: a new query that carries a template
+            // must be added here or the compiler says so.
+            Query::Status
+            | Query::Outcome
+            | Query::Fragment
+            | Query::Error
+            | Query::Json(_)
+            | Query::Param(_)
+            | Query::Challenge
+            | Query::ChallengeError
+            | Query::ErrorText(_)
+            | Query::Body
+            | Query::Successes
+            | Query::IdTokenClaim(_)
+            | Query::Samples(_) => {}
         }
         match &self.predicate {
             Predicate::EqualsCi(t)
@@ -340,7 +381,23 @@ impl Assertion {
             | Predicate::ScopeSet(t)
             | Predicate::Includes(t)
             | Predicate::Excludes(t) => out.push(t),
-            _ => {}
+            // TOML values (`equals`, `one_of`) are `value_texts`.
+            Predicate::Equals(_)
+            | Predicate::OneOf(_)
+            | Predicate::Present
+            | Predicate::Absent
+            | Predicate::Between(..)
+            | Predicate::PositiveInteger
+            | Predicate::Charset
+            | Predicate::JsonObject
+            | Predicate::PublicKeysOnly
+            | Predicate::WellFormed
+            | Predicate::EntropyBits(_)
+            | Predicate::DistinctKeys
+            | Predicate::StrongKeys
+            | Predicate::WellFormedMetadata
+            | Predicate::Verifies
+            | Predicate::Empty => {}
         }
         out
     }
@@ -630,6 +687,13 @@ pub struct AssertDef {
     #[serde(default)]
     pub public_keys_only: bool,
     #[serde(default)]
+    pub well_formed: bool,
+    pub entropy_bits: Option<i64>,
+    #[serde(default)]
+    pub distinct_keys: bool,
+    #[serde(default)]
+    pub strong_keys: bool,
+    #[serde(default)]
     pub well_formed_metadata: bool,
 }
 
@@ -655,6 +719,8 @@ pub const QUERIES: &[&str] = &[
     "param <name>",
     "field <name>",
     "header <name>",
+    "id_token <claim>",
+    "samples <field>",
 ];
 
 /// A problem in a long-form assertion: a message and a hint.
@@ -693,6 +759,8 @@ pub fn parse_query(that: &str, span: Range<usize>) -> Result<Query, Problem> {
         ("param", Some(a)) if !a.is_empty() => Query::Param(a.to_string()),
         ("field", Some(a)) if !a.is_empty() => Query::Field(arg_text(a)),
         ("header", Some(a)) if !a.is_empty() => Query::Header(arg_text(a)),
+        ("id_token", Some(a)) if !a.is_empty() => Query::IdTokenClaim(a.to_string()),
+        ("samples", Some(a)) if !a.is_empty() => Query::Samples(a.to_string()),
         _ => {
             return Err(problem(
                 format!("unknown query `{text}`"),
@@ -724,6 +792,9 @@ impl AssertDef {
             (self.charset, Predicate::Charset),
             (self.json_object, Predicate::JsonObject),
             (self.public_keys_only, Predicate::PublicKeysOnly),
+            (self.well_formed, Predicate::WellFormed),
+            (self.distinct_keys, Predicate::DistinctKeys),
+            (self.strong_keys, Predicate::StrongKeys),
             (self.well_formed_metadata, Predicate::WellFormedMetadata),
         ];
         found.extend(flags.into_iter().filter(|(on, _)| *on).map(|(_, p)| p));
@@ -740,6 +811,9 @@ impl AssertDef {
                 found.push(make(spanned(t)));
             }
         }
+        if let Some(n) = self.entropy_bits {
+            found.push(Predicate::EntropyBits(n));
+        }
         if let Some([lo, hi]) = self.between {
             if lo > hi {
                 return Err(problem(
@@ -753,7 +827,7 @@ impl AssertDef {
             1 => Ok(found.remove(0)),
             0 => Err(problem(
                 "the assertion names no predicate",
-                Some("add one of: equals, equals_ci, one_of, present, absent, contains, lacks, differs, between, positive_integer, scope_set, charset, includes, excludes, json_object, public_keys_only, well_formed_metadata"),
+                Some("add one of: equals, equals_ci, one_of, present, absent, contains, lacks, differs, between, positive_integer, scope_set, charset, includes, excludes, well_formed, entropy_bits, json_object, public_keys_only, distinct_keys, strong_keys, well_formed_metadata"),
             )),
             n => Err(problem(
                 format!("the assertion names {n} predicates; one per assertion"),
@@ -827,9 +901,18 @@ fn fits(q: &Query, p: &Predicate) -> Result<(), Problem> {
     let ok = match p {
         Predicate::JsonObject
         | Predicate::PublicKeysOnly
-        | Predicate::WellFormedMetadata
-        | Predicate::Lacks(_) => matches!(q, Query::Body),
+        | Predicate::DistinctKeys
+        | Predicate::StrongKeys
+        | Predicate::WellFormedMetadata => matches!(q, Query::Body),
+        // On the body: no response of the step holds the text; on one
+        // value: the value does not hold it (PKCE-11: the challenge in a code).
+        Predicate::Lacks(_) => matches!(
+            q,
+            Query::Body | Query::Param(_) | Query::Field(_) | Query::Json(_)
+        ),
         Predicate::Verifies => matches!(q, Query::IdToken(_) | Query::AccessToken(_)),
+        Predicate::WellFormed => matches!(q, Query::Challenge),
+        Predicate::EntropyBits(_) => matches!(q, Query::Samples(_)),
         Predicate::Empty => matches!(q, Query::Fragment),
         _ => !matches!(
             q,
@@ -841,7 +924,7 @@ fn fits(q: &Query, p: &Predicate) -> Result<(), Problem> {
     } else {
         Err(problem(
             format!("`{}` cannot be {}", q.label(), p.describe()),
-            Some("body takes json_object, public_keys_only, well_formed_metadata or lacks; other queries take the value predicates"),
+            Some("body takes json_object, public_keys_only, distinct_keys, strong_keys, well_formed_metadata or lacks; other queries take the value predicates"),
         ))
     }
 }

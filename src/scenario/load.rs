@@ -89,10 +89,12 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
     files.sort();
     files
         .into_iter()
-        .map(|f| match std::fs::read_to_string(&f) {
-            Ok(src) => Ok((f, src)),
-            Err(source) => Err(LoadError::Io { path: f, source }),
-        })
+        .map(
+            |f| match crate::files::read_bounded(&f, crate::files::MAX_INPUT_BYTES) {
+                Ok(src) => Ok((f, src)),
+                Err(source) => Err(LoadError::Io { path: f, source }),
+            },
+        )
         .collect()
 }
 
@@ -153,16 +155,39 @@ pub fn load_sources(files: Vec<(PathBuf, String)>) -> Result<Vec<Scenario>, Load
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    collect_within(dir, out, 0)
+}
+
+/// How deep `--suites` directories may nest, and how many files they may
+/// hold: a symlink loop or a huge tree is refused, not walked forever.
+const MAX_DEPTH: usize = 16;
+const MAX_FILES: usize = 10_000;
+
+fn collect_within(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
     let io = |source| LoadError::Io {
         path: dir.to_path_buf(),
         source,
     };
+    let refuse = |why: &str| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            why.to_string(),
+        ))
+    };
+    if depth > MAX_DEPTH {
+        return Err(refuse(
+            "directories nest deeper than 16 levels (a symlink loop?)",
+        ));
+    }
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
-            collect(&path, out)?;
+            collect_within(&path, out, depth + 1)?;
         } else if path.extension().is_some_and(|e| e == "toml") {
             out.push(path);
+        }
+        if out.len() > MAX_FILES {
+            return Err(refuse("more than 10,000 scenario files"));
         }
     }
     Ok(())
@@ -506,6 +531,21 @@ impl Validator<'_> {
             .token
             .as_ref()
             .is_some_and(|t| t.get_ref().concurrent.is_some());
+        if let Some(n) = s
+            .token
+            .as_ref()
+            .and_then(|t| t.get_ref().concurrent.as_ref())
+        {
+            if !(2..=MAX_CONCURRENT).contains(n.get_ref()) {
+                self.err(
+                    n.span(),
+                    format!("`concurrent = {}` is out of range", n.get_ref()),
+                    Some(format!(
+                        "a race sends 2 to {MAX_CONCURRENT} requests at once"
+                    )),
+                );
+            }
+        }
         for e in &list {
             for a in e.assertions() {
                 self.fits_step(a, authorize, concurrent);
@@ -594,7 +634,7 @@ impl Validator<'_> {
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| {
                     format!(
-                        "known: {}, client:<role>, user:<role>, grant:<role>:<grant>, scope:<purpose>, policy:<tag>, uris:<role>:<n>, redirect:<role>:[!]loopback",
+                        "known: {}, client:<role>, user:<role>, grant:<role>:<grant>, scope:<purpose>, policy:<tag>, uris:<role>:<n>, redirect:<role>:[!]loopback, auth:<role>:<method>, lacks_scope:<role>:<purpose>, distinct:<role>:<role>, !<capability>",
                         CAPABILITIES.join(", ")
                     )
                 });
@@ -623,7 +663,7 @@ impl Validator<'_> {
                 span.clone(),
                 format!("step {} must have exactly one action, found {n}", index + 1),
                 Some(
-                    "one of: authorize, token, introspect, revoke, userinfo, api, discovery, http"
+                    "one of: authorize, token, introspect, revoke, userinfo, api, discovery, http, wait"
                         .into(),
                 ),
             );
@@ -772,7 +812,8 @@ impl Validator<'_> {
                 return;
             }
         };
-        for ex in t.exprs() {
+        let all: Vec<_> = t.exprs().flat_map(|e| e.alternatives()).collect();
+        for ex in &all {
             let head = ex.path[0].as_str();
             let dotted = ex.dotted();
             match head {
@@ -872,6 +913,10 @@ const AUTHORIZE_PARAMS: &[&str] = &[
     "prompt",
 ];
 
+/// The most requests one `concurrent` step sends at once: a race needs a
+/// burst, not a flood (and each request holds a connection).
+const MAX_CONCURRENT: u32 = 64;
+
 /// The longest scenario id or case name: reports stay readable, and no
 /// renderer meets a 65,536-character id.
 const MAX_NAME: usize = 200;
@@ -897,6 +942,17 @@ fn rows_below<'a>(level: Level, ids: impl Iterator<Item = &'a &'a str>) -> Optio
 /// a named one, or a profile premise (`client:c2`, `uris:p1:2`, ...).
 pub fn is_known_capability(c: &str) -> bool {
     CAPABILITIES.contains(&c)
+        || c.strip_prefix('!')
+            .is_some_and(|n| CAPABILITIES.contains(&n))
+        || c.strip_prefix("auth:").is_some_and(is_role_method)
+        || c.strip_prefix("distinct:").is_some_and(|s| {
+            s.split_once(':')
+                .is_some_and(|(a, b)| is_role(a) && is_role(b) && a != b)
+        })
+        || c.strip_prefix("lacks_scope:").is_some_and(|s| {
+            s.split_once(':')
+                .is_some_and(|(r, p)| is_role(r) && is_scope_purpose(p))
+        })
         || c.strip_prefix("client:").is_some_and(is_role)
         || c.strip_prefix("user:").is_some_and(is_role)
         || c.strip_prefix("scope:").is_some_and(is_scope_purpose)
@@ -905,6 +961,13 @@ pub fn is_known_capability(c: &str) -> bool {
         || c.strip_prefix("redirect:").is_some_and(is_role_shape)
         || c.strip_prefix("policy:")
             .is_some_and(|t| POLICY_TAGS.contains(&t))
+}
+
+/// `<role>:<method>` of an `auth:` requirement: the client's registered
+/// token endpoint authentication method (`auth:c1:client_secret_basic`).
+fn is_role_method(s: &str) -> bool {
+    s.split_once(':')
+        .is_some_and(|(role, m)| is_role(role) && crate::profile::AuthMethod::parse(m).is_some())
 }
 
 /// `<role>:<n>` of a `uris:` requirement: the client has at least n

@@ -36,6 +36,8 @@ pub const CAPABILITIES: &[&str] = &[
     "client_secret_post",
     "login",
     "deny",
+    "authorize_post",
+    "slow",
 ];
 
 /// Policy tags a profile can switch on (requirements.md, "spec tensions").

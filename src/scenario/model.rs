@@ -113,6 +113,9 @@ pub struct StepDef {
     pub api: Option<Spanned<ApiDef>>,
     pub discovery: Option<Spanned<DiscoveryDef>>,
     pub http: Option<Spanned<HttpDef>>,
+    /// Let time pass (expiry rows): the embedded reference's clock is
+    /// advanced; a real issuer is waited for, with `run --slow` only.
+    pub wait: Option<Spanned<WaitDef>>,
     /// The short form: `expect = { status = 400, error = "invalid_grant" }`.
     #[serde(default)]
     pub expect: ExpectDef,
@@ -154,6 +157,7 @@ impl StepDef {
                 .as_ref()
                 .map(|d| StepKind::Discovery(d.get_ref())),
             self.http.as_ref().map(|h| StepKind::Http(h.get_ref())),
+            self.wait.as_ref().map(|w| StepKind::Wait(w.get_ref())),
         ]
         .into_iter()
         .flatten()
@@ -172,6 +176,7 @@ pub enum StepKind<'a> {
     Api(&'a ApiDef),
     Discovery(&'a DiscoveryDef),
     Http(&'a HttpDef),
+    Wait(&'a WaitDef),
 }
 
 impl StepKind<'_> {
@@ -186,6 +191,7 @@ impl StepKind<'_> {
             StepKind::Api(_) => "api",
             StepKind::Discovery(_) => "discovery",
             StepKind::Http(_) => "http",
+            StepKind::Wait(_) => "wait",
         }
     }
 }
@@ -341,6 +347,16 @@ pub enum Placement {
     Body,
 }
 
+/// How long a `wait` step lets pass: `seconds` (a template, e.g. `{{
+/// exchange.expires_in }}`) plus `plus` (a fixed margin past the lifetime).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitDef {
+    pub seconds: Text,
+    #[serde(default)]
+    pub plus: u64,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscoveryDef {
@@ -466,6 +482,10 @@ pub struct IdTokenExpect {
     /// There is no `nonce` claim (none was sent).
     #[serde(default)]
     pub nonce_absent: bool,
+    /// The `at_hash` claim, when present, is the left half of the hash of
+    /// the same response's access token (OIDC Core §3.1.3.6).
+    #[serde(default)]
+    pub at_hash: bool,
 }
 
 /// One value or a list of them (`status = 200`, `status = [400, 401]`).

@@ -57,6 +57,10 @@ pub fn of_step(s: &StepDef) -> Needs<'_> {
         }
         Some(StepKind::Discovery(d)) => n.texts.extend(d.path.iter()),
         Some(StepKind::Http(h)) => http(h, &mut n),
+        Some(StepKind::Wait(w)) => {
+            n.texts.push(&w.seconds);
+            n.requires.push("slow");
+        }
         None => {}
     }
     n

@@ -20,11 +20,25 @@ pub struct Expr {
     pub filters: Vec<Filter>,
     /// Byte offset of the expression inside the template text, for messages.
     pub offset: usize,
+    /// `{{ a.x or b.y }}`: paths tried in order when the first has no value
+    /// (a rotated refresh token, else the one it would have replaced).
+    pub or: Vec<Vec<String>>,
 }
 
 impl Expr {
     pub fn dotted(&self) -> String {
         self.path.join(".")
+    }
+
+    /// The expression and each `or` alternative as its own expression (same
+    /// offset, no filters): what the loader validates path by path.
+    pub fn alternatives(&self) -> impl Iterator<Item = Expr> + '_ {
+        std::iter::once(self.clone()).chain(self.or.iter().map(|p| Expr {
+            path: p.clone(),
+            filters: Vec::new(),
+            offset: self.offset,
+            or: Vec::new(),
+        }))
     }
 }
 
@@ -231,7 +245,7 @@ impl Template {
             match p {
                 Part::Lit(s) => out.push_str(s),
                 Part::Expr(e) => {
-                    let mut v = lookup(e)?;
+                    let mut v = first_value(e, &mut lookup)?;
                     for f in &e.filters {
                         v = f.apply(&v);
                     }
@@ -241,6 +255,24 @@ impl Template {
         }
         Ok(out)
     }
+}
+
+/// The value of the first of `e`'s paths that has one; the error of the
+/// first path when none has.
+fn first_value<F>(e: &Expr, lookup: &mut F) -> Result<String, String>
+where
+    F: FnMut(&Expr) -> Result<String, String>,
+{
+    let mut first_err = None;
+    for alt in e.alternatives() {
+        match lookup(&alt) {
+            Ok(v) => return Ok(v),
+            Err(err) => {
+                first_err.get_or_insert(err);
+            }
+        }
+    }
+    Err(first_err.unwrap_or_default())
 }
 
 fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
@@ -257,19 +289,18 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
             Some("write a value path such as `{{ login.code }}`".into()),
         ));
     }
-    let path: Vec<String> = head.split('.').map(str::to_string).collect();
-    for seg in &path {
-        if seg.is_empty()
-            || !seg
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
+    let mut paths = Vec::new();
+    for alt in head.split(" or ") {
+        let path: Vec<String> = alt.trim().split('.').map(str::to_string).collect();
+        if path.iter().any(|seg| !is_segment(seg)) {
             return Err(err(
-                format!("`{head}` is not a value path"),
-                Some("paths are names joined by dots, e.g. `first.access_token`".into()),
+                format!("`{}` is not a value path", alt.trim()),
+                Some("paths are names joined by dots, e.g. `first.access_token`, alternatives joined by ` or `".into()),
             ));
         }
+        paths.push(path);
     }
+    let path = paths.remove(0);
     let mut filters = Vec::new();
     for f in pieces {
         let f = f.trim();
@@ -336,7 +367,15 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
         path,
         filters,
         offset,
+        or: paths,
     })
+}
+
+fn is_segment(seg: &str) -> bool {
+    !seg.is_empty()
+        && seg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]

@@ -52,6 +52,10 @@ uri_ops! {
     NulHost => "nul_host", "An encoded NUL after the host (`host%00`).";
     TabInHost => "tab_in_host", "A tab inside the host (browsers strip it).";
     NewlineInPath => "newline_in_path", "A newline inside the path.";
+    PathParameter => "path_parameter", "A path parameter after the path (`/cb;x`), which servlet containers strip.";
+    EncodedPathParameter => "encoded_path_parameter", "An encoded path parameter after the path (`/cb%3Bx`).";
+    DoubleEncodedDotSegment => "double_encoded_dot_segment", "`/evil/%252e%252e` before the path: decoded twice, it resolves back to it.";
+    EncodedCrlf => "encoded_crlf", "An encoded CR LF after the path (`/cb%0d%0a`), which a matcher dropping control characters ignores.";
     HomoglyphHost => "homoglyph_host", "The host's first a, c, e, o, p, x or y as its Cyrillic lookalike.";
     PunycodeHost => "punycode_host", "The homoglyph host in its IDNA (punycode) form.";
     UserinfoHost => "userinfo_host", "The registered host (and port) as userinfo of the attacker's (`host:port@attacker`).";
@@ -66,6 +70,12 @@ uri_ops! {
     Ipv6Loopback => "ipv6_loopback", "The host replaced by `[::1]`.";
     OtherLoopback => "other_loopback", "The host replaced by another loopback address, `127.0.0.2`.";
     OtherIpFamily => "other_ip_family", "The loopback literal of the other family: `[::1]` for `127.0.0.1` and any other host, `127.0.0.1` for `[::1]`.";
+}
+
+/// `text` put at the end of the path, before any query or fragment.
+fn append_to_path(p: &mut Parts, text: &str) {
+    let (path, tail) = p.path_and_tail();
+    p.rest = format!("{}{text}{tail}", with_slash(path));
 }
 
 /// A URI in the parts these operations touch; `rest` is path, query and
@@ -234,6 +244,12 @@ impl UriOp {
                 let path = with_slash(path);
                 p.rest = format!("{}\n{}{tail}", &path[..1], &path[1..]);
             }
+            UriOp::PathParameter => append_to_path(p, ";x"),
+            UriOp::EncodedPathParameter => append_to_path(p, "%3Bx"),
+            UriOp::DoubleEncodedDotSegment => {
+                p.rest = format!("/evil/%252e%252e{}", with_slash(&p.rest))
+            }
+            UriOp::EncodedCrlf => append_to_path(p, "%0d%0a"),
             UriOp::HomoglyphHost if named => p.host = homoglyph_host(&host),
             UriOp::PunycodeHost if named => p.host = punycode(&homoglyph_host(&host)),
             UriOp::UserinfoHost => {

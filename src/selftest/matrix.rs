@@ -152,6 +152,15 @@ impl Matrix {
             .filter(|c| c.outcome == Outcome::Pass)
             .map(|c| c.id.as_str())
             .collect();
+        // A case the reference skips (it lacks the option) that a fault
+        // makes applicable and then fails is a detection too: the
+        // `iss_unadvertised` fault turns the iss flag off and sends iss.
+        let skipped: BTreeSet<&str> = baseline
+            .cases
+            .iter()
+            .filter(|c| c.outcome == Outcome::Skip)
+            .map(|c| c.id.as_str())
+            .collect();
         let mut kills: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut faults = Vec::with_capacity(runs.len());
         for (spec, report) in runs {
@@ -160,7 +169,9 @@ impl Matrix {
             let mut failed_ids: BTreeSet<&str> = BTreeSet::new();
             for c in &report.cases {
                 match c.outcome {
-                    Outcome::Fail | Outcome::Warn if passed.contains(c.id.as_str()) => {
+                    Outcome::Fail | Outcome::Warn
+                        if passed.contains(c.id.as_str()) || skipped.contains(c.id.as_str()) =>
+                    {
                         killed_by.push(Kill {
                             case: c.id.clone(),
                             outcome: c.outcome,

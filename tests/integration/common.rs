@@ -80,6 +80,8 @@ pub fn optional_feature_skip(reason: Option<&str>) -> bool {
         "requires policy:state_required:",
         "requires client:d1:",
         "requires policy:pkce_optional:",
+        "requires !iss:",
+        "requires slow:",
     ]
     .iter()
     .any(|p| r.starts_with(p))

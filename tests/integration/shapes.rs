@@ -99,3 +99,52 @@ async fn code_race_is_caught_under_a_rate_limit() {
         assert!(got.iter().all(|(_, o)| *o == want), "{faults:?}: {got:?}");
     }
 }
+
+/// An issuer without RFC 9207 (`grantcheck issuer --no-iss`): the scenario
+/// that holds such an issuer to its metadata runs and passes, and the ones
+/// that need `iss` skip, saying why; the `iss_unadvertised` fault (iss sent,
+/// not advertised) then fails it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issuer_without_iss_runs_the_unadvertised_case() {
+    let scenarios = Arc::new(crate::common::suites());
+    let select = Selection {
+        only: vec!["iss.*".into()],
+        tags: vec![],
+    };
+    let outcomes = |report: RunReport| -> Vec<(String, Outcome)> {
+        report
+            .cases
+            .into_iter()
+            .map(|c| (c.id, c.outcome))
+            .collect()
+    };
+    let no_iss = Shape {
+        no_iss: true,
+        ..Shape::default()
+    };
+    let plan = run::select(&scenarios, &select).unwrap();
+    let r = reference::start_shaped(&BTreeSet::new(), ReferenceSecrets::random(), &no_iss)
+        .await
+        .unwrap();
+    let got = outcomes(run::execute(scenarios.clone(), plan, Arc::new(r.target), 8, |_| {}).await);
+    assert!(
+        got.contains(&("iss.unadvertised-absent".into(), Outcome::Pass)),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .all(|(id, o)| id == "iss.unadvertised-absent" || *o == Outcome::Skip),
+        "{got:?}"
+    );
+
+    let plan = run::select(&scenarios, &select).unwrap();
+    let faults: BTreeSet<Fault> = [Fault::IssUnadvertised].into();
+    let r = reference::start_shaped(&faults, ReferenceSecrets::random(), &Shape::default())
+        .await
+        .unwrap();
+    let got = outcomes(run::execute(scenarios, plan, Arc::new(r.target), 8, |_| {}).await);
+    assert!(
+        got.contains(&("iss.unadvertised-absent".into(), Outcome::Fail)),
+        "{got:?}"
+    );
+}

@@ -200,10 +200,13 @@ fn planned_order_prints_lines_in_plan_order_and_quiet_prints_one_line_per_failur
     assert_eq!(code, 1);
     let fails = out.lines().filter(|l| l.starts_with("FAIL ")).count();
     assert!(fails > 5, "{out}");
-    // Header, blank, one line per failure, blank, verdict, summary, sessions.
-    assert_eq!(out.lines().count(), fails + 6, "{out}");
+    // Header, blank, one line per failure, blank, verdict, summary,
+    // sessions, rows by level, threats, and one line per unmitigated threat.
+    let threats = out.lines().filter(|l| l.starts_with("  T-")).count();
+    assert!(threats >= 1, "{out}");
+    assert_eq!(out.lines().count(), fails + 8 + threats, "{out}");
     assert!(
-        !out.contains("Findings") && !out.contains("\n  "),
+        !out.contains("Findings") && !out.contains("\n    "),
         "no evidence with -q:\n{out}"
     );
     assert!(

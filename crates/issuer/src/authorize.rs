@@ -57,6 +57,7 @@ fn match_mode(config: &IssuerConfig) -> MatchMode {
         loopback_hand_parsed: config.has_fault(Fault::LoopbackHandParsed),
         loopback_origin_only: config.has_fault(Fault::LoopbackOriginOnly),
         loopback_port_exact: config.has_fault(Fault::LoopbackPortExact),
+        path_params_stripped: config.has_fault(Fault::RedirectPathParamsStripped),
     }
 }
 
@@ -95,7 +96,12 @@ pub fn validate(config: &IssuerConfig, issuer: &str, params: &Params) -> Validat
         message,
         details: details(params),
     };
-    let state = params.get("state", lw).map(str::to_string);
+    let empty_as_value = config.has_fault(Fault::EmptyParamsAsValues);
+    let param = |name: &str| match empty_as_value {
+        true => params.get_raw(name).map(str::to_string),
+        false => params.get(name, lw).map(str::to_string),
+    };
+    let state = param("state");
     let unvalidated_redirect = |description: &'static str| {
         params
             .get("redirect_uri", lw)
@@ -173,7 +179,7 @@ pub fn validate(config: &IssuerConfig, issuer: &str, params: &Params) -> Validat
             redirect_uri,
             redirect_sent,
             state,
-            nonce: params.get("nonce", lw).map(str::to_string),
+            nonce: param("nonce"),
             scopes: checked.scopes,
             challenge: checked.challenge,
             prompt: checked.prompt,
@@ -190,6 +196,27 @@ struct Checked {
 }
 
 type Reject = (&'static str, &'static str);
+
+/// The parameters this endpoint understands; only the
+/// `unknown_params_rejected` fault looks at the list (RFC 6749 §3.1: the
+/// others are ignored).
+const KNOWN_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "max_age",
+    "response_mode",
+    "request",
+    "request_uri",
+    "id_token_hint",
+    "login_hint",
+];
 
 fn check_request(
     config: &IssuerConfig,
@@ -233,10 +260,21 @@ fn check_request(
             "the client may not use the authorization code grant",
         ));
     }
-    let prompt = params
+    if fault(Fault::UnknownParamsRejected)
+        && params
+            .pairs()
+            .iter()
+            .any(|(n, _)| !KNOWN_PARAMS.contains(&n.as_str()))
+    {
+        return Err(("invalid_request", "unknown parameter"));
+    }
+    let prompt: Vec<String> = params
         .get("prompt", lw)
         .map(parse_scope)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| !(p == "none" && fault(Fault::PromptNoneIgnored)))
+        .collect();
     if prompt.iter().any(|p| p == "none") && prompt.len() > 1 {
         return Err(("invalid_request", "prompt=none cannot be combined"));
     }
@@ -261,7 +299,9 @@ fn check_request(
         return Err(("request_uri_not_supported", "request_uri is not supported"));
     }
     if let Some(hint) = params.get("id_token_hint", lw) {
-        if keys::signing_key().verify_own(hint, issuer).is_none() {
+        if !fault(Fault::IdTokenHintUnverified)
+            && keys::signing_key().verify_own(hint, issuer).is_none()
+        {
             return Err(("invalid_request", "id_token_hint is not a valid ID token"));
         }
     }
@@ -353,7 +393,10 @@ pub fn error_location(
         None if app.fault(Fault::StateInvented) => params.push(("state", "")),
         None => {}
     }
-    if !app.fault(Fault::IssMissing) && !app.fault(Fault::IssMissingOnError) {
+    if app.config.iss_parameter
+        && !app.fault(Fault::IssMissing)
+        && !app.fault(Fault::IssMissingOnError)
+    {
         params.push(("iss", &app.issuer));
     }
     build_location(redirect_uri, &params)
@@ -361,15 +404,30 @@ pub fn error_location(
 
 pub fn success_location(app: &AppState, req: &AuthzRequest, code: &str) -> String {
     let mut params: Vec<(&str, &str)> = vec![("code", code)];
+    let raw_state = app.fault(Fault::StateReflectedRaw);
     match &req.state {
+        Some(_) if raw_state => {}
         Some(s) => params.push(("state", s)),
         None if app.fault(Fault::StateInvented) => params.push(("state", "")),
         None => {}
     }
-    if !app.fault(Fault::IssMissing) {
+    if app.config.iss_parameter && !app.fault(Fault::IssMissing) {
         params.push(("iss", &app.issuer));
     }
-    build_location(&req.redirect_uri, &params)
+    let front_token = crate::state::random_token();
+    if app.fault(Fault::TokenInFrontChannel) {
+        params.push(("access_token", &front_token));
+    }
+    let loc = build_location(&req.redirect_uri, &params);
+    match (&req.state, raw_state) {
+        // The fault: state pasted in as received, no percent-encoding,
+        // control characters dropped so that the header can be sent.
+        (Some(s), true) => {
+            let s: String = s.chars().filter(|c| !c.is_control()).collect();
+            format!("{loc}&state={s}")
+        }
+        _ => loc,
+    }
 }
 
 fn session_id(headers: &HeaderMap) -> Option<String> {
@@ -403,7 +461,14 @@ fn issue_code(
     sub: &str,
     auth_time: u64,
 ) -> String {
-    let code = random_token();
+    let code = match (app.fault(Fault::ShortCodes), &req.challenge) {
+        (true, _) => crate::state::short_code(),
+        // A "stateless" code that carries its challenge in clear.
+        (false, Some((c, _))) if app.fault(Fault::CodeEmbedsChallenge) => {
+            format!("{}.{c}", random_token())
+        }
+        _ => random_token(),
+    };
     store.handed_out.push(("code", code.clone()));
     store.codes.insert(
         code.clone(),
@@ -416,7 +481,7 @@ fn issue_code(
             nonce: req.nonce.clone(),
             sub: sub.to_string(),
             auth_time,
-            expires: now().saturating_add(app.config.code_ttl),
+            expires: store.now().saturating_add(app.config.code_ttl),
             used: false,
             grants: Vec::new(),
         },
@@ -478,7 +543,8 @@ fn authorize_inner(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response<Body> {
-    let parsed = if *method == Method::POST {
+    let query_only = app.fault(Fault::AuthorizePostQueryOnly);
+    let parsed = if *method == Method::POST && !query_only {
         if !is_form_content_type(headers) {
             return error_page(
                 app,
@@ -493,6 +559,11 @@ fn authorize_inner(
     let Ok(params) = parsed else {
         return error_page(app, "The request parameters are not valid UTF-8.", &[]);
     };
+    if app.fault(Fault::NoScope500) && !params.has("scope") {
+        let mut resp = error_page(app, "Internal error.", &[]);
+        *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        return resp;
+    }
 
     let req = match validate(&app.config, &app.issuer, &params) {
         Validation::ErrorPage { message, details } => {
@@ -511,8 +582,8 @@ fn authorize_inner(
         Validation::Valid(req) => req,
     };
 
-    let t = now();
     let mut store = app.store();
+    let t = store.now();
     let sess = session(&store, headers);
     let stale = |s: &Session| {
         req.max_age
@@ -665,7 +736,7 @@ pub async fn login_otp(
 /// The user `sub` is signed in for the pending request: a session, its
 /// cookie, and on to consent.
 fn signed_in(store: &mut Store, request_id: &str, sub: &str) -> Response<Body> {
-    let t = now();
+    let t = store.now();
     if let Some(pending) = store.pending_mut(request_id) {
         pending.logged_in = Some((sub.to_string(), t));
         pending.password_ok = None;

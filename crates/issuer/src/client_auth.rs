@@ -73,6 +73,19 @@ pub fn parse_basic(header: &str) -> Option<(String, String)> {
     Some((id, secret))
 }
 
+/// The `basic_not_form_decoded` fault: id and secret taken as they are
+/// after base64, without the form-urldecoding RFC 6749 §2.3.1 asks for.
+fn parse_basic_undecoded(header: &str) -> Option<(String, String)> {
+    let (scheme, rest) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = BASIC_B64.decode(rest.trim_matches(' ')).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
 /// What the endpoint is willing to accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Policy {
@@ -97,7 +110,11 @@ pub fn authenticate<'a>(
     let body_secret = params.get("client_secret", last_wins);
 
     if let Some(header) = authorization {
-        let Some((id, secret)) = header.and_then(parse_basic) else {
+        let parse = match config.has_fault(Fault::BasicNotFormDecoded) {
+            true => parse_basic_undecoded,
+            false => parse_basic,
+        };
+        let Some((id, secret)) = header.and_then(parse) else {
             return Err(fail(
                 "invalid_client",
                 "malformed or unsupported Authorization header",
@@ -106,14 +123,15 @@ pub fn authenticate<'a>(
         };
         // Two credentials in one request: refuse rather than pick one
         // (RFC 6749 §2.3: a client MUST NOT use more than one method).
-        if params.has("client_secret") {
+        let lax = config.has_fault(Fault::BasicIgnoresBodyCredentials);
+        if params.has("client_secret") && !lax {
             return Err(fail(
                 "invalid_request",
                 "client credentials sent both in the Authorization header and in the body",
                 true,
             ));
         }
-        if body_id.is_some_and(|b| b != id) {
+        if body_id.is_some_and(|b| b != id) && !lax {
             return Err(fail(
                 "invalid_request",
                 "client_id in the body does not match the authenticated client",
@@ -123,7 +141,8 @@ pub fn authenticate<'a>(
         let Some(client) = config.client(&id) else {
             return Err(fail("invalid_client", "client authentication failed", true));
         };
-        if client.auth_method != AuthMethod::ClientSecretBasic {
+        let any_method = config.has_fault(Fault::AuthMethodNotBound) && client.secret.is_some();
+        if client.auth_method != AuthMethod::ClientSecretBasic && !any_method {
             return Err(fail("invalid_client", "client authentication failed", true));
         }
         let ok = client
@@ -181,7 +200,11 @@ pub fn authenticate<'a>(
                     false,
                 ));
             };
-            if client.auth_method != AuthMethod::ClientSecretPost {
+            let broken = config.has_fault(Fault::ClientSecretPostBroken);
+            if (client.auth_method != AuthMethod::ClientSecretPost
+                && !config.has_fault(Fault::AuthMethodNotBound))
+                || broken
+            {
                 return Err(fail(
                     "invalid_client",
                     "client authentication failed",

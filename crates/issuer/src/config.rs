@@ -100,6 +100,10 @@ pub struct IssuerConfig {
     /// Pages draw their forms with JavaScript: the HTML served has no
     /// `<form>`, as on issuers whose login is a script application.
     pub scripted_pages: bool,
+    /// RFC 9207: advertise `authorization_response_iss_parameter_supported`
+    /// and send `iss` on every authorization response. On by default; off,
+    /// an issuer without the mix-up defence (the iss scenarios skip).
+    pub iss_parameter: bool,
 }
 
 /// Time the issuer spends on purpose (benchmarks of slow issuers): none by default.
@@ -252,6 +256,7 @@ impl IssuerConfig {
             costs: Costs::default(),
             mfa: false,
             scripted_pages: false,
+            iss_parameter: true,
         }
     }
 

@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Response, StatusCode};
+use base64::Engine;
 use serde_json::{json, Value};
 
 use super::faults::Fault;
@@ -61,7 +62,7 @@ pub fn metadata(app: &AppState) -> Value {
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
             "name", "email", "email_verified"
         ],
-        "authorization_response_iss_parameter_supported": true,
+        "authorization_response_iss_parameter_supported": app.config.iss_parameter && !app.fault(Fault::IssUnadvertised),
         "prompt_values_supported": ["none", "login", "consent"],
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
@@ -108,7 +109,17 @@ pub async fn configuration(State(app): State<Shared>) -> Response<Body> {
 
 pub async fn jwks(State(app): State<Shared>) -> Response<Body> {
     let key = keys::signing_key().jwk(app.fault(Fault::JwksLeaksPrivate));
-    respond::json(&app, StatusCode::OK, &json!({"keys": [key]}), false)
+    let mut set = vec![key.clone()];
+    if app.fault(Fault::JwksLegacyWeakKey) {
+        // A forgotten 1024-bit test key published under the live key's kid
+        // (its modulus is a fixed odd number: it never signs anything).
+        let mut weak = key;
+        let mut n = vec![0xC5u8; 128];
+        n[127] |= 1;
+        weak["n"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n));
+        set.push(weak);
+    }
+    respond::json(&app, StatusCode::OK, &json!({ "keys": set }), false)
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ faults! {
         "token responses lack Pragma: no-cache";
     StateDroppedOnError => "state_dropped_on_error", ["AUTHZ-10", "ERR-04"],
         "state is not echoed on authorization error redirects";
-    IssMissing => "iss_missing", ["ISS-01", "ISS-02"],
+    IssMissing => "iss_missing", ["ISS-01", "ISS-02", "ISS-03"],
         "the iss parameter is never sent although the metadata advertises it";
     IssMissingOnError => "iss_missing_on_error", ["ISS-02"],
         "the iss parameter is sent only on successful authorization responses";
@@ -142,7 +142,7 @@ faults! {
         "the authorization endpoint reflects Origin in Access-Control-Allow-Origin";
     UserinfoAcceptsQueryToken => "userinfo_accepts_query_token", ["BEAR-06"],
         "userinfo accepts access_token in the query string";
-    RedirectNormalizedCompare => "redirect_normalized_compare", ["ADV-01", "ADV-03", "ADV-04"],
+    RedirectNormalizedCompare => "redirect_normalized_compare", ["ADV-01", "ADV-03", "ADV-04", "BCP-08"],
         "redirect_uri compared after normalisation: percent-decoded, control characters dropped, dot segments resolved, host trailing dot removed";
     RedirectOriginPrefix => "redirect_origin_prefix", ["ADV-05", "ADV-07"],
         "the origin is checked with starts_with on the whole string and the path separately, so userinfo and longer hosts pass";
@@ -222,6 +222,90 @@ faults! {
         "JWT access tokens are typed JWT instead of at+jwt (only where access tokens are JWTs: the example dialect)";
     AtLifetimeMismatch => "at_lifetime_mismatch", ["JWTAT-05"],
         "JWT access tokens live a day while expires_in says an hour (only where access tokens are JWTs)";
+    TokenInFrontChannel => "token_in_front_channel", ["AUTHZ-01"],
+        "the authorization response carries an access_token next to the code";
+    AuthorizePostQueryOnly => "authorize_post_query_only", ["AUTHZ-02"],
+        "a POST to the authorization endpoint reads its parameters from the query string only";
+    NoScope500 => "no_scope_500", ["AUTHZ-07"],
+        "an authorization request without scope crashes with a 500 page";
+    UnknownParamsRejected => "unknown_params_rejected", ["AUTHZ-08"],
+        "unknown authorization parameters are refused with invalid_request instead of ignored";
+    EmptyParamsAsValues => "empty_params_as_values", ["AUTHZ-08"],
+        "empty state and nonce are taken as values: state= is echoed, nonce= becomes an empty nonce claim";
+    PromptNoneIgnored => "prompt_none_ignored", ["AUTHZ-12"],
+        "prompt=none is ignored: the login page is shown, and prompt=none login is accepted";
+    EmptyRefreshScopeAsAll => "empty_refresh_scope_as_all", ["TOK-08"],
+        "scope= (empty) on refresh grants every scope the client may hold instead of the original grant";
+    BasicIgnoresBodyCredentials => "basic_ignores_body_credentials", ["CAUTH-06"],
+        "with an Authorization header, client_id and client_secret in the body are ignored instead of refused";
+    AuthMethodNotBound => "auth_method_not_bound", ["CAUTH-07"],
+        "a confidential client may authenticate with any secret method, not only the one it registered";
+    RotatedRtNarrowed => "rotated_rt_narrowed", ["RT-08"],
+        "a narrowing refresh narrows the grant: the rotated refresh token keeps only the last access token's scope";
+    PublicClientCredentials => "public_client_credentials", ["CC-03"],
+        "a public client gets a client_credentials token with its client_id alone";
+    CcScopeUnchecked => "cc_scope_unchecked", ["CC-05"],
+        "client_credentials grants any known scope requested, not only the client's";
+    IntrospectionIgnoresRevocation => "introspection_ignores_revocation", ["INTR-04"],
+        "introspection answers from the token's own record: revoked, rotated-out and replay-killed tokens stay active";
+    IntrospectionHintFilters => "introspection_hint_filters", ["INTR-05"],
+        "token_type_hint filters introspection: a live token sent with the other hint is inactive";
+    BearerSchemeCaseSensitive => "bearer_scheme_case_sensitive", ["BEAR-02"],
+        "userinfo matches the scheme \"Bearer\" byte for byte";
+    UserinfoTwoTokensHeaderWins => "userinfo_two_tokens_header_wins", ["BEAR-05"],
+        "a token in the header and another in the body: the header's is used, no error";
+    UserinfoForClientTokens => "userinfo_for_client_tokens", ["BEAR-07"],
+        "userinfo serves client_credentials tokens, with the client as sub";
+    UserinfoAcceptsIdToken => "userinfo_accepts_id_token", ["JWTAT-07"],
+        "userinfo accepts any JWT the issuer signed, ID tokens included, as an access token";
+    UserinfoSubOfClient => "userinfo_sub_of_client", ["BEAR-09"],
+        "userinfo's sub is the client id instead of the user's";
+    ErrorEchoesInput => "error_echoes_input", ["ERR-05"],
+        "token endpoint errors repeat the code, code_verifier and client_secret they received in error_description";
+    NoReferrerPolicy => "no_referrer_policy", ["HDR-06"],
+        "HTML pages of the flow carry no Referrer-Policy";
+    TokenAnyContentType => "token_any_content_type", ["ADV-19"],
+        "the token endpoint parses the body as a form whatever its Content-Type";
+    StateReflectedRaw => "state_reflected_raw", ["ADV-25"],
+        "state is appended to the redirect without percent-encoding (control characters dropped)";
+    UnauthenticatedReplayRevokes => "unauthenticated_replay_revokes", ["CODE-03"],
+        "a replayed code revokes its tokens before the replay's PKCE verifier is checked";
+    SubPerLogin => "sub_per_login", ["IDT-07"],
+        "each ID token gets a fresh sub (a per-session subject)";
+    AtHashFullDigest => "at_hash_full_digest", ["IDT-08"],
+        "at_hash is the whole SHA-256 of the access token instead of its left half";
+    AuthTimeMissing => "auth_time_missing", ["IDT-06"],
+        "ID tokens never carry auth_time, even when max_age was requested";
+    RefreshIdtSubOfClient => "refresh_idt_sub_of_client", ["IDT-09"],
+        "an ID token minted on refresh has the client id as sub";
+    BasicNotFormDecoded => "basic_not_form_decoded", ["CAUTH-05"],
+        "HTTP Basic credentials are not form-urldecoded after base64, so a secret with `%`, `+` or a space fails";
+    ClientSecretPostBroken => "client_secret_post_broken", ["CAUTH-01"],
+        "client_secret_post is advertised but every secret sent in the body is refused";
+    JwksLegacyWeakKey => "jwks_legacy_weak_key", ["JWKS-03", "JWKS-04"],
+        "the JWKS also publishes a 1024-bit RSA key under the signing key's kid";
+    ChallengeUnquoted => "challenge_unquoted", ["BEAR-08"],
+        "Bearer challenges write their attributes as bare tokens: realm=grantcheck-reference, error=invalid_token";
+    IssUnadvertised => "iss_unadvertised", ["ISS-03"],
+        "the iss parameter is sent but the metadata leaves authorization_response_iss_parameter_supported false";
+    RedirectPathParamsStripped => "redirect_path_params_stripped", ["BCP-08"],
+        "redirect_uri path parameters (`;x`, `%3Bx`) are stripped before the comparison, as a servlet container strips ;jsessionid";
+    PasswordGrantAllowed => "password_grant_allowed", ["BCP-01"],
+        "the resource owner password grant is enabled: a correct username and password buy a token";
+    AzpOtherClient => "azp_other_client", ["IDT-10"],
+        "the ID token's azp names another client than the one it was issued to";
+    ShortCodes => "short_codes", ["ENT-01", "ADV-23"],
+        "authorization codes are 8 hex digits (32 bits)";
+    PredictableTokens => "predictable_tokens", ["ENT-02", "ENT-03"],
+        "access and refresh tokens come from a counter (tok-00000000000000000042)";
+    CodesAndTokensNeverExpire => "codes_and_tokens_never_expire", ["CODE-06", "EXP-01", "EXP-02"],
+        "authorization codes and access tokens carry lifetimes (expires_in, exp) that are never enforced";
+    CodeEmbedsChallenge => "code_embeds_challenge", ["PKCE-11"],
+        "authorization codes are stateless and carry the code_challenge in clear";
+    IdTokenHintUnverified => "id_token_hint_unverified", ["ADV-20"],
+        "id_token_hint is taken as it comes: an unsigned (alg none) hint is not refused";
+    IdtIssTrailingSlash => "idt_iss_trailing_slash", ["ISS-04", "IDT-01"],
+        "the ID token's iss has a trailing slash the issuer identifier does not";
 }
 
 impl Fault {

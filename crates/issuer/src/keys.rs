@@ -159,6 +159,12 @@ pub fn at_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
+/// The whole SHA-256 of `value`, base64url: what the `at_hash_full_digest`
+/// fault sends as at_hash.
+pub fn sha256_b64(value: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,6 +102,53 @@ async fn not_found() -> Response<Body> {
     resp
 }
 
+/// Where the reference's clock is advanced: `POST advance=<seconds>`.
+/// The reference is a test fixture on loopback; its time is its own.
+pub const CLOCK_PATH: &str = "/_grantcheck/clock";
+
+/// `POST /_grantcheck/clock` with `advance=N`: every later expiry check,
+/// `iat`, `exp` and `auth_time` sees the time N seconds later (at most a
+/// year per call); `reset=1` puts it back on the real time. Answers the
+/// issuer's time as JSON.
+async fn advance_clock(
+    axum::extract::State(app): axum::extract::State<state::Shared>,
+    body: axum::body::Bytes,
+) -> Response<Body> {
+    let params = params::Params::parse(&body).unwrap_or_default();
+    if params.has("reset") {
+        let mut store = app.store();
+        store.clock = 0;
+        let now = store.now();
+        drop(store);
+        return respond::json(
+            &app,
+            StatusCode::OK,
+            &serde_json::json!({ "now": now }),
+            true,
+        );
+    }
+    let Some(n) = params
+        .get("advance", false)
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|n| *n <= 366 * 24 * 3600)
+    else {
+        let mut resp = Response::new(Body::from("advance=<seconds, at most a year>"));
+        *resp.status_mut() = StatusCode::BAD_REQUEST;
+        return resp;
+    };
+    let now = {
+        let mut store = app.store();
+        store.clock = store.clock.saturating_add(n);
+        store.now()
+    };
+    respond::json(
+        &app,
+        StatusCode::OK,
+        &serde_json::json!({ "now": now }),
+        true,
+    )
+}
+
 /// The issuer's routes. `issuer` is the exact `iss` value (no trailing
 /// slash); endpoint URLs in the metadata are built from it.
 pub fn router(config: IssuerConfig, issuer: String) -> Router {
@@ -119,7 +166,9 @@ fn router_with(app: state::Shared) -> Router {
             get(authorize::consent_page).post(authorize::consent_submit),
         )
         // `any`: non-POST methods get a JSON 405 from the handler itself.
-        .route(r.token, any(token::token));
+        .route(r.token, any(token::token))
+        // A test fixture's controllable clock (expiry without waiting).
+        .route(CLOCK_PATH, post(advance_clock));
     if let Some(p) = r.authorize {
         router = router.route(
             p,

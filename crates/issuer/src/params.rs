@@ -75,6 +75,15 @@ impl Params {
         v.filter(|v| !v.is_empty())
     }
 
+    /// The first value of `name` as sent, an empty one included (the
+    /// `empty_params_as_values` fault reads parameters this way).
+    pub fn get_raw(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Present at least once with a non-empty value.
     pub fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(n, v)| n == name && !v.is_empty())

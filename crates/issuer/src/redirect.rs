@@ -27,6 +27,23 @@ pub struct MatchMode {
     pub loopback_hand_parsed: bool,
     pub loopback_origin_only: bool,
     pub loopback_port_exact: bool,
+    pub path_params_stripped: bool,
+}
+
+/// The `redirect_path_params_stripped` fault's view of a URI: `;params`
+/// (and their encoded `%3B` form) removed from every path segment, as
+/// servlet containers strip `;jsessionid=`.
+fn strip_path_params(uri: &str) -> String {
+    let (head, tail) = match uri.find(['?', '#']) {
+        Some(i) => uri.split_at(i),
+        None => (uri, ""),
+    };
+    let head = head.replace("%3B", ";").replace("%3b", ";");
+    let path: Vec<&str> = head
+        .split('/')
+        .map(|seg| seg.split(';').next().unwrap_or(""))
+        .collect();
+    format!("{}{tail}", path.join("/"))
 }
 
 /// Does `sent` match the single registered URI?
@@ -54,6 +71,9 @@ pub fn uri_matches(registered: &str, sent: &str, mode: MatchMode) -> bool {
         }
     }
     if faulty::matches(registered, sent, mode) {
+        return true;
+    }
+    if mode.path_params_stripped && registered == strip_path_params(sent) {
         return true;
     }
     if mode.prefix && sent.starts_with(registered) {
@@ -307,6 +327,7 @@ mod tests {
         loopback_hand_parsed: false,
         loopback_origin_only: false,
         loopback_port_exact: false,
+        path_params_stripped: false,
     };
 
     fn strict(reg: &str, sent: &str) -> bool {

@@ -55,7 +55,25 @@ fn introspect_inner(
         .ok_or_else(|| OAuthError::new("invalid_request", "token is required"))?;
     // token_type_hint is only an optimisation hint; it never filters.
     let store = app.store();
-    let Some((rec, grant)) = store.active_token(token) else {
+    let found = match app.fault(Fault::IntrospectionIgnoresRevocation) {
+        // The fault: the token's own record and expiry, never its grant's state.
+        true => store
+            .tokens
+            .get(token)
+            .filter(|r| !store.expired(r.exp))
+            .and_then(|r| store.grants.get(&r.grant).map(|g| (r, g))),
+        false => store.active_token(token),
+    };
+    let hinted_away = |kind: TokenKind| {
+        let hint = params.get("token_type_hint", lw);
+        app.fault(Fault::IntrospectionHintFilters)
+            && matches!(
+                (hint, kind),
+                (Some("access_token"), TokenKind::Refresh)
+                    | (Some("refresh_token"), TokenKind::Access)
+            )
+    };
+    let Some((rec, grant)) = found.filter(|(r, _)| !hinted_away(r.kind)) else {
         if app.fault(Fault::IntrospectionUnknownTokenError) {
             return Err(OAuthError::new("invalid_token", "the token is not known"));
         }
@@ -188,7 +206,11 @@ fn bearer_error(
     let drop_challenge =
         status == StatusCode::UNAUTHORIZED && app.fault(Fault::UserinfoNoChallenge);
     if !drop_challenge {
-        if let Ok(v) = HeaderValue::from_str(&bearer_challenge(error, scope)) {
+        let mut value = bearer_challenge(error, scope);
+        if app.fault(Fault::ChallengeUnquoted) {
+            value = value.replace('"', "");
+        }
+        if let Ok(v) = HeaderValue::from_str(&value) {
             resp.headers_mut().insert(WWW_AUTHENTICATE, v);
         }
     }
@@ -278,8 +300,21 @@ pub async fn userinfo(
         Params::default()
     };
     let in_query = query.count("access_token") > 0;
-    let in_body = form.count("access_token") > 0;
-    let token = match bearer_from_headers(&headers) {
+    let in_body = form.count("access_token") > 0 && !app.fault(Fault::UserinfoTwoTokensHeaderWins);
+    let exact_scheme = |h: &HeaderMap| {
+        h.get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("Bearer "))
+    };
+    let header_token = match bearer_from_headers(&headers) {
+        HeaderToken::Token(_)
+            if app.fault(Fault::BearerSchemeCaseSensitive) && !exact_scheme(&headers) =>
+        {
+            HeaderToken::Absent
+        }
+        other => other,
+    };
+    let token = match header_token {
         HeaderToken::Malformed => {
             return bearer_error(&app, StatusCode::BAD_REQUEST, Some("invalid_request"), None)
         }
@@ -298,6 +333,16 @@ pub async fn userinfo(
         return bearer_error(&app, StatusCode::UNAUTHORIZED, None, None);
     };
 
+    if app.fault(Fault::UserinfoAcceptsIdToken) {
+        let claims = crate::keys::signing_key().verify_own(&token, &app.issuer);
+        if let Some(sub) = claims
+            .as_ref()
+            .and_then(|c| c.get("sub"))
+            .and_then(Value::as_str)
+        {
+            return respond::json(&app, StatusCode::OK, &json!({ "sub": sub }), true);
+        }
+    }
     let store = app.store();
     let Some((rec, grant)) = store
         .active_token(&token)
@@ -306,6 +351,11 @@ pub async fn userinfo(
         return bearer_error(&app, StatusCode::UNAUTHORIZED, Some("invalid_token"), None);
     };
     let has = |s: &str| rec.scopes.iter().any(|x| x == s);
+    if grant.sub.is_none() && app.fault(Fault::UserinfoForClientTokens) {
+        let body = json!({ "sub": grant.client_id });
+        drop(store);
+        return respond::json(&app, StatusCode::OK, &body, true);
+    }
     let Some(sub) = grant.sub.clone().filter(|_| has("openid")) else {
         return bearer_error(
             &app,
@@ -315,12 +365,17 @@ pub async fn userinfo(
         );
     };
     let (profile, email) = (has("profile"), has("email"));
+    let rec_client = rec.client_id.clone();
     drop(store);
     let Some(user) = app.config.user_by_sub(&sub) else {
         return bearer_error(&app, StatusCode::UNAUTHORIZED, Some("invalid_token"), None);
     };
     let mut m = Map::new();
-    m.insert("sub".into(), json!(user.sub));
+    let shown_sub = match app.fault(Fault::UserinfoSubOfClient) {
+        true => rec_client,
+        false => user.sub.clone(),
+    };
+    m.insert("sub".into(), json!(shown_sub));
     if profile {
         m.insert("name".into(), json!(user.name));
     }

@@ -172,11 +172,13 @@ pub fn html(app: &AppState, status: StatusCode, body: String) -> Response<Body> 
             "frame-ancestors 'none'",
         );
     }
-    set(
-        &mut resp,
-        HeaderName::from_static("referrer-policy"),
-        "no-referrer",
-    );
+    if !app.fault(Fault::NoReferrerPolicy) {
+        set(
+            &mut resp,
+            HeaderName::from_static("referrer-policy"),
+            "no-referrer",
+        );
+    }
     set(
         &mut resp,
         HeaderName::from_static("x-content-type-options"),

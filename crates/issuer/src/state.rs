@@ -40,6 +40,19 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// The `predictable_tokens` fault's tokens: a process-wide counter behind a
+/// fixed prefix, as a database sequence would give.
+pub fn sequential_token() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("tok-{n:020}")
+}
+
+/// The `short_codes` fault's codes: 32 random bits as 8 hex digits.
+pub fn short_code() -> String {
+    format!("{:08x}", rand::rng().next_u32())
+}
+
 /// A validated authorization request waiting for login and consent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthzRequest {
@@ -124,6 +137,14 @@ pub struct TokenRec {
 
 #[derive(Default)]
 pub struct Store {
+    /// Seconds the issuer's clock runs ahead of the real one: advanced by
+    /// `POST /_grantcheck/clock` (a controllable clock, so expiry is
+    /// checked without waiting). TOTP codes keep the real time.
+    pub clock: u64,
+    /// The `codes_and_tokens_never_expire` fault: lifetimes are advertised, never enforced.
+    pub expiry_ignored: bool,
+    /// The `predictable_tokens` fault: access and refresh tokens from a counter.
+    pub sequential_tokens: bool,
     pub pending: HashMap<String, Pending>,
     pub sessions: HashMap<String, Session>,
     /// (sub, client_id) -> scopes the user approved for that client; lets
@@ -139,8 +160,19 @@ pub struct Store {
 }
 
 impl Store {
+    /// The issuer's time: the real one plus the advanced clock.
+    pub fn now(&self) -> u64 {
+        now().saturating_add(self.clock)
+    }
+
+    /// Whether `exp` has passed on the issuer's clock (never, under the
+    /// expiry fault).
+    pub fn expired(&self, exp: u64) -> bool {
+        !self.expiry_ignored && self.now() >= exp
+    }
+
     pub fn insert_pending(&mut self, pending: Pending) -> String {
-        let t = now();
+        let t = self.now();
         self.pending
             .retain(|_, p| t.saturating_sub(p.created) < PENDING_TTL);
         while self.pending.len() >= MAX_PENDING {
@@ -160,7 +192,7 @@ impl Store {
     }
 
     pub fn pending_mut(&mut self, id: &str) -> Option<&mut Pending> {
-        let t = now();
+        let t = self.now();
         self.pending
             .get_mut(id)
             .filter(|p| t.saturating_sub(p.created) < PENDING_TTL)
@@ -186,8 +218,11 @@ impl Store {
         scopes: Vec<String>,
         ttl: u64,
     ) -> String {
-        let iat = now();
-        let token = random_token();
+        let iat = self.now();
+        let token = match self.sequential_tokens {
+            true => sequential_token(),
+            false => random_token(),
+        };
         self.tokens.insert(
             token.clone(),
             TokenRec {
@@ -208,14 +243,14 @@ impl Store {
     pub fn is_active(&self, rec: &TokenRec, at: u64) -> bool {
         !rec.revoked
             && !rec.rotated
-            && at < rec.exp
+            && (at < rec.exp || self.expiry_ignored)
             && self.grants.get(&rec.grant).is_some_and(|g| !g.revoked)
     }
 
     /// The token record if the token is active.
     pub fn active_token(&self, token: &str) -> Option<(&TokenRec, &Grant)> {
         let rec = self.tokens.get(token)?;
-        if !self.is_active(rec, now()) {
+        if !self.is_active(rec, self.now()) {
             return None;
         }
         Some((rec, self.grants.get(&rec.grant)?))
@@ -232,11 +267,22 @@ pub type Shared = Arc<AppState>;
 
 impl AppState {
     pub fn new(config: IssuerConfig, issuer: String) -> Self {
+        let sequential_tokens = config.has_fault(Fault::PredictableTokens);
+        let expiry_ignored = config.has_fault(Fault::CodesAndTokensNeverExpire);
         AppState {
             config,
             issuer,
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(Store {
+                sequential_tokens,
+                expiry_ignored,
+                ..Store::default()
+            }),
         }
+    }
+
+    /// The issuer's time (see `Store::clock`).
+    pub fn now(&self) -> u64 {
+        self.store().now()
     }
 
     pub fn fault(&self, f: Fault) -> bool {

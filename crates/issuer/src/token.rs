@@ -9,7 +9,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use serde_json::{json, Map, Value};
 
-use super::client_auth::{authenticate, AuthFailure, Policy};
+use super::client_auth::{authenticate, constant_time_eq, AuthFailure, Policy};
 use super::config::{
     parse_scope, ClientReg, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
     GRANT_REFRESH_TOKEN, USER_ONLY_SCOPES,
@@ -20,12 +20,12 @@ use super::params::{is_form_content_type, parse_form_body, Params};
 use super::pkce;
 use super::redirect::{find_match, MatchMode};
 use super::respond::{self, OAuthError};
-use super::state::{now, AppState, Grant, Shared, Store, TokenKind, REFRESH_TOKEN_TTL};
+use super::state::{AppState, Grant, Shared, Store, TokenKind, REFRESH_TOKEN_TTL};
 
 /// Width of the check-to-consume window simulated by the `code_race` fault:
 /// wide enough that a burst of concurrent redemptions lands inside it even
 /// on a loaded machine running a debug build.
-const RACE_WINDOW: Duration = Duration::from_millis(100);
+const RACE_WINDOW: Duration = Duration::from_millis(300);
 
 /// The Authorization header: `None` if absent, `Some(None)` if unusable
 /// (repeated or not visible ASCII).
@@ -63,7 +63,7 @@ pub fn parse_post_form(
             "parameters must not be sent in the query string",
         ));
     }
-    if !is_form_content_type(headers) {
+    if !is_form_content_type(headers) && !app.fault(Fault::TokenAnyContentType) {
         return Err(OAuthError::new(
             "invalid_request",
             "the body must be application/x-www-form-urlencoded",
@@ -95,8 +95,20 @@ pub async fn token(
 ) -> Response<Body> {
     match handle(&app, &method, &uri, &headers, &body).await {
         Ok(resp) => resp,
+        Err(e) if app.fault(Fault::ErrorEchoesInput) => echo_input(e, &body).render(&app),
         Err(e) => e.render(&app),
     }
+}
+
+/// The `error_echoes_input` fault: the error repeats what it was sent.
+fn echo_input(mut e: OAuthError, body: &[u8]) -> OAuthError {
+    let params = Params::parse(body).unwrap_or_default();
+    for name in ["code", "code_verifier", "client_secret"] {
+        if let Some(v) = params.get(name, false) {
+            e.description.push_str(&format!(" ({name} {v})"));
+        }
+    }
+    e
 }
 
 async fn handle(
@@ -150,6 +162,10 @@ async fn handle(
         }
         return Err(OAuthError::new("invalid_request", "grant_type is required"));
     };
+    if grant_type == "password" && app.fault(Fault::PasswordGrantAllowed) {
+        let issued = password_grant(app, client, &params, lw)?;
+        return Ok(token_response(app, &issued));
+    }
     if ![
         GRANT_AUTHORIZATION_CODE,
         GRANT_REFRESH_TOKEN,
@@ -164,7 +180,10 @@ async fn handle(
         };
         return Err(OAuthError::new(code, "unsupported grant_type"));
     }
-    if !client.has_grant(grant_type) && !app.fault(Fault::GrantTypeNotChecked) {
+    let public_cc = app.fault(Fault::PublicClientCredentials)
+        && client.is_public()
+        && grant_type == GRANT_CLIENT_CREDENTIALS;
+    if !client.has_grant(grant_type) && !app.fault(Fault::GrantTypeNotChecked) && !public_cc {
         return Err(OAuthError::new(
             "unauthorized_client",
             "the client may not use this grant type",
@@ -313,8 +332,15 @@ fn check_code(
 ) -> Result<String, OAuthError> {
     let key = lookup_code(app, store, code).ok_or_else(|| bad_code(app))?;
     let rec = store.codes.get(&key).ok_or_else(|| bad_code(app))?;
-    if now() >= rec.expires {
+    if store.expired(rec.expires) {
         return Err(bad_code(app));
+    }
+    if rec.used && app.fault(Fault::UnauthenticatedReplayRevokes) {
+        // The fault: any replay burns the grant, before PKCE says who sent it.
+        for g in rec.grants.clone() {
+            store.revoke_grant(g);
+        }
+        return Err(invalid_grant("the code has already been used"));
     }
     if rec.client_id != client.id {
         let skip = app.fault(Fault::CodeNotClientBound)
@@ -472,10 +498,12 @@ fn refresh_grant(
     let rt = params
         .get("refresh_token", lw)
         .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required"))?;
-    let requested = params
-        .get("scope", lw)
-        .map(parse_scope)
-        .filter(|s| !s.is_empty());
+    let requested = match params.get("scope", lw) {
+        None if params.count("scope") > 0 && app.fault(Fault::EmptyRefreshScopeAsAll) => {
+            Some(client.scopes.clone())
+        }
+        other => other.map(parse_scope).filter(|s| !s.is_empty()),
+    };
     let invalid = || invalid_grant("the refresh token is invalid");
 
     let mut store = app.store();
@@ -491,7 +519,7 @@ fn refresh_grant(
         ));
     }
     let grant = store.grants.get(&rec.grant).cloned().ok_or_else(invalid)?;
-    if grant.revoked || rec.revoked || now() >= rec.exp {
+    if grant.revoked || rec.revoked || store.expired(rec.exp) {
         return Err(invalid());
     }
     if rec.rotated {
@@ -508,6 +536,7 @@ fn refresh_grant(
             let allowed = |s: &String| {
                 grant.scopes.contains(s)
                     || (app.fault(Fault::RefreshScopeEscalation) && app.config.is_known_scope(s))
+                    || app.fault(Fault::EmptyRefreshScopeAsAll)
             };
             if !req.iter().all(allowed) {
                 return Err(OAuthError::new(
@@ -519,7 +548,12 @@ fn refresh_grant(
         }
     };
     // Rotation: the new RT carries the ORIGINAL grant scope, so narrowing
-    // one access token never narrows the grant (RT-08).
+    // one access token never narrows the grant (RT-08); the fault does.
+    if app.fault(Fault::RotatedRtNarrowed) {
+        if let Some(g) = store.grants.get_mut(&rec.grant) {
+            g.scopes = scopes.clone();
+        }
+    }
     let refresh_token = if app.fault(Fault::NoRtRotation) && rec.kind == TokenKind::Refresh {
         rt.to_string()
     } else {
@@ -564,6 +598,9 @@ fn refresh_grant(
         grant.scopes.iter().any(|s| s == "openid") || app.fault(Fault::IdTokenWithoutOpenid);
     // OIDC Core §12.2: same sub and aud, original auth_time; no nonce.
     let id_token = match (&grant.sub, wants_idt) {
+        (Some(_), true) if app.fault(Fault::RefreshIdtSubOfClient) => {
+            Some((client.id.clone(), grant.auth_time, None))
+        }
         (Some(sub), true) => Some((sub.clone(), grant.auth_time, None)),
         _ => None,
     };
@@ -576,6 +613,56 @@ fn refresh_grant(
     })
 }
 
+/// The `password_grant_allowed` fault: the resource owner password grant
+/// (RFC 6749 §4.3) that RFC 9700 §2.4 forbids, with the client's scopes.
+fn password_grant(
+    app: &AppState,
+    client: &ClientReg,
+    params: &Params,
+    lw: bool,
+) -> Result<Issued, OAuthError> {
+    let (Some(name), Some(password)) = (params.get("username", lw), params.get("password", lw))
+    else {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "username and password are required",
+        ));
+    };
+    let user = app
+        .config
+        .users
+        .iter()
+        .find(|u| {
+            u.username == name && constant_time_eq(u.password.as_bytes(), password.as_bytes())
+        })
+        .ok_or_else(|| invalid_grant("wrong username or password"))?;
+    let scopes = client.scopes.clone();
+    let mut store = app.store();
+    let auth_time = store.now();
+    let gid = store.new_grant(Grant {
+        client_id: client.id.clone(),
+        sub: Some(user.sub.clone()),
+        scopes: scopes.clone(),
+        auth_time: Some(auth_time),
+        revoked: false,
+    });
+    let access_token = issue_access(
+        app,
+        &mut store,
+        gid,
+        &client.id,
+        Some(&user.sub),
+        scopes.clone(),
+    );
+    Ok(Issued {
+        client_id: client.id.clone(),
+        access_token,
+        refresh_token: None,
+        scopes,
+        id_token: None,
+    })
+}
+
 fn client_credentials_grant(
     app: &AppState,
     client: &ClientReg,
@@ -584,7 +671,7 @@ fn client_credentials_grant(
 ) -> Result<Issued, OAuthError> {
     // Registered for the grant but public: never mint machine tokens
     // without authentication.
-    if client.is_public() {
+    if client.is_public() && !app.fault(Fault::PublicClientCredentials) {
         return Err(OAuthError::new(
             "unauthorized_client",
             "public clients may not use client_credentials",
@@ -604,7 +691,11 @@ fn client_credentials_grant(
     {
         None => allowed,
         Some(req) => {
-            if !req.iter().all(|s| allowed.contains(s)) {
+            let ok = |s: &String| {
+                allowed.contains(s)
+                    || (app.fault(Fault::CcScopeUnchecked) && app.config.is_known_scope(s))
+            };
+            if !req.iter().all(ok) {
                 return Err(OAuthError::new(
                     "invalid_scope",
                     "a requested scope is not allowed for this client",
@@ -651,9 +742,17 @@ pub fn id_token_claims(
     nonce: Option<&str>,
     access_token: &str,
 ) -> Value {
-    let iat = now();
+    let iat = app.now();
     let mut c = Map::new();
-    c.insert("iss".into(), json!(app.issuer));
+    let iss = match app.fault(Fault::IdtIssTrailingSlash) {
+        true => format!("{}/", app.issuer),
+        false => app.issuer.clone(),
+    };
+    c.insert("iss".into(), json!(iss));
+    let sub = match app.fault(Fault::SubPerLogin) {
+        true => format!("{sub}.{}", crate::state::random_token()),
+        false => sub.to_string(),
+    };
     c.insert("sub".into(), json!(sub));
     c.insert("aud".into(), json!(client_id));
     c.insert(
@@ -661,7 +760,13 @@ pub fn id_token_claims(
         json!(iat + app.config.access_token_ttl.max(1)),
     );
     c.insert("iat".into(), json!(iat));
-    if let Some(t) = auth_time {
+    // OIDC Core §2: azp, when present, is the client the token was issued to.
+    let azp = match app.fault(Fault::AzpOtherClient) {
+        true => format!("{client_id}-other"),
+        false => client_id.to_string(),
+    };
+    c.insert("azp".into(), json!(azp));
+    if let Some(t) = auth_time.filter(|_| !app.fault(Fault::AuthTimeMissing)) {
         c.insert("auth_time".into(), json!(t));
     }
     if let Some(n) = nonce {
@@ -669,7 +774,11 @@ pub fn id_token_claims(
             c.insert("nonce".into(), json!(n));
         }
     }
-    c.insert("at_hash".into(), json!(keys::at_hash(access_token)));
+    let at_hash = match app.fault(Fault::AtHashFullDigest) {
+        true => keys::sha256_b64(access_token),
+        false => keys::at_hash(access_token),
+    };
+    c.insert("at_hash".into(), json!(at_hash));
     Value::Object(c)
 }
 

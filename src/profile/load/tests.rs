@@ -162,6 +162,11 @@ fn endpoint_paths_join_the_issuer_without_doubling_its_path() {
         join_endpoint("http://h/o", "https://other/x"),
         "https://other/x"
     );
+    // Without a leading slash: still a path under the issuer.
+    assert_eq!(
+        join_endpoint("http://h:8000/o", "introspect"),
+        "http://h:8000/o/introspect"
+    );
 }
 
 #[test]

@@ -309,7 +309,52 @@ fn header(out: &mut String, report: &RunReport) {
         }
         out.push_str("</div>\n");
     }
+    scores(out, report);
     out.push_str("</header>\n");
+}
+
+/// Failure rates per level and the unmitigated threats (report::scores).
+fn scores(out: &mut String, report: &RunReport) {
+    use super::scores::ThreatStatus;
+    let s = super::scores::scores(&report.cases);
+    if s.is_empty() {
+        return;
+    }
+    out.push_str("<div class=\"scores\"><table class=\"levels\"><caption>Requirement rows by level</caption>\n<tr><th>level</th><th>checked</th><th>failed</th><th>rate</th></tr>\n");
+    for l in s.levels.iter().filter(|l| l.checked > 0) {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0}%</td></tr>",
+            l.level,
+            l.checked,
+            l.failed,
+            l.rate().unwrap_or(0.0)
+        );
+    }
+    let _ = write!(
+        out,
+        "</table>\n<p class=\"threats\">Threats: {} unmitigated, {} weakened, {} mitigated, {} unchecked.</p>",
+        s.count(ThreatStatus::Unmitigated),
+        s.count(ThreatStatus::Weakened),
+        s.count(ThreatStatus::Mitigated),
+        s.count(ThreatStatus::Unchecked)
+    );
+    let open: Vec<_> = s.unmitigated().collect();
+    if !open.is_empty() {
+        out.push_str("<ul class=\"unmitigated\">");
+        for t in open {
+            let _ = write!(
+                out,
+                "<li><strong>{}</strong> {} <span class=\"muted\">({})</span>: {}</li>",
+                esc(&t.id),
+                esc(&t.name),
+                esc(&t.source),
+                esc(&t.failed_rows.join(", "))
+            );
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("</div>\n");
 }
 
 fn controls(out: &mut String, report: &RunReport) {

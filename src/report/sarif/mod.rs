@@ -291,8 +291,23 @@ fn result_message(c: &CaseResult) -> String {
         msg.push_str(". Also: ");
         msg.push_str(&others.join("; "));
     }
+    let not_run: Vec<String> = c
+        .steps
+        .iter()
+        .filter_map(|s| {
+            s.not_run
+                .as_ref()
+                .map(|why| format!("`{}` ({why})", s.name))
+        })
+        .collect();
+    if !not_run.is_empty() {
+        msg.push_str(&format!(". Not run: {}", not_run.join(", ")));
+    }
     if !c.covers.is_empty() {
         msg.push_str(&format!(". Requirements: {}.", c.covers.join(", ")));
+    }
+    if !c.not_covered.is_empty() {
+        msg.push_str(&format!(" Not checked: {}.", c.not_covered.join(", ")));
     }
     if let Some(k) = &c.known {
         msg.push_str(&format!(" Known deviation (baseline): {k}."));

@@ -32,6 +32,7 @@ mod http;
 mod token;
 mod token_op;
 mod userinfo;
+mod wait;
 
 /// What an authorization walk came to, as the checks see it.
 #[derive(Clone, Debug)]
@@ -119,6 +120,7 @@ pub async fn execute(step: &StepDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
         StepKind::Api(a) => api::api(a, expects_success(step), ctx).await,
         StepKind::Discovery(d) => discovery::discovery(d, ctx).await,
         StepKind::Http(h) => http::raw_http(h, ctx).await,
+        StepKind::Wait(w) => wait::wait(w, ctx).await,
     }
 }
 
@@ -326,10 +328,38 @@ fn values_of(resp: Option<&HttpResponse>, body: Option<&Body>) -> StepValues {
     if let Some(r) = resp {
         fields.insert("status".into(), r.status.to_string());
     }
+    fields.extend(id_token_fields(body));
     StepValues {
         fields,
         ended: String::new(),
     }
+}
+
+/// The scalar claims of the body's `id_token` as `id_token.<claim>`
+/// (`{{ first.id_token.sub }}`), read without verifying: what a later step
+/// compares them with is checked by its own assertions, and a signature
+/// that does not verify fails the steps that ask for it.
+fn id_token_fields(body: Option<&Body>) -> BTreeMap<String, String> {
+    let jws = body
+        .and_then(Body::object)
+        .and_then(|m| m.get("id_token"))
+        .and_then(|v| v.as_str())
+        .and_then(|t| crate::protocol::jwt::Jws::parse(t).ok());
+    let Some(jws) = jws else {
+        return BTreeMap::new();
+    };
+    // Arrays (an `aud` of several) as their JSON text: a later `equals`
+    // compares them as JSON (run::expect::captured_scalar_equal).
+    jws.claims
+        .iter()
+        .filter_map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::Array(_) => Some(v.to_string()),
+                _ => value_text(v),
+            };
+            text.map(|t| (format!("id_token.{k}"), t))
+        })
+        .collect()
 }
 
 /// Statuses of concurrent requests as counts, in status order
