@@ -84,6 +84,23 @@ fn journal_answered(at: Option<usize>, ex: &Exchange) {
     });
 }
 
+/// A body sent in two pieces: all but the last byte at once, the last byte
+/// when every request of the burst has sent the rest (the barrier), or
+/// after two seconds when one of them cannot (a failed connection must not
+/// hold the others forever). The issuer cannot act before the last byte,
+/// so the requests reach it together: a race like an attacker's.
+fn held_body(body: Vec<u8>, barrier: std::sync::Arc<tokio::sync::Barrier>) -> reqwest::Body {
+    use futures_util::StreamExt;
+    let mut head = body;
+    let tail = head.split_off(head.len() - 1);
+    let first = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) });
+    let last = futures_util::stream::once(async move {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), barrier.wait()).await;
+        Ok::<_, std::io::Error>(tail)
+    });
+    reqwest::Body::wrap_stream(first.chain(last))
+}
+
 /// A request as grantcheck builds it: every byte explicit.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -91,6 +108,10 @@ pub struct Request {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+    /// A race's release: everything but the body's last byte is sent, and
+    /// the last byte waits until every request of the burst got that far
+    /// (or two seconds passed), so that they reach the issuer together.
+    pub hold_last_byte: Option<std::sync::Arc<tokio::sync::Barrier>>,
 }
 
 impl Request {
@@ -100,6 +121,7 @@ impl Request {
             url: url.into(),
             headers: Vec::new(),
             body: None,
+            hold_last_byte: None,
         }
     }
 
@@ -118,6 +140,7 @@ impl Request {
                 "application/x-www-form-urlencoded".into(),
             )],
             body: Some(body.into_bytes()),
+            hold_last_byte: None,
         }
     }
 }
@@ -285,6 +308,10 @@ impl Http {
         // The case's journal follows the burst into its tasks, so a race cut
         // off by the deadline keeps its evidence.
         let journal = JOURNAL.try_with(|j| j.clone()).ok();
+        let mut req = req;
+        if req.body.as_ref().is_some_and(|b| !b.is_empty()) {
+            req.hold_last_byte = Some(std::sync::Arc::new(tokio::sync::Barrier::new(n as usize)));
+        }
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..n {
             let (http, r, journal) = (self.clone(), req.clone(), journal.clone());
@@ -408,8 +435,14 @@ impl Http {
         for (n, v) in &req.headers {
             builder = builder.header(n.as_str(), v.as_str());
         }
-        if let Some(b) = req.body {
-            builder = builder.body(b);
+        match (req.body, req.hold_last_byte) {
+            (Some(b), Some(barrier)) if !b.is_empty() => {
+                builder = builder
+                    .header("content-length", b.len().to_string())
+                    .body(held_body(b, barrier));
+            }
+            (Some(b), _) => builder = builder.body(b),
+            (None, _) => {}
         }
         builder.send().await.map_err(|e| {
             let kind = if e.is_timeout() {

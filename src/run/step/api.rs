@@ -134,6 +134,7 @@ fn client_credentials_request(c: &Client, ctx: &CaseContext<'_>) -> Result<Reque
             "application/x-www-form-urlencoded".into(),
         )],
         body: None,
+        hold_last_byte: None,
     };
     let mode = dialect_auth(&ctx.target.profile.dialect, "client_credentials");
     authenticate(&mut req, &mut p, c, mode, None);

@@ -22,6 +22,7 @@ pub(super) async fn raw_http(
         url,
         headers: Vec::new(),
         body: None,
+        hold_last_byte: None,
     };
     for [k, v] in &h.headers {
         req.headers.push((ctx.render(k)?, ctx.render(v)?));

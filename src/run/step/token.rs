@@ -50,6 +50,7 @@ pub(super) async fn token(
         url: String::new(),
         headers: Vec::new(),
         body: None,
+        hold_last_byte: None,
     };
     let secret = ctx.render_opt(&t.secret)?;
     let dialect = &ctx.target.profile.dialect;

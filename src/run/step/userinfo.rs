@@ -36,6 +36,7 @@ pub(super) async fn userinfo(
         url: endpoint.clone(),
         headers: Vec::new(),
         body: None,
+        hold_last_byte: None,
     };
     if let Some(tok) = &token {
         let pair: Params = [("access_token", tok.as_str())].into_iter().collect();
