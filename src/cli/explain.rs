@@ -250,6 +250,17 @@ fn action(st: &StepDef) -> String {
         let h = h.get_ref();
         return format!("HTTP {} {}", t(&h.method).unwrap_or("GET"), h.url.get_ref());
     }
+    if let Some(w) = &st.wait {
+        let w = w.get_ref();
+        let plus = match w.plus {
+            0 => String::new(),
+            n => format!(" + {n}"),
+        };
+        return format!(
+            "wait {}{plus} s (the reference's clock is advanced; a real issuer needs --slow)",
+            w.seconds.get_ref()
+        );
+    }
     String::new()
 }
 

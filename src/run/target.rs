@@ -318,107 +318,97 @@ impl Target {
     }
 
     pub fn offers(&self, cap: &str) -> Result<(), String> {
-        if let Some(role) = cap.strip_prefix("client:") {
-            return self
-                .profile
-                .clients
-                .contains_key(role)
-                .then_some(())
-                .ok_or_else(|| format!("the profile has no client `{role}`"));
+        let (kind, arg) = cap.split_once(':').unwrap_or((cap, ""));
+        match kind {
+            "client" | "user" | "scope" | "policy" => self.declared(kind, arg),
+            "grant" | "uris" | "redirect" | "auth" | "lacks_scope" | "distinct" => {
+                let (role, what) = arg.split_once(':').unwrap_or((arg, ""));
+                self.client_shape(kind, role, what)
+            }
+            _ => self.run_capability(cap),
         }
-        if let Some(role) = cap.strip_prefix("user:") {
-            return self
-                .profile
-                .users
-                .contains_key(role)
-                .then_some(())
-                .ok_or_else(|| format!("the profile has no user `{role}`"));
-        }
-        if let Some((role, grant)) = cap.strip_prefix("grant:").and_then(|g| g.split_once(':')) {
-            let c = self
-                .profile
-                .clients
-                .get(role)
-                .ok_or_else(|| format!("the profile has no client `{role}`"))?;
-            let lists = |g: &str| c.grants.iter().any(|x| x == g);
-            return match grant.strip_prefix('!') {
-                None => lists(grant).then_some(()).ok_or_else(|| {
-                    format!("the profile's client `{role}` does not list the {grant} grant")
-                }),
-                Some(not) => (!lists(not))
-                    .then_some(())
-                    .ok_or_else(|| format!("the profile's client `{role}` lists the {not} grant")),
-            };
-        }
-        if let Some((role, n)) = cap.strip_prefix("uris:").and_then(|g| g.split_once(':')) {
-            let have = self.client(role)?.redirect_uris.len();
-            let want: usize = n.parse().unwrap_or(usize::MAX);
-            return (have >= want).then_some(()).ok_or_else(|| {
-                format!("the profile's client `{role}` has {have} redirect_uris, this needs {want}")
-            });
-        }
-        if let Some((role, shape)) = cap
-            .strip_prefix("redirect:")
-            .and_then(|g| g.split_once(':'))
-        {
-            let first = self.client(role)?.redirect_uris.first().map(String::as_str);
-            let loopback = first.is_some_and(is_loopback_ip_uri);
-            let uri = first.unwrap_or("none");
-            return match (shape, loopback) {
-                ("loopback", true) | ("!loopback", false) => Ok(()),
-                ("loopback", false) => Err(format!(
-                    "the profile's client `{role}` redirects to {uri}, not to an http loopback IP"
-                )),
-                _ => Err(format!(
-                    "the profile's client `{role}` redirects to the loopback {uri}, whose port RFC 8252 §7.3 leaves free"
-                )),
-            };
-        }
-        if let Some(purpose) = cap.strip_prefix("scope:") {
-            return self
-                .profile
-                .scopes
-                .contains_key(purpose)
-                .then_some(())
-                .ok_or_else(|| format!("the profile's [scopes] has no `{purpose}`"));
-        }
-        if let Some(tag) = cap.strip_prefix("policy:") {
-            return self
-                .policy_tags
-                .contains(tag)
-                .then_some(())
-                .ok_or_else(|| format!("the profile's policy does not select `{tag}`"));
-        }
-        if let Some((role, method)) = cap.strip_prefix("auth:").and_then(|g| g.split_once(':')) {
-            let have = self.client(role)?.auth_method.as_str();
-            return (have == method).then_some(()).ok_or_else(|| {
-                format!("the profile's client `{role}` authenticates with {have}, not {method}")
-            });
-        }
-        if let Some((role, purpose)) = cap
-            .strip_prefix("lacks_scope:")
-            .and_then(|g| g.split_once(':'))
-        {
-            let held = &self.client(role)?.scope;
-            let scope = self
-                .profile
-                .scopes
-                .get(purpose)
-                .ok_or_else(|| format!("the profile's [scopes] has no `{purpose}`"))?;
-            let holds = held.split(' ').any(|s| scope.split(' ').any(|x| x == s));
-            return (!holds).then_some(()).ok_or_else(|| {
-                format!("the profile's client `{role}` holds the `{purpose}` scope ({scope}): nothing beyond its own scope to ask for")
-            });
-        }
-        if let Some((a, b)) = cap
-            .strip_prefix("distinct:")
-            .and_then(|g| g.split_once(':'))
-        {
-            let (ca, cb) = (self.client(a)?, self.client(b)?);
-            return (ca.id != cb.id).then_some(()).ok_or_else(|| {
-                format!("the profile's clients `{a}` and `{b}` are one client ({}): a cross-client probe would probe nothing", ca.id)
-            });
-        }
+    }
+
+    /// `client:`, `user:`, `scope:` and `policy:`: a name the profile declares.
+    fn declared(&self, kind: &str, name: &str) -> Result<(), String> {
+        let (has, why) = match kind {
+            "client" => (
+                self.profile.clients.contains_key(name),
+                format!("the profile has no client `{name}`"),
+            ),
+            "user" => (
+                self.profile.users.contains_key(name),
+                format!("the profile has no user `{name}`"),
+            ),
+            "scope" => (
+                self.profile.scopes.contains_key(name),
+                format!("the profile's [scopes] has no `{name}`"),
+            ),
+            _ => (
+                self.policy_tags.contains(name),
+                format!("the profile's policy does not select `{name}`"),
+            ),
+        };
+        has.then_some(()).ok_or(why)
+    }
+
+    /// `grant:`, `uris:`, `redirect:`, `auth:`, `lacks_scope:` and
+    /// `distinct:`: the shape of the client `role` (`what` is the rest).
+    fn client_shape(&self, kind: &str, role: &str, what: &str) -> Result<(), String> {
+        let c = self.client(role)?;
+        let (ok, why) = match kind {
+            "grant" => {
+                let lists = |g: &str| c.grants.iter().any(|x| x == g);
+                match what.strip_prefix('!') {
+                    None => (
+                        lists(what),
+                        format!("the profile's client `{role}` does not list the {what} grant"),
+                    ),
+                    Some(not) => (
+                        !lists(not),
+                        format!("the profile's client `{role}` lists the {not} grant"),
+                    ),
+                }
+            }
+            "uris" => {
+                let (have, want) = (c.redirect_uris.len(), what.parse().unwrap_or(usize::MAX));
+                (
+                    have >= want,
+                    format!(
+                        "the profile's client `{role}` has {have} redirect_uris, this needs {want}"
+                    ),
+                )
+            }
+            "redirect" => {
+                return redirect_shape(role, c.redirect_uris.first().map(String::as_str), what)
+            }
+            "auth" => {
+                let have = c.auth_method.as_str();
+                (
+                    have == what,
+                    format!("the profile's client `{role}` authenticates with {have}, not {what}"),
+                )
+            }
+            "lacks_scope" => {
+                let scope = self
+                    .profile
+                    .scopes
+                    .get(what)
+                    .ok_or_else(|| format!("the profile's [scopes] has no `{what}`"))?;
+                let holds = c.scope.split(' ').any(|s| scope.split(' ').any(|x| x == s));
+                (!holds, format!("the profile's client `{role}` holds the `{what}` scope ({scope}): nothing beyond its own scope to ask for"))
+            }
+            _ => {
+                let other = self.client(what)?;
+                (c.id != other.id, format!("the profile's clients `{role}` and `{what}` are one client ({}): a cross-client probe would probe nothing", c.id))
+            }
+        };
+        ok.then_some(()).ok_or(why)
+    }
+
+    /// What the run itself offers (`slow`, `authorize_post`), and the
+    /// capabilities decided from metadata and profile, `!` negating one.
+    fn run_capability(&self, cap: &str) -> Result<(), String> {
         if cap == "slow" {
             let slow = self.slow.load(std::sync::atomic::Ordering::Relaxed);
             return (self.clock.is_some() || slow).then_some(()).ok_or_else(|| {
@@ -475,6 +465,22 @@ impl Target {
     /// user configured, never with what the issuer claims).
     pub fn issuer_id(&self) -> String {
         self.profile.issuer.clone()
+    }
+}
+
+/// `redirect:<role>:[!]loopback`: whether the client's first registered URI
+/// is an http loopback IP one (RFC 8252 §7.3 leaves its port free).
+fn redirect_shape(role: &str, first: Option<&str>, shape: &str) -> Result<(), String> {
+    let loopback = first.is_some_and(is_loopback_ip_uri);
+    let uri = first.unwrap_or("none");
+    match (shape, loopback) {
+        ("loopback", true) | ("!loopback", false) => Ok(()),
+        ("loopback", false) => Err(format!(
+            "the profile's client `{role}` redirects to {uri}, not to an http loopback IP"
+        )),
+        _ => Err(format!(
+            "the profile's client `{role}` redirects to the loopback {uri}, whose port RFC 8252 §7.3 leaves free"
+        )),
     }
 }
 
