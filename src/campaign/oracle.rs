@@ -165,6 +165,15 @@ pub fn token_success(flow: Flow, row: &str, sent: Sent) -> Vec<Table> {
                     assert("json id_token", "absent", true, "IDT-02"),
                     Level::Profile,
                 ));
+            } else {
+                // OIDC Core §2: azp, when present, is the client the code
+                // was issued to (the `login` step's).
+                out.push(optional(assert(
+                    "id_token azp",
+                    "equals",
+                    "{{ login.client_id }}",
+                    "IDT-10",
+                )));
             }
         }
         _ => {}
@@ -332,7 +341,8 @@ pub fn userinfo(d: &Demand) -> Vec<Table> {
             How::BearerRefused => {
                 let status = assert("status", "equals", 401, r.row);
                 let challenge = assert("challenge", "includes", "bearer", "BEAR-03");
-                vec![with_level(status, r.level), challenge]
+                let syntax = assert("challenge", "well_formed", true, "BEAR-08");
+                vec![with_level(status, r.level), challenge, syntax]
             }
             How::NotGranted => not_granted(r.row),
             _ => not_200(r.row),
@@ -361,7 +371,21 @@ pub fn authorize(d: &Demand, state: Option<&str>, iss: bool) -> Vec<Table> {
     match d {
         Demand::Accept => {
             out.push(assert("outcome", "equals", "code", "AUTHZ-01"));
+            // response_type=code returns a code and nothing else.
+            out.push(assert("param access_token", "absent", true, "AUTHZ-01"));
+            // The default challenge cannot be read out of the code (a
+            // challenge the input changed is simply not found there).
+            out.push(assert(
+                "param code",
+                "lacks",
+                "{{ gen.verifier | s256 }}",
+                "PKCE-11",
+            ));
             echoed(&mut out, "AUTHZ-10", "ISS-01");
+            if !iss {
+                // RFC 9207 §3: not advertised, not sent (ISS-03).
+                out.push(assert("param iss", "absent", true, "ISS-03"));
+            }
             if state.is_none() {
                 out.push(assert("param state", "absent", true, "AUTHZ-10"));
             }
@@ -492,6 +516,11 @@ pub fn jwks() -> Vec<Table> {
     vec![
         assert("status", "equals", 200, "JWKS-01"),
         assert("body", "public_keys_only", true, "JWKS-02"),
+        assert("body", "strong_keys", true, "JWKS-04"),
+        with_level(
+            assert("body", "distinct_keys", true, "JWKS-03"),
+            Level::Should,
+        ),
     ]
 }
 
