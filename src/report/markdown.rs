@@ -56,28 +56,13 @@ fn scores(out: &mut String, report: &RunReport) {
         s.count(ThreatStatus::Mitigated),
         s.count(ThreatStatus::Unchecked)
     );
-    for t in s.unmitigated() {
+    for (t, how, rows) in super::scores::listed_threats(&s) {
         let _ = writeln!(
             out,
-            "- **{}** {} ({}): {}",
+            "- **{}** {} ({}){how}: {rows}",
             t.id,
             escape(&t.name),
-            escape(&t.source),
-            t.failed_rows.join(", ")
-        );
-    }
-    for t in s
-        .threats
-        .iter()
-        .filter(|t| t.status == ThreatStatus::Weakened)
-    {
-        let _ = writeln!(
-            out,
-            "- {} {} ({}), weakened: {}",
-            t.id,
-            escape(&t.name),
-            escape(&t.source),
-            t.warned_rows.join(", ")
+            escape(&t.source)
         );
     }
 }

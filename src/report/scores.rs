@@ -193,6 +193,19 @@ pub fn scores(cases: &[CaseResult]) -> Scores {
     Scores { levels, threats }
 }
 
+/// The threats a text report lists: each unmitigated one with its failed
+/// rows, then each weakened one with the rows that only warned: the
+/// threat, what to add after its source (`, weakened`), and the rows.
+pub fn listed_threats(s: &Scores) -> Vec<(&ThreatScore, &'static str, String)> {
+    let open = s.unmitigated().map(|t| (t, "", t.failed_rows.join(", ")));
+    let weak = s
+        .threats
+        .iter()
+        .filter(|t| t.status == ThreatStatus::Weakened)
+        .map(|t| (t, ", weakened", t.warned_rows.join(", ")));
+    open.chain(weak).collect()
+}
+
 /// The per-level line of a text report: `MUST 2 of 120 rows failed (1.7%) · ...`.
 pub fn levels_line(s: &Scores) -> String {
     s.levels

@@ -146,29 +146,8 @@ fn scores(out: &mut String, report: &RunReport, p: &Paint) {
         s.count(ThreatStatus::Mitigated),
         s.count(ThreatStatus::Unchecked)
     );
-    for t in s.unmitigated() {
-        let _ = writeln!(
-            out,
-            "  {} {} ({}): {}",
-            t.id,
-            t.name,
-            t.source,
-            t.failed_rows.join(", ")
-        );
-    }
-    for t in s
-        .threats
-        .iter()
-        .filter(|t| t.status == ThreatStatus::Weakened)
-    {
-        let _ = writeln!(
-            out,
-            "  {} {} ({}), weakened: {}",
-            t.id,
-            t.name,
-            t.source,
-            t.warned_rows.join(", ")
-        );
+    for (t, how, rows) in super::scores::listed_threats(&s) {
+        let _ = writeln!(out, "  {} {} ({}){how}: {rows}", t.id, t.name, t.source);
     }
 }
 

@@ -58,13 +58,7 @@ fn fail(error: &'static str, description: &'static str, header_used: bool) -> Au
 /// split at the FIRST colon (ids cannot contain one once urlencoded, secrets
 /// may), then form-urldecode each half (`+` is a space).
 pub fn parse_basic(header: &str) -> Option<(String, String)> {
-    let (scheme, rest) = header.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let raw = BASIC_B64.decode(rest.trim_matches(' ')).ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (id, secret) = text.split_once(':')?;
+    let (id, secret) = basic_halves(header)?;
     let id = form_decode(id.as_bytes()).ok()?;
     let secret = form_decode(secret.as_bytes()).ok()?;
     if id.is_empty() {
@@ -76,6 +70,11 @@ pub fn parse_basic(header: &str) -> Option<(String, String)> {
 /// The `basic_not_form_decoded` fault: id and secret taken as they are
 /// after base64, without the form-urldecoding RFC 6749 §2.3.1 asks for.
 fn parse_basic_undecoded(header: &str) -> Option<(String, String)> {
+    basic_halves(header)
+}
+
+/// The two halves of a Basic credential after base64, split at the first colon.
+fn basic_halves(header: &str) -> Option<(String, String)> {
     let (scheme, rest) = header.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
