@@ -230,7 +230,7 @@ mod tests {
     fn documented_rows_and_threats_name_catalogue_rows() {
         let d = documented();
         assert!(
-            d.contains_key("TLS-02") && d.contains_key("CAUTH-08"),
+            d.contains_key("EXP-03") && d.contains_key("CAUTH-08"),
             "{d:?}"
         );
         for id in d.keys() {

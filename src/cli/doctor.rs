@@ -31,7 +31,7 @@ pub fn doctor(a: DoctorArgs) -> Result<u8, Failure> {
     let rt = super::runtime()?;
     let findings = rt.block_on(async {
         let prepared = match (&a.profile, a.emulate) {
-            (None, _) => prepare_reference(&[]).await?,
+            (None, _) => prepare_reference(&[], false).await?,
             (Some(p), true) => prepare_emulated(p, "", &[]).await?,
             (Some(p), false) => prepare_profile(p, a.allow_production).await?,
         };

@@ -261,7 +261,25 @@ fn action(st: &StepDef) -> String {
             w.seconds.get_ref()
         );
     }
+    if let Some(p) = &st.tls {
+        return format!(
+            "probe the transport: {}",
+            tls_probe(p.get_ref().probe.get_ref())
+        );
+    }
     String::new()
+}
+
+/// What a `tls` step's probe does, in words.
+fn tls_probe(probe: &str) -> String {
+    match probe {
+        "tls1.0" => "send a TLS 1.0 ClientHello to the issuer's host".into(),
+        "tls1.1" => "send a TLS 1.1 ClientHello to the issuer's host".into(),
+        "weak_suites" => "send a TLS 1.2 ClientHello offering only weak suites".into(),
+        "chain" => "connect to every endpoint origin, verifying chain and name".into(),
+        "plaintext" => "POST a made-up secret to the http:// twin of the token endpoint".into(),
+        other => format!("`{other}`"),
+    }
 }
 
 #[cfg(test)]

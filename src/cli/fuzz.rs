@@ -101,7 +101,7 @@ pub fn fuzz(a: FuzzArgs) -> Result<u8, Failure> {
 
 async fn prepare(a: &FuzzArgs) -> Result<Prepared, Failure> {
     match (&a.profile, &a.emulate) {
-        (None, _) => runcmd::prepare_reference(&a.reference_faults).await,
+        (None, _) => runcmd::prepare_reference(&a.reference_faults, false).await,
         (Some(path), Some(d)) => runcmd::prepare_emulated(path, d, &a.reference_faults).await,
         (Some(path), None) => runcmd::prepare_profile(path, a.allow_production).await,
     }

@@ -79,6 +79,10 @@ pub struct RunArgs {
     /// clock is advanced instead). They start first and add their longest wait.
     #[arg(long)]
     pub slow: bool,
+    /// Serve the embedded reference issuer over TLS (`https://localhost:PORT`, a test CA
+    /// generated at start and trusted by this run), so that the transport rows (TLS-01..05) run.
+    #[arg(long, conflicts_with = "profile")]
+    pub tls: bool,
     /// When each case's line is printed: as it finishes, or in plan order (stable logs).
     #[arg(long, value_name = "ORDER", default_value = "finished")]
     pub order: super::live::Order,
@@ -123,9 +127,16 @@ pub struct Prepared {
 }
 
 /// Starts the embedded reference issuer with `faults` and resolves it as a target.
-pub async fn prepare_reference(faults: &[String]) -> Result<Prepared, Failure> {
+pub async fn prepare_reference(faults: &[String], tls: bool) -> Result<Prepared, Failure> {
     let faults = super::parse_faults(faults)?;
-    let r = reference::start(&faults).await.map_err(|e| match e {
+    // A transport fault only exists on the TLS listener.
+    let shape = reference::Shape {
+        tls: tls || faults.iter().any(issuer::Fault::transport),
+        ..Default::default()
+    };
+    let secrets = issuer::ReferenceSecrets::random();
+    let started = reference::start_shaped(&faults, secrets, &shape).await;
+    let r = started.map_err(|e| match e {
         ReferenceError::Profile(p) => profile_failure(p),
         other => Failure::harness(other.to_string(), None),
     })?;
@@ -325,7 +336,7 @@ async fn run_plan(
 /// The target the arguments name, whichever it is.
 async fn prepare(a: &RunArgs) -> Result<Prepared, Failure> {
     match (&a.profile, &a.emulate) {
-        (None, _) => prepare_reference(&a.reference_faults).await,
+        (None, _) => prepare_reference(&a.reference_faults, a.tls).await,
         (Some(path), Some(dialect)) => prepare_emulated(path, dialect, &a.reference_faults).await,
         (Some(path), None) => prepare_profile(path, a.allow_production).await,
     }

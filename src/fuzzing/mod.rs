@@ -16,7 +16,7 @@
 //!
 //! One file per checked module, named after it: `scenario` (scenario files),
 //! `profile` (profile files and their environment), `token`, `callback`,
-//! `form`, `www_authenticate`, `discovery`, `jwt` (tokens and JWKS), `html`
+//! `form`, `www_authenticate`, `tls` (probe replies), `discovery`, `jwt` (tokens and JWKS), `html`
 //! (login pages), `template`, `requirements`, and `report` (redaction and
 //! baselines). This file holds the dispatcher over [`TARGETS`] and the
 //! helpers several checks share.
@@ -36,6 +36,7 @@ mod report;
 mod requirements;
 mod scenario;
 mod template;
+mod tls;
 mod token;
 mod www_authenticate;
 
@@ -49,6 +50,7 @@ pub use report::{check_baseline, check_redact};
 pub use requirements::check_requirements;
 pub use scenario::check_scenario_file;
 pub use template::check_template;
+pub use tls::check_tls_reply;
 pub use token::check_token_response;
 pub use www_authenticate::check_www_authenticate;
 
@@ -75,6 +77,7 @@ pub const TARGETS: &[(&str, Invariant)] = &[
     ("requirements", check_requirements),
     ("redact", check_redact),
     ("baseline", check_baseline),
+    ("tls_reply", check_tls_reply),
 ];
 
 /// Runs the check of `target` on `data`; false when there is no such target.
@@ -218,5 +221,6 @@ mod tests {
         any_requirements => check_requirements,
         any_redact => check_redact,
         any_baseline => check_baseline,
+        any_tls_reply => check_tls_reply,
     }
 }

@@ -87,6 +87,7 @@ pub fn check_scenario_file(data: &[u8]) {
                     st.discovery.is_some(),
                     st.http.is_some(),
                     st.wait.is_some(),
+                    st.tls.is_some(),
                 ];
                 assert_eq!(actions.iter().filter(|a| **a).count(), 1);
                 if let Some(from) = st.token.as_ref().and_then(|t| t.get_ref().from.as_ref()) {

@@ -5,6 +5,7 @@
 //! and total timeouts and the response body cap, respects the per-issuer rate
 //! limit, and returns the whole exchange as evidence, including when it failed.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,9 @@ use crate::report::model::{Exchange, HttpRequest, HttpResponse, TransportError};
 pub struct InFlight {
     pub start: Duration,
     pub end: Duration,
+    /// The address the request went to, when the burst was spread over
+    /// several (`Http::burst`).
+    pub address: Option<SocketAddr>,
 }
 
 /// Whether at least two of the requests were in flight at the same moment,
@@ -171,6 +175,14 @@ pub struct Http {
     /// Refuse every request whose host is not loopback (the embedded and
     /// emulated issuers): nothing of such a run may reach a real host.
     loopback_only: bool,
+    /// The settings the clients were built from: a race builds one client
+    /// per address of the issuer's host from them.
+    cfg: Arc<HttpDef>,
+    /// Addresses given for a host instead of resolving it (as curl's
+    /// `--resolve`): `with_addresses`.
+    given: Arc<std::collections::HashMap<String, Vec<SocketAddr>>>,
+    /// Those clients, by host and address, built once.
+    pinned: Arc<std::sync::Mutex<std::collections::HashMap<(String, SocketAddr), reqwest::Client>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,21 +205,11 @@ impl Http {
         // reqwest is built with `rustls-no-provider`: the ring provider must be
         // installed before the first client. A second install fails harmlessly.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let builder = || {
-            let b = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
-                .timeout(Duration::from_millis(cfg.timeout_ms))
-                .user_agent(concat!("grantcheck/", env!("CARGO_PKG_VERSION")));
-            match loopback_only {
-                true => b.no_proxy(),
-                false => b,
-            }
-        };
-        let unpooled = || builder().pool_max_idle_per_host(0);
+        let builder = || client_builder(cfg, loopback_only);
+        let unpooled = || builder().map(|b| b.pool_max_idle_per_host(0));
         let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| BuildError(e.to_string()));
-        let client = built(if cfg.pooling { builder() } else { unpooled() })?;
-        let fresh = built(unpooled())?;
+        let client = built(if cfg.pooling { builder()? } else { unpooled()? })?;
+        let fresh = built(unpooled()?)?;
         let limiter =
             (cfg.rate_limit > 0.0).then(|| Arc::new(RateLimiter::new(cfg.rate_limit, cfg.burst)));
         Ok(Self {
@@ -218,7 +220,20 @@ impl Http {
             limiter,
             guard: None,
             loopback_only,
+            cfg: Arc::new(cfg.clone()),
+            given: Default::default(),
+            pinned: Default::default(),
         })
+    }
+
+    /// Races to `host` go to `addresses` instead of what it resolves to
+    /// (as curl's `--resolve`): a reviewer's list of front ends, or a test
+    /// on a machine where `localhost` is one address.
+    pub fn with_addresses(mut self, host: &str, addresses: Vec<SocketAddr>) -> Self {
+        let mut given = (*self.given).clone();
+        given.insert(host.to_string(), addresses);
+        self.given = Arc::new(given);
+        self
     }
 
     /// Refuses, before sending, any request whose `scope` parameter (query
@@ -312,19 +327,30 @@ impl Http {
         if req.body.as_ref().is_some_and(|b| !b.is_empty()) {
             req.hold_last_byte = Some(std::sync::Arc::new(tokio::sync::Barrier::new(n as usize)));
         }
+        // Spread over every address of the host that answers, as an
+        // attacker would: behind several front ends, two requests to one
+        // may be serialised where requests to two are not.
+        let addresses = self.race_addresses(&req.url).await;
         let mut set = tokio::task::JoinSet::new();
-        for _ in 0..n {
-            let (http, r, journal) = (self.clone(), req.clone(), journal.clone());
+        for i in 0..n as usize {
+            let address = (!addresses.is_empty()).then(|| addresses[i % addresses.len()]);
+            let http = match address {
+                Some(a) => self.pinned_to(&req.url, a),
+                None => self.clone(),
+            };
+            let (r, journal) = (req.clone(), journal.clone());
             set.spawn(async move {
                 let start = base.elapsed();
                 let ex = match journal {
                     Some(j) => journaled(j, http.send_unpaced(r)).await,
                     None => http.send_unpaced(r).await,
                 };
+                let end = base.elapsed();
                 (
                     InFlight {
                         start,
-                        end: base.elapsed(),
+                        end,
+                        address,
                     },
                     ex,
                 )
@@ -339,6 +365,81 @@ impl Http {
             }
         }
         out
+    }
+
+    /// The addresses of `url`'s host that accept a connection, when there
+    /// are two or more (a race then sends to each in turn); empty when the
+    /// host is an address, resolves to one, or only one answers.
+    pub async fn race_addresses(&self, url: &str) -> Vec<SocketAddr> {
+        let Some((host, port)) = host_and_port(url) else {
+            return Vec::new();
+        };
+        if host.parse::<std::net::IpAddr>().is_ok() || self.refuses_url(url).is_some() {
+            return Vec::new();
+        }
+        let wait = Duration::from_millis(self.cfg.connect_timeout_ms);
+        let lookup = tokio::time::timeout(wait, tokio::net::lookup_host((host.as_str(), port)));
+        let resolved = match self.given.get(&host) {
+            Some(given) => given.clone(),
+            None => match lookup.await {
+                Ok(Ok(addrs)) => addrs.collect::<Vec<_>>(),
+                _ => return Vec::new(),
+            },
+        };
+        let mut distinct: Vec<SocketAddr> = Vec::new();
+        for a in resolved.into_iter().take(8) {
+            if !distinct.contains(&a) {
+                distinct.push(a);
+            }
+        }
+        if distinct.len() < 2 {
+            return Vec::new();
+        }
+        let probes = distinct.iter().map(|a| async move {
+            let ok = tokio::time::timeout(wait, tokio::net::TcpStream::connect(a)).await;
+            matches!(ok, Ok(Ok(_))).then_some(*a)
+        });
+        let answering: Vec<SocketAddr> = futures_util::future::join_all(probes)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        match answering.len() {
+            0 | 1 => Vec::new(),
+            _ => answering,
+        }
+    }
+
+    /// This client, with `url`'s host resolved to `address` only.
+    fn pinned_to(&self, url: &str, address: SocketAddr) -> Http {
+        let Some((host, _)) = host_and_port(url) else {
+            return self.clone();
+        };
+        let mut cache = self.pinned.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (host.clone(), address);
+        let client = match cache.get(&key) {
+            Some(c) => c.clone(),
+            None => {
+                let built = client_builder(&self.cfg, self.loopback_only).and_then(|b| {
+                    b.resolve(&host, address)
+                        .build()
+                        .map_err(|e| BuildError(e.to_string()))
+                });
+                match built {
+                    Ok(c) => {
+                        cache.insert(key, c.clone());
+                        c
+                    }
+                    // Built once already with the same settings: cannot
+                    // fail here; if it did, the unpinned client still races.
+                    Err(_) => return self.clone(),
+                }
+            }
+        };
+        Http {
+            client,
+            ..self.clone()
+        }
     }
 
     async fn send_unpaced(&self, req: Request) -> Exchange {
@@ -401,6 +502,12 @@ impl Http {
     ) -> Result<HttpResponse, Failure> {
         let resp = self.transmit(client, req).await?;
         self.read_response(resp).await
+    }
+
+    /// Why a connection to `url` must not be made, if so (the raw TLS
+    /// probes open their own sockets and ask first).
+    pub fn refuses_url(&self, url: &str) -> Option<String> {
+        self.not_sent_because(&Request::get(url))
     }
 
     /// Why `req` must not leave this client, if so: a host that is not
@@ -540,6 +647,37 @@ fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpRes
     }
 }
 
+/// The client settings every request of a run shares: no redirects
+/// followed, the profile's timeouts, its CA file besides the platform's
+/// roots, no proxy for loopback-only runs.
+fn client_builder(
+    cfg: &HttpDef,
+    loopback_only: bool,
+) -> Result<reqwest::ClientBuilder, BuildError> {
+    let roots = match &cfg.ca_pem {
+        Some(pem) => reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+            .map_err(|e| BuildError(format!("[http] ca_file: {e}")))?,
+        None => Vec::new(),
+    };
+    let b = reqwest::Client::builder()
+        .tls_certs_merge(roots)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+        .timeout(Duration::from_millis(cfg.timeout_ms))
+        .user_agent(concat!("grantcheck/", env!("CARGO_PKG_VERSION")));
+    Ok(match loopback_only {
+        true => b.no_proxy(),
+        false => b,
+    })
+}
+
+/// The host (brackets removed) and port of `url`.
+fn host_and_port(url: &str) -> Option<(String, u16)> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?.trim_matches(['[', ']']).to_string();
+    Some((host, u.port_or_known_default()?))
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
@@ -649,6 +787,7 @@ mod overlap_tests {
         InFlight {
             start: Duration::from_millis(start),
             end: Duration::from_millis(end),
+            address: None,
         }
     }
 

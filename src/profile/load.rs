@@ -172,6 +172,11 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
         }
     }
     http_limits(&def.http, &mut p);
+    let ca_pem = def
+        .http
+        .ca_file
+        .as_deref()
+        .and_then(|f| ca_file(path, f, &mut p));
     if !(1..=100).contains(&def.login.max_pages) {
         p.add(format!(
             "[login] max_pages = {} is out of range: use 1 to 100 pages",
@@ -246,7 +251,7 @@ pub fn load_str(path: &Path, src: &str, env: &Env) -> Result<Profile, ProfileErr
         guard: def.guard,
         dialect: def.dialect,
         policy: def.policy,
-        http: def.http,
+        http: HttpDef { ca_pem, ..def.http },
         capabilities: def.capabilities,
         scopes: def.scopes,
     };
@@ -262,6 +267,30 @@ fn issuer_url(issuer: &str, p: &mut Problems<'_>) {
             u.scheme()
         )),
         Err(e) => p.add(format!("issuer `{issuer}` is not a URL: {e}")),
+    }
+}
+
+/// The certificates of `[http] ca_file` (relative to the profile's
+/// directory), or a problem: a file that cannot be read or holds no PEM
+/// certificate would otherwise surface as a handshake failure much later.
+fn ca_file(profile: &Path, file: &str, p: &mut Problems<'_>) -> Option<String> {
+    let full = profile.parent().unwrap_or(Path::new(".")).join(file);
+    match std::fs::read_to_string(&full) {
+        Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => Some(pem),
+        Ok(_) => {
+            p.add(format!(
+                "[http] ca_file `{}` holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)",
+                full.display()
+            ));
+            None
+        }
+        Err(e) => {
+            p.add(format!(
+                "[http] ca_file `{}` cannot be read: {e}",
+                full.display()
+            ));
+            None
+        }
     }
 }
 

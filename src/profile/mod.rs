@@ -388,6 +388,13 @@ pub struct HttpDef {
     /// retries such a request once on a fresh connection, and `false` opens
     /// one connection per request.
     pub pooling: bool,
+    /// A PEM file of CA certificates to trust besides the platform's (a
+    /// sandbox behind a private CA), relative to the profile's directory.
+    pub ca_file: Option<String>,
+    /// The certificates `ca_file` holds, read when the profile is loaded
+    /// (or given directly: the embedded reference's test CA).
+    #[serde(skip)]
+    pub ca_pem: Option<String>,
 }
 
 impl Default for HttpDef {
@@ -402,6 +409,8 @@ impl Default for HttpDef {
             burst: 1,
             trusted_origins: Vec::new(),
             pooling: true,
+            ca_file: None,
+            ca_pem: None,
         }
     }
 }

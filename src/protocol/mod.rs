@@ -12,6 +12,7 @@ pub mod html;
 pub mod jwk;
 pub mod jwt;
 pub mod pkce;
+pub mod tls_hello;
 pub mod token;
 pub mod totp;
 pub mod www_authenticate;

@@ -204,7 +204,12 @@ fn observe(q: &Query, out: &StepOutput, ctx: &mut CaseContext<'_>) -> Result<See
         Query::Error => error(authz, body, resp.map(|r| r.status)),
         Query::Field(f) => {
             let name = ctx.render(f)?;
-            let got = lookup_field(&name, authz, obj);
+            // The steps that talk no HTTP answer (`tls`, `wait`) are read
+            // from the fields they set themselves, never from issuer bytes.
+            let got = match out.action {
+                "tls" | "wait" => out.values.fields.get(&name).cloned(),
+                _ => lookup_field(&name, authz, obj),
+            };
             Seen::text(got)
         }
         Query::Json(k) => Seen::json(obj.and_then(|m| m.get(k))),
@@ -228,6 +233,24 @@ fn observe(q: &Query, out: &StepOutput, ctx: &mut CaseContext<'_>) -> Result<See
                 .map(|r| r.headers_named(&name).collect())
                 .unwrap_or_default();
             Seen::text((!values.is_empty()).then(|| values.join(", ")))
+        }
+        Query::Directive(h, d) => {
+            let name = ctx.render(h)?;
+            let values: Vec<&str> = resp
+                .map(|r| r.headers_named(&name).collect())
+                .unwrap_or_default();
+            let found = directive(&values.join(","), d);
+            Seen {
+                value: found.as_ref().map(|v| match v.parse::<i64>() {
+                    Ok(n) => Value::from(n),
+                    Err(_) => Value::from(v.clone()),
+                }),
+                shown: match found {
+                    Some(v) => format!("{d}={v}"),
+                    None if values.is_empty() => format!("no `{name}` header"),
+                    None => format!("no `{d}` in `{}`", values.join(", ")),
+                },
+            }
         }
         Query::Challenge | Query::ChallengeError => challenges(q, resp),
         Query::ErrorText(member) => Seen::text(match authz {
@@ -1094,6 +1117,18 @@ fn verify_with(
 }
 
 /// A callback parameter for authorize steps, a JSON member otherwise.
+/// The value of directive `name` in a header value of `;`- or
+/// `,`-separated directives (RFC 6797 §6.1, RFC 9111 §5.2), unquoted;
+/// `Some("")` for a directive without a value. The first one counts.
+fn directive(header: &str, name: &str) -> Option<String> {
+    header.split([';', ',']).find_map(|part| {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
 fn lookup_field(
     name: &str,
     authz: Option<&AuthzView>,
@@ -1130,6 +1165,19 @@ fn describe_body(status: u16, body: Option<&Body>) -> String {
 mod tests {
     use super::*;
     use crate::report::model::{Exchange, HttpRequest, HttpResponse};
+
+    #[test]
+    fn directives_are_read_from_either_separator_and_unquoted() {
+        let hsts = "max-age=31536000; includeSubDomains";
+        assert_eq!(directive(hsts, "max-age").as_deref(), Some("31536000"));
+        assert_eq!(directive(hsts, "includesubdomains").as_deref(), Some(""));
+        assert_eq!(
+            directive("no-store, max-age=\"0\"", "max-age").as_deref(),
+            Some("0")
+        );
+        assert_eq!(directive("max-age-x=5", "max-age"), None);
+        assert_eq!(directive("", "max-age"), None);
+    }
 
     fn output(bodies: &[&str]) -> StepOutput {
         let ex = |b: &str| Exchange {

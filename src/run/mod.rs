@@ -226,11 +226,15 @@ pub async fn execute_until(
             let _permit = sem.acquire_owned().await;
             let s = &scenarios[p.scenario];
             let case = p.case.map(|j| s.def.cases[j].get_ref());
-            let result = case::run_case(s, case, &target, &base).await;
+            // A case that panics mid-way still puts the clock back, before
+            // its write hold is released to the cases waiting for it.
+            let run = case::run_case(s, case, &target, &base);
+            let result =
+                futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(run)).await;
             if exclusive {
                 reset_clock(&target).await;
             }
-            result
+            result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         }));
         tasks.slots.insert(task.id(), slot);
     }

@@ -90,6 +90,9 @@ pub struct Shape {
     pub scripted_pages: bool,
     /// An issuer without RFC 9207 `iss` (not advertised, not sent).
     pub no_iss: bool,
+    /// Served over TLS (`https://localhost:PORT`, a test CA the profile
+    /// trusts), so that the transport rows run.
+    pub tls: bool,
 }
 
 /// The embedded reference's clock endpoint (`wait` steps advance it).
@@ -125,9 +128,12 @@ pub async fn start_shaped(
             c.auth_method = issuer::AuthMethod::ClientSecretPost;
         }
     }
-    let running = issuer::start(config, ([127, 0, 0, 1], 0).into())
-        .await
-        .map_err(ReferenceError::Start)?;
+    let bind = ([127, 0, 0, 1], 0).into();
+    let running = match shape.tls {
+        true => issuer::start_tls(config, bind).await,
+        false => issuer::start(config, bind).await,
+    }
+    .map_err(ReferenceError::Start)?;
     let env = Env::isolated(
         env_vars(&secrets)
             .into_iter()
@@ -136,6 +142,7 @@ pub async fn start_shaped(
     );
     let mut p = profile::load_str(Path::new("issuers/reference.toml"), PROFILE, &env)?;
     p.issuer = running.base_url.clone();
+    p.http.ca_pem = running.ca_pem.clone();
     for (role, uris) in &shape.redirect_uris {
         if let Some(c) = p.clients.get_mut(role) {
             c.redirect_uris = uris.clone();

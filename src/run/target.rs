@@ -415,6 +415,12 @@ impl Target {
                 "it waits for a lifetime to pass; `run --slow` includes it (the embedded reference's clock is advanced instead)".to_string()
             });
         }
+        if cap == "https" {
+            let https = self.profile.issuer.starts_with("https://");
+            return https.then_some(()).ok_or_else(|| {
+                format!("the issuer is served over plain http ({}): the transport rows need https (`grantcheck run --tls` serves the reference over TLS)", self.profile.issuer)
+            });
+        }
         if cap == "authorize_post" {
             // Read from the profile as it is now (a test may switch agents
             // after the target is built). The browser and a person navigate

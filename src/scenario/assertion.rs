@@ -35,6 +35,9 @@ pub enum Query {
     Param(String),
     /// A response header, every value joined (case-insensitive name).
     Header(Text),
+    /// One `name=value` directive of a header (`max-age` of
+    /// `Strict-Transport-Security` or `Cache-Control`), a number when it is one.
+    Directive(Text, String),
     /// The `WWW-Authenticate` challenge schemes.
     Challenge,
     /// The `error` attributes of the `WWW-Authenticate` challenges.
@@ -229,6 +232,7 @@ impl Query {
             Query::Json(k) => format!("json `{k}`"),
             Query::Param(k) => format!("callback `{k}`"),
             Query::Header(h) => format!("header `{}`", h.get_ref()),
+            Query::Directive(h, d) => format!("`{d}` of header `{}`", h.get_ref()),
             Query::Challenge => "WWW-Authenticate scheme".into(),
             Query::ChallengeError => "WWW-Authenticate error".into(),
             Query::ErrorText(m) => format!("`{m}`"),
@@ -354,7 +358,7 @@ impl Assertion {
     pub fn texts(&self) -> Vec<&Text> {
         let mut out: Vec<&Text> = Vec::new();
         match &self.query {
-            Query::Field(t) | Query::Header(t) => out.push(t),
+            Query::Field(t) | Query::Header(t) | Query::Directive(t, _) => out.push(t),
             Query::IdToken(idt) => out.extend([&idt.aud, &idt.nonce].into_iter().flatten()),
             Query::AccessToken(at) => out.extend(at.client_id.iter()),
             // Spelled out, no `_`: a new query that carries a template
@@ -719,6 +723,7 @@ pub const QUERIES: &[&str] = &[
     "param <name>",
     "field <name>",
     "header <name>",
+    "directive <header> <name>",
     "id_token <claim>",
     "samples <field>",
 ];
@@ -759,6 +764,15 @@ pub fn parse_query(that: &str, span: Range<usize>) -> Result<Query, Problem> {
         ("param", Some(a)) if !a.is_empty() => Query::Param(a.to_string()),
         ("field", Some(a)) if !a.is_empty() => Query::Field(arg_text(a)),
         ("header", Some(a)) if !a.is_empty() => Query::Header(arg_text(a)),
+        ("directive", Some(a)) => match a.split_whitespace().collect::<Vec<_>>()[..] {
+            [header, name] => Query::Directive(arg_text(header), name.to_ascii_lowercase()),
+            _ => {
+                return Err(problem(
+                    format!("`directive` takes a header and a directive name, got `{a}`"),
+                    Some("e.g. `directive strict-transport-security max-age`"),
+                ))
+            }
+        },
         ("id_token", Some(a)) if !a.is_empty() => Query::IdTokenClaim(a.to_string()),
         ("samples", Some(a)) if !a.is_empty() => Query::Samples(a.to_string()),
         _ => {

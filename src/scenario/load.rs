@@ -663,7 +663,7 @@ impl Validator<'_> {
                 span.clone(),
                 format!("step {} must have exactly one action, found {n}", index + 1),
                 Some(
-                    "one of: authorize, token, introspect, revoke, userinfo, api, discovery, http, wait"
+                    "one of: authorize, token, introspect, revoke, userinfo, api, discovery, http, wait, tls"
                         .into(),
                 ),
             );
@@ -692,12 +692,30 @@ impl Validator<'_> {
         if let Some(h) = &s.http {
             self.http_auth(h.get_ref());
         }
+        if let Some(t) = &s.tls {
+            self.tls_probe(&t.get_ref().probe);
+        }
         for t in needs.texts {
             self.template(t.get_ref(), t.span(), scope, requires);
         }
         for (r, kind) in needs.roles {
             self.role(r, kind, cases, case_requires, requires);
         }
+    }
+
+    /// A literal `tls` probe is one the step knows (a template is checked
+    /// when it is rendered).
+    fn tls_probe(&mut self, probe: &Text) {
+        let p = probe.get_ref();
+        if p.contains("{{") || TLS_PROBES.contains(&p.as_str()) {
+            return;
+        }
+        let help = did_you_mean(p, TLS_PROBES).map(|s| format!("did you mean `{s}`?"));
+        self.err(
+            probe.span(),
+            format!("unknown tls probe `{p}`"),
+            help.or(Some(format!("one of: {}", TLS_PROBES.join(", ")))),
+        );
     }
 
     /// A probe names parameters the step sends or changes (a typo would

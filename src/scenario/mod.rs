@@ -38,6 +38,7 @@ pub const CAPABILITIES: &[&str] = &[
     "deny",
     "authorize_post",
     "slow",
+    "https",
 ];
 
 /// Policy tags a profile can switch on (requirements.md, "spec tensions").

@@ -116,6 +116,9 @@ pub struct StepDef {
     /// Let time pass (expiry rows): the embedded reference's clock is
     /// advanced; a real issuer is waited for, with `run --slow` only.
     pub wait: Option<Spanned<WaitDef>>,
+    /// Probe the transport (TLS versions and suites, the chain, the http
+    /// twin): needs an https issuer.
+    pub tls: Option<Spanned<TlsDef>>,
     /// The short form: `expect = { status = 400, error = "invalid_grant" }`.
     #[serde(default)]
     pub expect: ExpectDef,
@@ -158,6 +161,7 @@ impl StepDef {
                 .map(|d| StepKind::Discovery(d.get_ref())),
             self.http.as_ref().map(|h| StepKind::Http(h.get_ref())),
             self.wait.as_ref().map(|w| StepKind::Wait(w.get_ref())),
+            self.tls.as_ref().map(|t| StepKind::Tls(t.get_ref())),
         ]
         .into_iter()
         .flatten()
@@ -177,6 +181,7 @@ pub enum StepKind<'a> {
     Discovery(&'a DiscoveryDef),
     Http(&'a HttpDef),
     Wait(&'a WaitDef),
+    Tls(&'a TlsDef),
 }
 
 impl StepKind<'_> {
@@ -192,6 +197,7 @@ impl StepKind<'_> {
             StepKind::Discovery(_) => "discovery",
             StepKind::Http(_) => "http",
             StepKind::Wait(_) => "wait",
+            StepKind::Tls(_) => "tls",
         }
     }
 }
@@ -355,6 +361,16 @@ pub struct WaitDef {
     pub seconds: Text,
     #[serde(default)]
     pub plus: u64,
+}
+
+/// The probes a `tls` step can run (`run::step::tls` says what each does).
+pub const TLS_PROBES: &[&str] = &["tls1.0", "tls1.1", "weak_suites", "chain", "plaintext"];
+
+/// Which transport probe a `tls` step runs, one of [`TLS_PROBES`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsDef {
+    pub probe: Text,
 }
 
 #[derive(Debug, Default, Deserialize)]

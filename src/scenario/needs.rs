@@ -61,6 +61,10 @@ pub fn of_step(s: &StepDef) -> Needs<'_> {
             n.texts.push(&w.seconds);
             n.requires.push("slow");
         }
+        Some(StepKind::Tls(t)) => {
+            n.texts.push(&t.probe);
+            n.requires.push("https");
+        }
         None => {}
     }
     n

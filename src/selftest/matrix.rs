@@ -6,7 +6,10 @@
 //! A case *kills* a fault when it passed against the conformant reference and
 //! its outcome under the fault is `fail` or `warn` (a should-level check that
 //! notices the fault is still a detection, and is marked as such). An `error`
-//! under a fault is not a detection: the harness could not decide.
+//! under a fault is not a detection: the harness could not decide. The one
+//! exception is a run that halted before any case (a certificate no client
+//! may accept): the halt is the verdict (exit 3), and it kills the cases
+//! that cover the rows the fault declares, marked `halted`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -167,23 +170,34 @@ impl Matrix {
             let mut killed_by = Vec::new();
             let mut errors = Vec::new();
             let mut failed_ids: BTreeSet<&str> = BTreeSet::new();
+            // Only a halt at setup (the run could not start) stands for a
+            // detection; a deadline or a signal is not the fault's doing.
+            let halted = report
+                .halt
+                .as_ref()
+                .is_some_and(|h| h.cause == crate::report::model::HaltCause::Setup);
             for c in &report.cases {
-                match c.outcome {
-                    Outcome::Fail | Outcome::Warn
-                        if passed.contains(c.id.as_str()) || skipped.contains(c.id.as_str()) =>
-                    {
-                        killed_by.push(Kill {
-                            case: c.id.clone(),
-                            outcome: c.outcome,
-                        });
-                        failed_ids.extend(c.covers.iter().map(String::as_str));
-                        kills
-                            .entry(c.id.clone())
-                            .or_default()
-                            .push(spec.name.clone());
+                let declared = c.covers.iter().any(|id| spec.breaks.contains(id));
+                let before = passed.contains(c.id.as_str()) || skipped.contains(c.id.as_str());
+                let killed = match c.outcome {
+                    Outcome::Fail | Outcome::Warn => before,
+                    Outcome::Error if halted => declared && passed.contains(c.id.as_str()),
+                    Outcome::Error => {
+                        errors.push(note(c));
+                        false
                     }
-                    Outcome::Error => errors.push(note(c)),
-                    _ => {}
+                    _ => false,
+                };
+                if killed {
+                    killed_by.push(Kill {
+                        case: c.id.clone(),
+                        outcome: c.outcome,
+                    });
+                    failed_ids.extend(c.covers.iter().map(String::as_str));
+                    kills
+                        .entry(c.id.clone())
+                        .or_default()
+                        .push(spec.name.clone());
                 }
             }
             let ids_not_failed = spec
@@ -334,6 +348,38 @@ mod tests {
         assert_eq!(m.cases[0].kills, vec!["f1"]);
         assert_eq!(m.cases[1].kills, vec!["f2"]);
         assert_eq!(m.faults[1].killed_by[0].outcome, Outcome::Warn);
+    }
+
+    /// A run that halted before any case kills the cases covering the
+    /// fault's rows (the halt is the verdict), and its other errors are not
+    /// problems; without a halt, the same errors would be.
+    #[test]
+    fn a_halted_run_kills_only_the_declared_rows() {
+        let base = report(vec![
+            case("chain", &["TLS-04"], Outcome::Pass),
+            case("other", &["CODE-01"], Outcome::Pass),
+        ]);
+        let all_errors = || {
+            report(vec![
+                case("chain", &["TLS-04"], Outcome::Error),
+                case("other", &["CODE-01"], Outcome::Error),
+            ])
+        };
+        let mut halted = all_errors();
+        halted.halt = Some(crate::report::model::Halt::new(
+            crate::report::model::HaltCause::Setup,
+            "invalid peer certificate",
+        ));
+        let m = Matrix::build(&base, &[(spec("wrong_name", &["TLS-04"]), halted)]);
+        assert_eq!(m.faults[0].killed_by.len(), 1);
+        assert_eq!(m.faults[0].killed_by[0].case, "chain");
+        assert!(m.faults[0].errors.is_empty());
+        assert_eq!(m.cases[0].kills, vec!["wrong_name"]);
+        assert!(m.cases[1].kills.is_empty());
+
+        let m = Matrix::build(&base, &[(spec("wrong_name", &["TLS-04"]), all_errors())]);
+        assert!(!m.faults[0].caught());
+        assert_eq!(m.faults[0].errors.len(), 2);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `grantcheck selftest`: proves every check can fail. The suite runs once
 //! against the conformant reference issuer and once per fault of the
 //! catalogue, each against its own in-process issuer on an ephemeral loopback
-//! port, several at a time; [`matrix::Matrix`] turns the reports into the
+//! port (over TLS, a test CA per issuer), several at a time; [`matrix::Matrix`] turns the reports into the
 //! detection matrix.
 
 pub mod matrix;
@@ -56,10 +56,49 @@ mod runner {
         faults: BTreeSet<Fault>,
         concurrency: usize,
     ) -> Result<RunReport, reference::ReferenceError> {
-        let r = reference::start(&faults).await?;
+        // Over TLS, so that the transport rows run with the rest.
+        let shape = reference::Shape {
+            tls: true,
+            ..Default::default()
+        };
+        let secrets = crate::issuer::ReferenceSecrets::random();
+        let r = match reference::start_shaped(&faults, secrets, &shape).await {
+            Ok(r) => r,
+            // A fault that makes every verified connection fail stops the
+            // run before any case, as `grantcheck run` does (exit 3): the
+            // halted report is what the matrix judges.
+            Err(e) if faults.iter().any(Fault::halts_the_run) && names_the_certificate(&e) => {
+                return Ok(halted_by(&scenarios, &plan, &faults, e.to_string()))
+            }
+            Err(e) => return Err(e),
+        };
         let report = run::execute(scenarios, plan, Arc::new(r.target), concurrency, |_| {}).await;
         r.issuer.shutdown().await;
         Ok(report)
+    }
+
+    /// The halt a certificate fault should cause, and not another start-up
+    /// failure (a port, a build error) that would pass for it.
+    fn names_the_certificate(e: &reference::ReferenceError) -> bool {
+        let m = e.to_string();
+        matches!(e, reference::ReferenceError::Target(_)) && m.contains("invalid peer certificate")
+    }
+
+    fn halted_by(
+        scenarios: &[Scenario],
+        plan: &[Planned],
+        faults: &BTreeSet<Fault>,
+        reason: String,
+    ) -> RunReport {
+        let target = crate::report::model::Target {
+            profile: "reference".into(),
+            issuer: "https://localhost (embedded reference issuer)".into(),
+            reference: true,
+            faults: faults.iter().map(|f| f.name().to_string()).collect(),
+            dialect: None,
+        };
+        let halt = crate::report::model::Halt::new(crate::report::model::HaltCause::Setup, reason);
+        run::halted(scenarios, plan, target, halt)
     }
 
     /// Runs the plan against the conformant reference and against each of

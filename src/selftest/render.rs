@@ -10,6 +10,7 @@ use crate::report::model::Outcome;
 fn kill_label(k: &Kill) -> String {
     match k.outcome {
         Outcome::Warn => format!("{} (warn)", k.case),
+        Outcome::Error => format!("{} (halted)", k.case),
         _ => k.case.clone(),
     }
 }

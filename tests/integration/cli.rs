@@ -24,11 +24,13 @@ use crate::common::output;
 fn default_run_passes_and_exits_0() {
     let (code, out, err) = output(grantcheck().arg("run"));
     assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
-    // The 7 skips are options the standard reference does not have (JWT
+    // The 13 skips: 7 options the standard reference does not have (JWT
     // access tokens, refresh tokens from client_credentials, an issuer that
-    // does not advertise iss): the dialect emulations and the reference's
-    // options run them (tests/integration/seed_emulation.rs, options.rs).
-    assert!(out.contains("0 fail, 0 warn, 7 skip, 0 error"), "{out}");
+    // does not advertise iss...), which the dialect emulations and the
+    // reference's options run (tests/integration/seed_emulation.rs,
+    // shapes.rs), and the 6 transport cases, which need an https issuer
+    // (`run --tls`, tests/integration/tls.rs).
+    assert!(out.contains("0 fail, 0 warn, 13 skip, 0 error"), "{out}");
 }
 
 #[test]

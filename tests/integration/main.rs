@@ -26,5 +26,6 @@ mod selftest;
 mod sessions;
 mod shape_gen;
 mod shapes;
+mod tls;
 mod user_path;
 mod verdicts;

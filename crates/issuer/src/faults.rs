@@ -36,6 +36,16 @@ macro_rules! faults {
 }
 
 faults! {
+    TlsLegacyVersions => "tls_legacy_versions", ["TLS-02"],
+        "a TLS 1.0 or 1.1 ClientHello is answered with a ServerHello (the listener runs over TLS)";
+    TlsWeakSuites => "tls_weak_suites", ["TLS-03"],
+        "a ClientHello offering only weak suites (RC4, 3DES, NULL, export, anonymous) is answered with one of them";
+    TlsPlaintextServed => "tls_plaintext_served", ["TLS-01"],
+        "plain HTTP sent to the https port is served like the TLS connections: credentials are processed";
+    TlsWrongName => "tls_wrong_name", ["TLS-04"],
+        "the server certificate names another host (every client that verifies stops at the handshake)";
+    NoHsts => "no_hsts", ["TLS-05"],
+        "the HTML pages served over https lack Strict-Transport-Security";
     RedirectPrefixMatch => "redirect_prefix_match", ["RURI-02", "ADV-01"],
         "redirect_uri accepted when a registered URI is a prefix of it";
     RedirectCaseInsensitive => "redirect_case_insensitive", ["ADV-02"],
@@ -320,6 +330,26 @@ impl Fault {
             Fault::PkceStrayVerifierAccepted => Some(super::Dialect::Example),
             _ => None,
         }
+    }
+
+    /// A fault of the transport under HTTP (the listener over TLS): the
+    /// HTTP fuzzer, which probes the protocol, cannot see these by design.
+    pub fn transport(&self) -> bool {
+        matches!(
+            self,
+            Fault::TlsLegacyVersions
+                | Fault::TlsWeakSuites
+                | Fault::TlsPlaintextServed
+                | Fault::TlsWrongName
+                | Fault::NoHsts
+        )
+    }
+
+    /// The run stops before any case (every verified connection fails):
+    /// the self-test counts the halt, which names the certificate and
+    /// exits 3, as the detection of the rows it breaks.
+    pub fn halts_the_run(&self) -> bool {
+        matches!(self, Fault::TlsWrongName)
     }
 
     /// The faults observable under `dialect`.

@@ -52,6 +52,7 @@ mod redirect;
 mod resource;
 mod respond;
 mod state;
+mod tls;
 mod token;
 mod totp;
 
@@ -69,6 +70,7 @@ use tokio::task::JoinHandle;
 pub use config::{AuthMethod, ClientReg, Costs, IssuerConfig, ReferenceSecrets, UserReg};
 pub use dialect::{Dialect, Routes, Wire};
 pub use faults::Fault;
+pub use tls::TlsError;
 
 /// Request bodies above this are refused with 413 before any parsing.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -217,6 +219,12 @@ fn router_with(app: state::Shared) -> Router {
 pub struct RunningIssuer {
     pub base_url: String,
     pub addr: SocketAddr,
+    /// Served over TLS: the test CA that signed the server certificate
+    /// (PEM), for clients to trust.
+    pub ca_pem: Option<String>,
+    /// Every address it listens on: `addr`, and under TLS the same port
+    /// on ::1 when the machine has IPv6.
+    pub addrs: Vec<SocketAddr>,
     app: state::Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -256,7 +264,48 @@ impl Drop for RunningIssuer {
 pub async fn start(config: IssuerConfig, bind: SocketAddr) -> std::io::Result<RunningIssuer> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
-    let base_url = format!("http://{addr}");
+    serve(listener, vec![addr], format!("http://{addr}"), config, None).await
+}
+
+/// Like [`start`], over TLS: a test CA and a certificate for `localhost`
+/// and 127.0.0.1 are generated first (the CA is in
+/// [`RunningIssuer::ca_pem`]), and the issuer is `https://localhost:PORT`.
+/// Plain HTTP to the same port is redirected to https unread (tls.rs).
+pub async fn start_tls(config: IssuerConfig, bind: SocketAddr) -> std::io::Result<RunningIssuer> {
+    let ca = tls::TestCa::generate(config.has_fault(Fault::TlsWrongName))
+        .map_err(std::io::Error::other)?;
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let mut listeners = vec![listener];
+    // `localhost` is also ::1 on many machines: the same port there gives
+    // the races two addresses to spread over. When that port is taken on
+    // ::1 (by someone else), `localhost` could reach them: the issuer is
+    // then named by its IPv4 address, which the certificate also holds.
+    let mut host = "localhost".to_string();
+    if bind.ip().is_loopback() {
+        let v6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()));
+        match tokio::net::TcpListener::bind(v6).await {
+            Ok(l) => listeners.push(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => host = addr.ip().to_string(),
+            Err(_) => {}
+        }
+    }
+    let base_url = format!("https://{host}:{}", addr.port());
+    let addrs = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .collect();
+    let listener = tls::TlsListener::new(listeners, &ca, &config.faults, base_url.clone())?;
+    serve(listener, addrs, base_url, config, Some(ca.ca_pem)).await
+}
+
+async fn serve<L: axum::serve::Listener<Addr = SocketAddr>>(
+    listener: L,
+    addrs: Vec<SocketAddr>,
+    base_url: String,
+    config: IssuerConfig,
+    ca_pem: Option<String>,
+) -> std::io::Result<RunningIssuer> {
     tokio::task::spawn_blocking(keys::signing_key)
         .await
         .map_err(std::io::Error::other)?;
@@ -272,7 +321,9 @@ pub async fn start(config: IssuerConfig, bind: SocketAddr) -> std::io::Result<Ru
     });
     Ok(RunningIssuer {
         base_url,
-        addr,
+        addr: addrs[0],
+        addrs,
+        ca_pem,
         app: shared,
         shutdown: Some(tx),
         task: Some(task),

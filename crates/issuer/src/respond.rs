@@ -185,6 +185,14 @@ pub fn html(app: &AppState, status: StatusCode, body: String) -> Response<Body> 
         "nosniff",
     );
     set(&mut resp, CACHE_CONTROL, "no-store");
+    // HSTS is only meaningful over TLS (RFC 6797 §7.2: ignored over http).
+    if app.issuer.starts_with("https://") && !app.fault(Fault::NoHsts) {
+        set(
+            &mut resp,
+            HeaderName::from_static("strict-transport-security"),
+            "max-age=31536000",
+        );
+    }
     resp
 }
 

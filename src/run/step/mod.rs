@@ -6,7 +6,8 @@
 //! the issuer's pages, and what the redirect came to), `token` (and its
 //! `concurrent` races), `token_op` (introspection and revocation),
 //! `userinfo`, `api` (with the dialect's retry after a 401), `discovery`,
-//! and `http` (raw requests, optionally following redirects). This file
+//! `http` (raw requests, optionally following redirects), `wait` and `tls`
+//! (transport probes). This file
 //! holds the dispatcher over [`StepKind`] and the helpers several kinds
 //! share: client lookup, parameter edits, client authentication, sending
 //! and describing a response.
@@ -29,6 +30,7 @@ mod authorize;
 pub(crate) use authorize::authorize;
 mod discovery;
 mod http;
+mod tls;
 mod token;
 mod token_op;
 mod userinfo;
@@ -121,6 +123,7 @@ pub async fn execute(step: &StepDef, ctx: &mut CaseContext<'_>) -> Result<StepOu
         StepKind::Discovery(d) => discovery::discovery(d, ctx).await,
         StepKind::Http(h) => http::raw_http(h, ctx).await,
         StepKind::Wait(w) => wait::wait(w, ctx).await,
+        StepKind::Tls(t) => tls::tls(t, ctx).await,
     }
 }
 

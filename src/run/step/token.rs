@@ -195,6 +195,19 @@ async fn concurrent(
         .filter_map(|e| e.response.as_ref().map(|r| r.status))
         .collect();
     let ok = statuses.iter().filter(|s| **s == 200).count();
+    let mut addresses: Vec<String> = Vec::new();
+    for a in spans.iter().filter_map(|s| s.address) {
+        if !addresses.contains(&a.ip().to_string()) {
+            addresses.push(a.ip().to_string());
+        }
+    }
+    let spread = match addresses.len() {
+        0 | 1 => String::new(),
+        k => format!(
+            ", spread over the host's {k} addresses ({})",
+            addresses.join(", ")
+        ),
+    };
     // The first success is what later steps can refer to.
     let decisive = exchanges
         .iter()
@@ -206,7 +219,7 @@ async fn concurrent(
     values.ended = format!("sent {n} requests at once, {ok} answered 200");
     Ok(StepOutput {
         action: "token",
-        summary: format!("{label}, {n} at once: {}", tally(&statuses)),
+        summary: format!("{label}, {n} at once{spread}: {}", tally(&statuses)),
         exchanges,
         values,
         response: decisive,

@@ -1,0 +1,32 @@
+//! The first record a server answers a probe ClientHello with
+//! (`protocol::tls_hello`): any bytes at all may come back.
+
+use crate::protocol::tls_hello::{self, Offer, Reply};
+
+/// `parse_reply` never panics, only a ServerHello record counts as
+/// acceptance, and a hello built around any host stays well framed.
+pub fn check_tls_reply(data: &[u8]) {
+    let reply = tls_hello::parse_reply(data);
+    assert!(!reply.describe().is_empty());
+    if let Reply::Accepted { .. } = reply {
+        assert_eq!(data[0], 0x16, "acceptance from a non-handshake record");
+        assert_eq!(
+            data[5], 2,
+            "acceptance from a handshake that is not a ServerHello"
+        );
+    }
+    // A decision from a prefix stands: more bytes never change it.
+    for cut in [data.len() / 2, data.len().saturating_sub(1)] {
+        if let Some(early) = tls_hello::read_reply(&data[..cut]) {
+            let late = tls_hello::read_reply(data).expect("a decision stands");
+            let same = std::mem::discriminant(&early) == std::mem::discriminant(&late);
+            assert!(same, "decided {early:?} at {cut}, {late:?} at the end");
+        }
+    }
+    let host = String::from_utf8_lossy(data);
+    for offer in [Offer::Tls10, Offer::Tls11, Offer::WeakSuites] {
+        let hello = tls_hello::client_hello(offer, Some(&host), [0; 32]);
+        let framed = usize::from(u16::from_be_bytes([hello[3], hello[4]]));
+        assert_eq!(framed, hello.len() - 5, "record length");
+    }
+}
