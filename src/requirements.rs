@@ -208,10 +208,10 @@ mod tests {
     #[test]
     fn catalogue_has_every_row_of_the_document() {
         let c = catalog();
-        // The document's own count: 158 checklist rows (137 of the first
+        // The document's own count: 160 checklist rows (137 of the first
         // checklist, IDT-10 and sections 17 to 20) and 25 adversarial checks,
         // plus grantcheck's AUTHZ-13 (seed 002's unapproved apps).
-        assert_eq!(c.iter().filter(|r| !r.id.starts_with("ADV-")).count(), 159);
+        assert_eq!(c.iter().filter(|r| !r.id.starts_with("ADV-")).count(), 161);
         assert_eq!(
             find("AUTHZ-13").unwrap().level,
             "PROFILE MUST (grantcheck addition)"

@@ -272,14 +272,10 @@ fn action(st: &StepDef) -> String {
 
 /// What a `tls` step's probe does, in words.
 fn tls_probe(probe: &str) -> String {
-    match probe {
-        "tls1.0" => "send a TLS 1.0 ClientHello to the issuer's host".into(),
-        "tls1.1" => "send a TLS 1.1 ClientHello to the issuer's host".into(),
-        "weak_suites" => "send a TLS 1.2 ClientHello offering only weak suites".into(),
-        "chain" => "connect to every endpoint origin, verifying chain and name".into(),
-        "plaintext" => "POST a made-up secret to the http:// twin of the token endpoint".into(),
-        other => format!("`{other}`"),
-    }
+    crate::scenario::model::TLS_PROBE_TABLE
+        .iter()
+        .find(|(name, _)| *name == probe)
+        .map_or_else(|| format!("`{probe}`"), |(_, what)| what.to_string())
 }
 
 #[cfg(test)]

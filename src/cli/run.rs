@@ -80,7 +80,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub slow: bool,
     /// Serve the embedded reference issuer over TLS (`https://localhost:PORT`, a test CA
-    /// generated at start and trusted by this run), so that the transport rows (TLS-01..05) run.
+    /// generated at start and trusted by this run), so that the transport rows (TLS-01..07) run.
     #[arg(long, conflicts_with = "profile")]
     pub tls: bool,
     /// When each case's line is printed: as it finishes, or in plan order (stable logs).

@@ -1,7 +1,7 @@
 //! The first record a server answers a probe ClientHello with
 //! (`protocol::tls_hello`): any bytes at all may come back.
 
-use crate::protocol::tls_hello::{self, Offer, Reply};
+use crate::protocol::tls_hello::{self, Reply};
 
 /// `parse_reply` never panics, only a ServerHello record counts as
 /// acceptance, and a hello built around any host stays well framed.
@@ -24,7 +24,7 @@ pub fn check_tls_reply(data: &[u8]) {
         }
     }
     let host = String::from_utf8_lossy(data);
-    for offer in [Offer::Tls10, Offer::Tls11, Offer::WeakSuites] {
+    for offer in tls_hello::ALL_OFFERS {
         let hello = tls_hello::client_hello(offer, Some(&host), [0; 32]);
         let framed = usize::from(u16::from_be_bytes([hello[3], hello[4]]));
         assert_eq!(framed, hello.len() - 5, "record length");

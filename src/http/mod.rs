@@ -226,9 +226,11 @@ impl Http {
         })
     }
 
-    /// Races to `host` go to `addresses` instead of what it resolves to
-    /// (as curl's `--resolve`): a reviewer's list of front ends, or a test
-    /// on a machine where `localhost` is one address.
+    /// Races to `host` go to `addresses` instead of what it resolves to:
+    /// a reviewer's list of front ends, or a test on a machine where
+    /// `localhost` is one address. Unlike curl's `--resolve`, the ports
+    /// only serve to check that an address answers; requests keep the
+    /// URL's port.
     pub fn with_addresses(mut self, host: &str, addresses: Vec<SocketAddr>) -> Self {
         let mut given = (*self.given).clone();
         given.insert(host.to_string(), addresses);

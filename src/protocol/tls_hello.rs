@@ -1,8 +1,9 @@
 //! Hand-built TLS ClientHellos for what rustls will not send (TLS 1.0 and
-//! 1.1, weak cipher suites), and a parser for the first record the server
-//! answers with. Enough to ask "does the server accept this?" (TLS-02,
-//! TLS-03): the probe never completes a handshake, it reads the ServerHello
-//! or the alert and closes. Pure: the bytes in, the reading out.
+//! 1.1, weak or RSA key transport suites) and for a TLS 1.3-only offer,
+//! and a parser for the first record the server answers with. Enough to
+//! ask "does the server accept this?" (TLS-02, -03, -06, -07): the probe
+//! never completes a handshake, it reads the ServerHello or the alert and
+//! closes. Pure: the bytes in, the reading out.
 
 /// What a probe offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +14,10 @@ pub enum Offer {
     Tls11,
     /// TLS 1.2 with only NULL, export, RC4, DES/3DES and anonymous suites.
     WeakSuites,
+    /// TLS 1.2 with only RSA key transport suites (no forward secrecy).
+    RsaKeyTransport,
+    /// TLS 1.3 only (supported_versions, an x25519 key share).
+    Tls13Only,
 }
 
 impl Offer {
@@ -20,7 +25,8 @@ impl Offer {
         match self {
             Offer::Tls10 => 0x0301,
             Offer::Tls11 => 0x0302,
-            Offer::WeakSuites => 0x0303,
+            // TLS 1.3 says 1.2 here and the truth in supported_versions.
+            Offer::WeakSuites | Offer::RsaKeyTransport | Offer::Tls13Only => 0x0303,
         }
     }
 
@@ -32,6 +38,8 @@ impl Offer {
                 LEGACY_SUITES.iter().chain(&WEAK_SUITES).copied().collect()
             }
             Offer::WeakSuites => WEAK_SUITES.to_vec(),
+            Offer::RsaKeyTransport => RSA_KX_SUITES.to_vec(),
+            Offer::Tls13Only => TLS13_SUITES.to_vec(),
         }
     }
 
@@ -42,6 +50,10 @@ impl Offer {
             Offer::WeakSuites => {
                 "a TLS 1.2 ClientHello offering only NULL, export, RC4, DES/3DES and anonymous suites"
             }
+            Offer::RsaKeyTransport => {
+                "a TLS 1.2 ClientHello offering only RSA key transport suites (no forward secrecy)"
+            }
+            Offer::Tls13Only => "a ClientHello offering TLS 1.3 only",
         }
     }
 }
@@ -50,6 +62,13 @@ impl Offer {
 const LEGACY_SUITES: [u16; 8] = [
     0xC013, 0xC014, 0xC009, 0xC00A, 0x0033, 0x0039, 0x002F, 0x0035,
 ];
+
+/// RSA key transport suites (RFC 9325 §4.2.1, RFC 10015): the session keys
+/// are as safe as the server's long-term key, forever.
+const RSA_KX_SUITES: [u16; 6] = [0x009C, 0x009D, 0x003C, 0x003D, 0x002F, 0x0035];
+
+/// The TLS 1.3 suites (RFC 8446 §B.4).
+const TLS13_SUITES: [u16; 3] = [0x1301, 0x1302, 0x1303];
 
 /// Suites RFC 9325 §4.2 forbids (names in [`suite_name`]).
 const WEAK_SUITES: [u16; 22] = [
@@ -92,6 +111,13 @@ pub fn suite_name(id: u16) -> Option<&'static str> {
         0x002F => "TLS_RSA_WITH_AES_128_CBC_SHA",
         0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
         0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        0x009C => "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        0x009D => "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        0x003C => "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        0x003D => "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        0x1301 => "TLS_AES_128_GCM_SHA256",
+        0x1302 => "TLS_AES_256_GCM_SHA384",
+        0x1303 => "TLS_CHACHA20_POLY1305_SHA256",
         0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
         _ => return None,
     })
@@ -138,7 +164,7 @@ pub fn client_hello(offer: Offer, host: Option<&str>, random: [u8; 32]) -> Vec<u
         body.extend_from_slice(&s.to_be_bytes());
     }
     body.extend_from_slice(&[1, 0]); // null compression only
-    let exts = extensions(host.filter(|h| is_dns_name(h)), version >= 0x0303);
+    let exts = extensions(host.filter(|h| is_dns_name(h)), offer, &random);
     push_u16(&mut body, exts.len() as u16);
     body.extend(exts);
 
@@ -152,9 +178,12 @@ pub fn client_hello(offer: Offer, host: Option<&str>, random: [u8; 32]) -> Vec<u
     record
 }
 
-/// `signature_algorithms` only for TLS 1.2: RFC 5246 §7.4.1.4.1 forbids it
-/// in a hello offering less, and a strict server would refuse for that.
-fn extensions(sni: Option<&str>, tls12: bool) -> Vec<u8> {
+/// `signature_algorithms` only from TLS 1.2 up: RFC 5246 §7.4.1.4.1 forbids
+/// it in a hello offering less, and a strict server would refuse for that.
+/// A TLS 1.3 offer adds supported_versions and a key share (an x25519
+/// public value: any 32 bytes are one), derived from `random`.
+fn extensions(sni: Option<&str>, offer: Offer, random: &[u8; 32]) -> Vec<u8> {
+    let tls12 = offer.version() >= 0x0303;
     let mut out = Vec::new();
     if let Some(h) = sni {
         let name = h.as_bytes();
@@ -177,6 +206,12 @@ fn extensions(sni: Option<&str>, tls12: bool) -> Vec<u8> {
     if tls12 {
         let algorithms = [0, 8, 0x04, 0x01, 0x04, 0x03, 0x08, 0x04, 0x02, 0x01];
         push_ext(&mut out, 0x000d, &algorithms);
+    }
+    if offer == Offer::Tls13Only {
+        push_ext(&mut out, 0x002b, &[2, 0x03, 0x04]);
+        let mut share = vec![0, 36, 0x00, 0x1d, 0, 32];
+        share.extend(random.iter().rev());
+        push_ext(&mut out, 0x0033, &share);
     }
     push_ext(&mut out, 0xff01, &[0]); // renegotiation_info, empty
     out
@@ -323,7 +358,25 @@ fn server_hello(hs: &[u8]) -> Option<Reply> {
     let sid = usize::from(*body.get(34)?);
     let at = 35 + sid;
     let suite = u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]);
+    let version = selected_version(body.get(at + 3..).unwrap_or_default()).unwrap_or(version);
     Some(Reply::Accepted { version, suite })
+}
+
+/// The version a TLS 1.3 server names in supported_versions (its
+/// ServerHello's version field stays 1.2), from the extensions block.
+fn selected_version(exts: &[u8]) -> Option<u16> {
+    let len = usize::from(u16::from_be_bytes([*exts.first()?, *exts.get(1)?]));
+    let mut list = exts.get(2..2 + len)?;
+    while list.len() >= 4 {
+        let kind = u16::from_be_bytes([list[0], list[1]]);
+        let n = usize::from(u16::from_be_bytes([list[2], list[3]]));
+        let data = list.get(4..4 + n)?;
+        if kind == 0x002b && n == 2 {
+            return Some(u16::from_be_bytes([data[0], data[1]]));
+        }
+        list = &list[4 + n..];
+    }
+    None
 }
 
 /// The first bytes of a non-TLS answer, as text a report can show.
@@ -340,9 +393,41 @@ fn printable(bytes: &[u8]) -> String {
     format!("`{head}`")
 }
 
+/// Every offer, for tests and the fuzz check.
+pub const ALL_OFFERS: [Offer; 5] = [
+    Offer::Tls10,
+    Offer::Tls11,
+    Offer::WeakSuites,
+    Offer::RsaKeyTransport,
+    Offer::Tls13Only,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A TLS 1.3 ServerHello says 1.2 in its version field and 1.3 in
+    /// supported_versions: the reading says 1.3.
+    #[test]
+    fn a_tls13_server_hello_is_read_as_tls13() {
+        let mut h = vec![2, 0, 0, 0];
+        h.extend([3, 3]);
+        h.extend([5; 32]);
+        h.push(0);
+        h.extend([0x13, 0x01, 0]);
+        h.extend([0, 6, 0x00, 0x2b, 0, 2, 3, 4]);
+        h[3] = (h.len() - 4) as u8;
+        let r = parse_reply(&record_of(0x16, &h));
+        assert_eq!(
+            r,
+            Reply::Accepted {
+                version: 0x0304,
+                suite: 0x1301
+            }
+        );
+        let hello = client_hello(Offer::Tls13Only, None, [3; 32]);
+        assert!(hello.windows(7).any(|w| w == [0x00, 0x2b, 0, 3, 2, 3, 4]));
+    }
     use proptest::prelude::*;
 
     fn record_of(kind: u8, payload: &[u8]) -> Vec<u8> {
@@ -354,7 +439,7 @@ mod tests {
 
     #[test]
     fn a_hello_is_one_well_framed_record() {
-        for offer in [Offer::Tls10, Offer::Tls11, Offer::WeakSuites] {
+        for offer in ALL_OFFERS {
             let r = client_hello(offer, Some("issuer.example"), [7; 32]);
             assert_eq!(r[0], 0x16);
             assert_eq!(usize::from(u16::from_be_bytes([r[3], r[4]])), r.len() - 5);

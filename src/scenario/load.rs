@@ -707,14 +707,15 @@ impl Validator<'_> {
     /// when it is rendered).
     fn tls_probe(&mut self, probe: &Text) {
         let p = probe.get_ref();
-        if p.contains("{{") || TLS_PROBES.contains(&p.as_str()) {
+        let known = tls_probes();
+        if p.contains("{{") || known.contains(&p.as_str()) {
             return;
         }
-        let help = did_you_mean(p, TLS_PROBES).map(|s| format!("did you mean `{s}`?"));
+        let help = did_you_mean(p, &known).map(|s| format!("did you mean `{s}`?"));
         self.err(
             probe.span(),
             format!("unknown tls probe `{p}`"),
-            help.or(Some(format!("one of: {}", TLS_PROBES.join(", ")))),
+            help.or(Some(format!("one of: {}", known.join(", ")))),
         );
     }
 

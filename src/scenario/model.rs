@@ -363,10 +363,36 @@ pub struct WaitDef {
     pub plus: u64,
 }
 
-/// The probes a `tls` step can run (`run::step::tls` says what each does).
-pub const TLS_PROBES: &[&str] = &["tls1.0", "tls1.1", "weak_suites", "chain", "plaintext"];
+/// The probes a `tls` step can run, each with what it does (for `explain`;
+/// `run::step::tls` runs them).
+pub const TLS_PROBE_TABLE: &[(&str, &str)] = &[
+    ("tls1.0", "send a TLS 1.0 ClientHello to the issuer's host"),
+    ("tls1.1", "send a TLS 1.1 ClientHello to the issuer's host"),
+    ("tls1.3", "send a ClientHello offering TLS 1.3 only"),
+    (
+        "weak_suites",
+        "send a TLS 1.2 ClientHello offering only weak suites",
+    ),
+    (
+        "rsa_key_transport",
+        "send a TLS 1.2 ClientHello offering only RSA key transport suites",
+    ),
+    (
+        "chain",
+        "connect to every endpoint origin, verifying chain and name",
+    ),
+    (
+        "plaintext",
+        "POST a made-up secret to the http:// twin of the token endpoint",
+    ),
+];
 
-/// Which transport probe a `tls` step runs, one of [`TLS_PROBES`].
+/// The names of [`TLS_PROBE_TABLE`].
+pub fn tls_probes() -> Vec<&'static str> {
+    TLS_PROBE_TABLE.iter().map(|(name, _)| *name).collect()
+}
+
+/// Which transport probe a `tls` step runs, one of [`TLS_PROBE_TABLE`].
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsDef {

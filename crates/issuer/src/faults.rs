@@ -46,6 +46,10 @@ faults! {
         "the server certificate names another host (every client that verifies stops at the handshake)";
     NoHsts => "no_hsts", ["TLS-05"],
         "the HTML pages served over https lack Strict-Transport-Security";
+    Tls13Disabled => "tls13_disabled", ["TLS-06"],
+        "the TLS listener speaks TLS 1.2 only: a client offering TLS 1.3 alone is refused";
+    TlsRsaKeyTransport => "tls_rsa_key_transport", ["TLS-07"],
+        "a ClientHello offering only RSA key transport suites is answered with one of them (no forward secrecy)";
     RedirectPrefixMatch => "redirect_prefix_match", ["RURI-02", "ADV-01"],
         "redirect_uri accepted when a registered URI is a prefix of it";
     RedirectCaseInsensitive => "redirect_case_insensitive", ["ADV-02"],
@@ -342,6 +346,8 @@ impl Fault {
                 | Fault::TlsPlaintextServed
                 | Fault::TlsWrongName
                 | Fault::NoHsts
+                | Fault::Tls13Disabled
+                | Fault::TlsRsaKeyTransport
         )
     }
 

@@ -272,8 +272,11 @@ pub async fn start(config: IssuerConfig, bind: SocketAddr) -> std::io::Result<Ru
 /// [`RunningIssuer::ca_pem`]), and the issuer is `https://localhost:PORT`.
 /// Plain HTTP to the same port is redirected to https unread (tls.rs).
 pub async fn start_tls(config: IssuerConfig, bind: SocketAddr) -> std::io::Result<RunningIssuer> {
-    let ca = tls::TestCa::generate(config.has_fault(Fault::TlsWrongName))
-        .map_err(std::io::Error::other)?;
+    let ca = tls::TestCa::generate(
+        config.has_fault(Fault::TlsWrongName),
+        config.has_fault(Fault::Tls13Disabled),
+    )
+    .map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
     let mut listeners = vec![listener];

@@ -59,7 +59,7 @@ pub struct TestCa {
 impl TestCa {
     /// A fresh CA and a leaf for `localhost` and 127.0.0.1 (or, with
     /// `wrong_name`, for a name no client asks for).
-    pub fn generate(wrong_name: bool) -> Result<TestCa, TlsError> {
+    pub fn generate(wrong_name: bool, tls12_only: bool) -> Result<TestCa, TlsError> {
         let mut ca = CertificateParams::new(Vec::<String>::new())?;
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca.distinguished_name
@@ -86,8 +86,12 @@ impl TestCa {
         let chain = vec![cert.der().clone(), CertificateDer::from(ca.der().to_vec())];
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let versions: &[&rustls::SupportedProtocolVersion] = match tls12_only {
+            true => &[&rustls::version::TLS12],
+            false => rustls::DEFAULT_VERSIONS,
+        };
         let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
+            .with_protocol_versions(versions)?
             .with_no_client_auth()
             .with_single_cert(chain, key)?;
         Ok(TestCa {
@@ -102,6 +106,7 @@ impl TestCa {
 struct Legacy {
     versions: bool,
     weak_suites: bool,
+    rsa_key_transport: bool,
     plaintext_served: bool,
 }
 
@@ -110,6 +115,7 @@ impl Legacy {
         Legacy {
             versions: faults.contains(&Fault::TlsLegacyVersions),
             weak_suites: faults.contains(&Fault::TlsWeakSuites),
+            rsa_key_transport: faults.contains(&Fault::TlsRsaKeyTransport),
             plaintext_served: faults.contains(&Fault::TlsPlaintextServed),
         }
     }
@@ -252,7 +258,7 @@ async fn connection(
     match head.first() {
         None => {}
         Some(&0x16) => {
-            if let Some(reply) = hello::legacy_reply(&head, legacy.versions, legacy.weak_suites) {
+            if let Some(reply) = hello::legacy_reply(&head, legacy) {
                 // Consume the peeked hello first: closing a socket with
                 // unread bytes sends a reset that can discard the reply.
                 let mut stream = stream;
@@ -338,11 +344,16 @@ async fn redirect_plaintext(mut stream: TcpStream, https_base: &str) {
 /// The ClientHello sniffing behind the legacy faults. This parser is the
 /// issuer's own (the crate shares no code with grantcheck's probe).
 mod hello {
+    use super::Legacy;
+
     /// Cipher suites rustls (with ring) can negotiate: a hello offering none
     /// of them fails its handshake.
     const MODERN: [u16; 9] = [
         0x1301, 0x1302, 0x1303, 0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA8, 0xCCA9,
     ];
+
+    /// RSA key transport suites (TLS_RSA_WITH_AES_*).
+    const RSA_KX: [u16; 6] = [0x009C, 0x009D, 0x003C, 0x003D, 0x002F, 0x0035];
 
     struct Hello {
         /// The highest version offered (supported_versions, else the
@@ -396,16 +407,20 @@ mod hello {
     }
 
     /// The ServerHello a legacy server would send to `record`, when a fault
-    /// says to accept what rustls refuses: an old version, or only suites
-    /// rustls does not have. `None`: let rustls answer.
-    pub(super) fn legacy_reply(record: &[u8], versions: bool, weak: bool) -> Option<Vec<u8>> {
+    /// says to accept what rustls refuses: an old version, only suites
+    /// rustls does not have, or only RSA key transport. `None`: let rustls
+    /// answer.
+    pub(super) fn legacy_reply(record: &[u8], legacy: Legacy) -> Option<Vec<u8>> {
         let hello = parse(record)?;
         let first = *hello.suites.first()?;
         let old = hello.max_version < 0x0303;
         let no_modern = !hello.suites.iter().any(|s| MODERN.contains(s));
+        let rsa_only = hello.suites.iter().all(|s| RSA_KX.contains(s));
         let version = match (old, no_modern) {
-            (true, _) if versions => hello.max_version.max(0x0300),
-            (false, true) if weak => 0x0303,
+            (true, _) if legacy.versions => hello.max_version.max(0x0300),
+            // RSA key transport has a fault of its own.
+            (false, true) if legacy.weak_suites && !rsa_only => 0x0303,
+            (false, true) if legacy.rsa_key_transport && rsa_only => 0x0303,
             _ => return None,
         };
         Some(server_hello(version, first))
@@ -430,7 +445,16 @@ mod hello {
 
 #[cfg(test)]
 mod tests {
-    use super::hello::legacy_reply;
+    use super::Legacy;
+
+    fn legacy_reply(record: &[u8], versions: bool, weak_suites: bool) -> Option<Vec<u8>> {
+        let legacy = Legacy {
+            versions,
+            weak_suites,
+            ..Legacy::default()
+        };
+        super::hello::legacy_reply(record, legacy)
+    }
 
     /// A ClientHello record: `version`, `suites`, and optionally a
     /// supported_versions extension listing `supported`.
@@ -487,6 +511,19 @@ mod tests {
     }
 
     #[test]
+    fn rsa_key_transport_is_answered_only_under_its_fault() {
+        let rsa = client_hello(0x0303, &[0x009C, 0x002F], &[]);
+        assert_eq!(legacy_reply(&rsa, true, false), None);
+        let legacy = Legacy {
+            rsa_key_transport: true,
+            ..Legacy::default()
+        };
+        assert!(super::hello::legacy_reply(&rsa, legacy).is_some());
+        let mixed = client_hello(0x0303, &[0x009C, 0xC02F], &[]);
+        assert_eq!(super::hello::legacy_reply(&mixed, legacy), None);
+    }
+
+    #[test]
     fn garbage_is_never_answered() {
         for bytes in [&b""[..], b"GET / HTTP/1.1\r\n", &[0x16, 3, 1, 0, 2, 1, 0]] {
             assert_eq!(legacy_reply(bytes, true, true), None);
@@ -495,7 +532,7 @@ mod tests {
 
     #[test]
     fn the_test_ca_signs_a_certificate_for_localhost() {
-        let ca = super::TestCa::generate(false).expect("generated");
+        let ca = super::TestCa::generate(false, false).expect("generated");
         assert!(ca.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
     }
 }

@@ -105,8 +105,58 @@ pub fn script(case: &CaseResult, vars: &Vars) -> String {
         );
         n += group;
     }
+    tls_probes(&mut out, case);
     verdict(&mut out, case, &flat);
     out
+}
+
+/// The `tls` steps' hand-built ClientHellos are not HTTP, so the script
+/// cannot send them: each gets the openssl command that asks the same
+/// question, as a comment for the reviewer.
+fn tls_probes(out: &mut String, case: &CaseResult) {
+    let probes = case
+        .steps
+        .iter()
+        .filter(|s| s.action == "tls" && s.exchanges.is_empty());
+    for step in probes {
+        if let Some(cmd) = openssl_equivalent(&step.summary) {
+            let _ = writeln!(
+                out,
+                "\n# step `{}` (tls): {}\n# by hand: {cmd}",
+                step.name, step.summary
+            );
+        }
+    }
+}
+
+/// `openssl s_client` offering what the probe of `summary` offered
+/// (`<offer> to <host>:<port>: <answer>`); `None` for other summaries or a
+/// host with characters a shell line should not carry.
+fn openssl_equivalent(summary: &str) -> Option<String> {
+    let (probe, rest) = summary.split_once(" to ")?;
+    let target = rest.split(": ").next()?;
+    let host = target.rsplit_once(':')?.0;
+    let safe = |t: &str| {
+        t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+    };
+    if !safe(target) {
+        return None;
+    }
+    let flags = match probe {
+        p if p.contains("TLS 1.0") => "-tls1 -cipher 'ALL:@SECLEVEL=0'",
+        p if p.contains("TLS 1.1") => "-tls1_1 -cipher 'ALL:@SECLEVEL=0'",
+        p if p.contains("TLS 1.3 only") => "-tls1_3",
+        p if p.contains("RSA key transport") => "-tls1_2 -cipher 'kRSA:@SECLEVEL=0'",
+        p if p.contains("anonymous suites") => {
+            "-tls1_2 -cipher 'eNULL:aNULL:EXPORT:RC4:DES:3DES:@SECLEVEL=0'"
+        }
+        _ => return None,
+    };
+    let host = host.trim_matches(['[', ']']);
+    Some(format!(
+        "openssl s_client -connect {target} -servername {host} {flags} </dev/null"
+    ))
 }
 
 /// The requests of one exchange or of a concurrent run (`first` is the
@@ -591,6 +641,33 @@ fn left_context(answer: &str, value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_probes_replay_as_openssl_commands() {
+        let cmd = |s: &str| openssl_equivalent(s).unwrap_or_default();
+        let tls10 = cmd(
+            "a TLS 1.0 ClientHello to issuer.example:443: refused: fatal alert protocol_version",
+        );
+        assert!(
+            tls10.starts_with(
+                "openssl s_client -connect issuer.example:443 -servername issuer.example -tls1 "
+            ),
+            "{tls10}"
+        );
+        assert!(
+            cmd("a ClientHello offering TLS 1.3 only to h:8443: accepted")
+                .ends_with("-tls1_3 </dev/null")
+        );
+        assert!(cmd("a TLS 1.2 ClientHello offering only RSA key transport suites (no forward secrecy) to h:1: refused").contains("kRSA"));
+        assert_eq!(
+            openssl_equivalent("a TLS 1.0 ClientHello to h;rm -rf:1: x"),
+            None
+        );
+        assert_eq!(
+            openssl_equivalent("a verified TLS connection to https://h"),
+            None
+        );
+    }
 
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
         HttpResponse {

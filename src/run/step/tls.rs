@@ -1,8 +1,8 @@
-//! The `tls` step: probes of the transport under the issuer (TLS-01..04).
+//! The `tls` step: probes of the transport under the issuer (TLS-01..07).
 //!
-//! - `tls1.0`, `tls1.1`, `weak_suites`: a hand-built ClientHello
-//!   (`protocol::tls_hello`) on a socket of its own to the issuer's host;
-//!   the first record back says whether the server went ahead.
+//! - `tls1.0`, `tls1.1`, `tls1.3`, `weak_suites`, `rsa_key_transport`: a
+//!   hand-built ClientHello (`protocol::tls_hello`) on a socket of its own
+//!   to the issuer's host; the answer says whether the server went ahead.
 //! - `chain`: a request to every distinct origin of the resolved endpoints
 //!   through the run's client, which verifies the chain and the name
 //!   (against the platform's roots and the profile's `[http] ca_file`).
@@ -25,20 +25,39 @@ use crate::protocol::tls_hello::{self, Offer, Reply};
 use crate::protocol::token::{error_code, Body};
 use crate::report::model::{Exchange, TransportError};
 use crate::run::context::{CaseContext, StepValues};
-use crate::scenario::model::{TlsDef, TLS_PROBES};
+use crate::scenario::model::{tls_probes, TlsDef};
 use crate::scenario::uri_op::UriOp;
 
+/// What a probe name asks for.
+enum Probe {
+    Hello(Offer),
+    Chain,
+    Plaintext,
+}
+
+/// The probe a name of `scenario::model::TLS_PROBE_TABLE` runs.
+fn probe_of(name: &str) -> Option<Probe> {
+    Some(match name {
+        "tls1.0" => Probe::Hello(Offer::Tls10),
+        "tls1.1" => Probe::Hello(Offer::Tls11),
+        "tls1.3" => Probe::Hello(Offer::Tls13Only),
+        "weak_suites" => Probe::Hello(Offer::WeakSuites),
+        "rsa_key_transport" => Probe::Hello(Offer::RsaKeyTransport),
+        "chain" => Probe::Chain,
+        "plaintext" => Probe::Plaintext,
+        _ => return None,
+    })
+}
+
 pub(super) async fn tls(t: &TlsDef, ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
-    let probe = ctx.render(&t.probe)?;
-    match probe.as_str() {
-        "tls1.0" => hello(Offer::Tls10, ctx).await,
-        "tls1.1" => hello(Offer::Tls11, ctx).await,
-        "weak_suites" => hello(Offer::WeakSuites, ctx).await,
-        "chain" => chain(ctx).await,
-        "plaintext" => plaintext(ctx).await,
-        other => Err(format!(
-            "tls: unknown probe `{other}` (one of: {})",
-            TLS_PROBES.join(", ")
+    let name = ctx.render(&t.probe)?;
+    match probe_of(&name) {
+        Some(Probe::Hello(offer)) => hello(offer, ctx).await,
+        Some(Probe::Chain) => chain(ctx).await,
+        Some(Probe::Plaintext) => plaintext(ctx).await,
+        None => Err(format!(
+            "tls: unknown probe `{name}` (one of: {})",
+            tls_probes().join(", ")
         )
         .into()),
     }
@@ -390,6 +409,14 @@ mod tests {
         assert_eq!(kind(cut), "processed");
         assert_eq!(kind(failed(TransportError::Connect)), "refused");
         assert!(classify_twin(&failed(TransportError::Guarded)).is_err());
+    }
+
+    #[test]
+    fn every_probe_the_loader_accepts_runs() {
+        for name in tls_probes() {
+            assert!(probe_of(name).is_some(), "{name}");
+        }
+        assert!(probe_of("tls1.2").is_none());
     }
 
     #[test]
