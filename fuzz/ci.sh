@@ -57,8 +57,10 @@ printf '\n%-17s %10s %10s %7s %7s  %s\n' target exec/s runs cov corpus result
 for t in "${targets[@]}"; do
 	rc=$(cat "$logs/$t.rc" 2>/dev/null || echo 1)
 	stat() { sed -n "s/^stat::$1: *//p" "$logs/$t.log" | tail -1; }
-	cov=$(grep -oE 'cov: [0-9]+' "$logs/$t.log" | tail -1 | cut -d' ' -f2)
-	corpus=$(grep -oE 'corp: [0-9]+' "$logs/$t.log" | tail -1 | cut -d' ' -f2)
+	# A target that failed before fuzzing prints no stats: `|| true` keeps
+	# pipefail from ending the script before its FAILED row and log.
+	cov=$(grep -oE 'cov: [0-9]+' "$logs/$t.log" | tail -1 | cut -d' ' -f2 || true)
+	corpus=$(grep -oE 'corp: [0-9]+' "$logs/$t.log" | tail -1 | cut -d' ' -f2 || true)
 	result=ok
 	if [[ $rc != 0 ]]; then
 		result="FAILED (exit $rc)"

@@ -40,7 +40,7 @@ SEED_DIR=6144
 SEED_COUNT=32
 
 targets=(scenario_file profile_file token_response callback form www_authenticate
-	discovery jwt jwks html_form template requirements redact baseline)
+	discovery jwt jwks html_form template requirements redact baseline tls_reply)
 if [[ $mode == seeds ]]; then
 	for t in "${targets[@]}"; do rm -rf "${out:?}/$t"; done
 fi
@@ -169,6 +169,18 @@ put_lines form "$tmp/queries"
 sed -n 's|^//! \{0,1\}||p' src/report/baseline.rs | awk '/^```toml/ {p=1; next} p && /^```/ {exit} p' | put baseline
 printf '[[known]]\ncase = "code.reuse[trailing-slash]"\nreason = "r"\n\n[[known]]\ncase = "pkce.plain-refused"\nreason = "s"\nexpires = "2027-06-30"\n' | put baseline
 { printf 'headers.token-pragma'; sep; printf 'step `first`: header cache-control: expected no-store, got "private"'; sep; printf 'code.reuse[trailing-slash]'; sep; printf 'step `login`: could not run'; } | put baseline
+
+# --- tls_reply: what a server answers a probe ClientHello with: a fatal
+# alert, a TLS 1.0 ServerHello, one with a session id, a warning before a
+# ServerHello, a ServerHello split over two records, plain HTTP, a cut record.
+random32() { head -c 32 /dev/zero | tr '\0' "$1"; }
+printf '\x15\x03\x01\x00\x02\x02\x46' | put tls_reply
+{ printf '\x16\x03\x01\x00\x2a\x02\x00\x00\x26\x03\x01'; random32 '\011'; printf '\x00\x00\x05\x00'; } | put tls_reply
+{ printf '\x16\x03\x03\x00\x4a\x02\x00\x00\x46\x03\x03'; random32 '\001'; printf '\x20'; random32 '\002'; printf '\xc0\x2f\x00'; } | put tls_reply
+{ printf '\x15\x03\x01\x00\x02\x01\x70\x16\x03\x01\x00\x2a\x02\x00\x00\x26\x03\x01'; random32 '\011'; printf '\x00\x00\x2f\x00'; } | put tls_reply
+{ printf '\x16\x03\x03\x00\x0a\x02\x00\x00\x26\x03\x02\x05\x05\x05\x05\x16\x03\x03\x00\x20'; random32 '\005' | head -c 28; printf '\x00\x00\x05\x00'; } | put tls_reply
+printf 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n' | put tls_reply
+printf '\x16\x03\x03\x00\x4a\x02\x00\x00' | put tls_reply
 
 for t in "${targets[@]}"; do
 	n=$(find "$out/$t" -type f 2>/dev/null | wc -l)
