@@ -82,7 +82,11 @@ dict)
 	dirs=("corpus/$t" "seeds/$t")
 	if [[ -d regressions/$t ]]; then dirs+=("regressions/$t"); fi
 	mkdir -p "artifacts/$t"
+	# libFuzzer refuses an empty dictionary: a target naming none runs without.
+	d=$(dict "$t")
+	dict_flag=()
+	if [[ -s $d ]]; then dict_flag=(-dict="$d"); fi
 	exec "${fuzz_cmd[@]}" run "${build_flags[@]}" "$t" "${dirs[@]}" -- \
-		-dict="$(dict "$t")" "$@"
+		"${dict_flag[@]}" "$@"
 	;;
 esac

@@ -1,4 +1,5 @@
 #![no_main]
+// fuzz-dicts: tls
 //! A server's answer to a probe ClientHello: `protocol::tls_hello::parse_reply`.
 //!
 //! The invariants live in `grantcheck::fuzzing::check_tls_reply`, shared with the
