@@ -149,125 +149,115 @@ fn edits(
     }
 }
 
+/// The step's one action, in words: one function per step kind.
 fn action(st: &StepDef) -> String {
-    if let Some(a) = &st.authorize {
-        let a = a.get_ref();
-        let mut s = format!("authorization request as {}", t(&a.client).unwrap_or("c1"));
-        for (k, v) in [
-            ("scope", &a.scope),
-            ("redirect_uri", &a.redirect_uri),
-            ("state", &a.state),
-            ("verifier", &a.verifier),
-        ] {
-            if let Some(v) = t(v) {
-                s.push_str(&format!(", {k}={v}"));
-            }
-        }
-        s.push_str(&edits(&a.set, &a.remove, &a.append));
-        if a.consent
-            .as_ref()
-            .is_some_and(|c| *c.get_ref() == Consent::Deny)
-        {
-            s.push_str("; the user refuses consent");
-        }
-        return s;
-    }
-    if let Some(tk) = &st.token {
-        let tk = tk.get_ref();
-        let mut s = format!(
-            "token request, grant {}",
-            t(&tk.grant).unwrap_or(if tk.refresh_token.is_some() {
-                "refresh_token"
-            } else {
-                "authorization_code"
-            })
-        );
-        if let Some(f) = t(&tk.from) {
-            s.push_str(&format!(" redeeming the code of step `{f}`"));
-        }
-        if let Some(c) = t(&tk.client) {
-            s.push_str(&format!(", as client {c}"));
-        }
-        if let Some(a) = &tk.auth {
-            s.push_str(&format!(", client auth {:?}", a.get_ref()).to_lowercase());
-        }
-        if tk.secret.is_some() {
-            s.push_str(", with a wrong secret");
-        }
-        for (k, v) in [
-            ("code", &tk.code),
-            ("code_verifier", &tk.code_verifier),
-            ("redirect_uri", &tk.redirect_uri),
-            ("refresh_token", &tk.refresh_token),
-            ("scope", &tk.scope),
-            ("method", &tk.method),
-            ("content_type", &tk.content_type),
-        ] {
-            if let Some(v) = t(v) {
-                s.push_str(&format!(", {k}={v}"));
-            }
-        }
-        if let Some(n) = &tk.concurrent {
-            s.push_str(&format!(", sent {} times at once", n.get_ref()));
-        }
-        s.push_str(&edits(&tk.set, &tk.remove, &tk.append));
-        return s;
-    }
-    for (name, op) in [
-        ("introspection", &st.introspect),
-        ("revocation", &st.revoke),
-    ] {
-        if let Some(op) = op {
-            let op = op.get_ref();
-            return format!(
-                "{name} of {} as {}{}",
-                t(&op.token).unwrap_or("(no token)"),
-                t(&op.client).unwrap_or("c1"),
-                edits(&op.set, &op.remove, &op.append)
-            );
-        }
-    }
-    if let Some(u) = &st.userinfo {
-        let u = u.get_ref();
-        return format!(
+    use crate::scenario::model::StepKind;
+    match st.kind() {
+        Some(StepKind::Authorize(a)) => authorize_action(a),
+        Some(StepKind::Token(tk)) => token_action(tk),
+        Some(StepKind::Introspect(op)) => token_op_action("introspection", op),
+        Some(StepKind::Revoke(op)) => token_op_action("revocation", op),
+        Some(StepKind::Userinfo(u)) => format!(
             "userinfo {} with token {}",
             t(&u.method).unwrap_or("GET"),
             t(&u.token).unwrap_or("(none)")
-        );
-    }
-    if let Some(a) = &st.api {
-        let a = a.get_ref();
-        return format!(
+        ),
+        Some(StepKind::Api(a)) => format!(
             "GET the resource API as {} with token {}",
             t(&a.client).unwrap_or("c1"),
             t(&a.token).unwrap_or("(none)")
-        );
+        ),
+        Some(StepKind::Discovery(_)) => "fetch the discovery document".into(),
+        Some(StepKind::Http(h)) => {
+            format!("HTTP {} {}", t(&h.method).unwrap_or("GET"), h.url.get_ref())
+        }
+        Some(StepKind::Wait(w)) => {
+            let plus = match w.plus {
+                0 => String::new(),
+                n => format!(" + {n}"),
+            };
+            format!(
+                "wait {}{plus} s (the reference's clock is advanced; a real issuer needs --slow)",
+                w.seconds.get_ref()
+            )
+        }
+        Some(StepKind::Tls(p)) => {
+            format!("probe the transport: {}", tls_probe(p.probe.get_ref()))
+        }
+        None => String::new(),
     }
-    if st.discovery.is_some() {
-        return "fetch the discovery document".into();
+}
+
+fn authorize_action(a: &crate::scenario::model::AuthorizeDef) -> String {
+    let mut s = format!("authorization request as {}", t(&a.client).unwrap_or("c1"));
+    for (k, v) in [
+        ("scope", &a.scope),
+        ("redirect_uri", &a.redirect_uri),
+        ("state", &a.state),
+        ("verifier", &a.verifier),
+    ] {
+        if let Some(v) = t(v) {
+            s.push_str(&format!(", {k}={v}"));
+        }
     }
-    if let Some(h) = &st.http {
-        let h = h.get_ref();
-        return format!("HTTP {} {}", t(&h.method).unwrap_or("GET"), h.url.get_ref());
+    s.push_str(&edits(&a.set, &a.remove, &a.append));
+    if a.consent
+        .as_ref()
+        .is_some_and(|c| *c.get_ref() == Consent::Deny)
+    {
+        s.push_str("; the user refuses consent");
     }
-    if let Some(w) = &st.wait {
-        let w = w.get_ref();
-        let plus = match w.plus {
-            0 => String::new(),
-            n => format!(" + {n}"),
-        };
-        return format!(
-            "wait {}{plus} s (the reference's clock is advanced; a real issuer needs --slow)",
-            w.seconds.get_ref()
-        );
+    s
+}
+
+fn token_action(tk: &crate::scenario::model::TokenDef) -> String {
+    let mut s = format!(
+        "token request, grant {}",
+        t(&tk.grant).unwrap_or(if tk.refresh_token.is_some() {
+            "refresh_token"
+        } else {
+            "authorization_code"
+        })
+    );
+    if let Some(f) = t(&tk.from) {
+        s.push_str(&format!(" redeeming the code of step `{f}`"));
     }
-    if let Some(p) = &st.tls {
-        return format!(
-            "probe the transport: {}",
-            tls_probe(p.get_ref().probe.get_ref())
-        );
+    if let Some(c) = t(&tk.client) {
+        s.push_str(&format!(", as client {c}"));
     }
-    String::new()
+    if let Some(a) = &tk.auth {
+        s.push_str(&format!(", client auth {:?}", a.get_ref()).to_lowercase());
+    }
+    if tk.secret.is_some() {
+        s.push_str(", with a wrong secret");
+    }
+    for (k, v) in [
+        ("code", &tk.code),
+        ("code_verifier", &tk.code_verifier),
+        ("redirect_uri", &tk.redirect_uri),
+        ("refresh_token", &tk.refresh_token),
+        ("scope", &tk.scope),
+        ("method", &tk.method),
+        ("content_type", &tk.content_type),
+    ] {
+        if let Some(v) = t(v) {
+            s.push_str(&format!(", {k}={v}"));
+        }
+    }
+    if let Some(n) = &tk.concurrent {
+        s.push_str(&format!(", sent {} times at once", n.get_ref()));
+    }
+    s.push_str(&edits(&tk.set, &tk.remove, &tk.append));
+    s
+}
+
+fn token_op_action(name: &str, op: &crate::scenario::model::TokenOpDef) -> String {
+    format!(
+        "{name} of {} as {}{}",
+        t(&op.token).unwrap_or("(no token)"),
+        t(&op.client).unwrap_or("c1"),
+        edits(&op.set, &op.remove, &op.append)
+    )
 }
 
 /// What a `tls` step's probe does, in words.
