@@ -208,15 +208,16 @@ mod tests {
     #[test]
     fn catalogue_has_every_row_of_the_document() {
         let c = catalog();
-        // The document's own count: 160 checklist rows (137 of the first
-        // checklist, IDT-10 and sections 17 to 20) and 25 adversarial checks,
-        // plus grantcheck's AUTHZ-13 (seed 002's unapproved apps).
-        assert_eq!(c.iter().filter(|r| !r.id.starts_with("ADV-")).count(), 161);
+        // The document's own count: 172 checklist rows (137 of the first
+        // checklist, IDT-10, sections 17 to 20 and the twelve rows of issue
+        // 18's second part) and 47 adversarial checks, plus grantcheck's
+        // AUTHZ-13 (seed 002's unapproved apps): 220.
+        assert_eq!(c.iter().filter(|r| !r.id.starts_with("ADV-")).count(), 173);
         assert_eq!(
             find("AUTHZ-13").unwrap().level,
             "PROFILE MUST (grantcheck addition)"
         );
-        assert_eq!(c.iter().filter(|r| r.id.starts_with("ADV-")).count(), 25);
+        assert_eq!(c.iter().filter(|r| r.id.starts_with("ADV-")).count(), 47);
         let pkce05 = find("PKCE-05").unwrap();
         assert_eq!(pkce05.level, "PROFILE MUST");
         assert_eq!(pkce05.section, "3. PKCE");

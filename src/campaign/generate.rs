@@ -68,11 +68,13 @@ pub fn singles(s: &Surface, seeds: &[Input]) -> Vec<Input> {
         let mut group = Vec::new();
         for p in grammar::params(seed.flow, c) {
             for op in PARAM_OPS {
-                group.push(one(Mutation {
-                    op: *op,
-                    param: Some(p.name.to_string()),
-                    arg: 0,
-                }));
+                for arg in 0..choices(*op) {
+                    group.push(one(Mutation {
+                        op: *op,
+                        param: Some(p.name.to_string()),
+                        arg: arg as u32,
+                    }));
+                }
             }
         }
         for op in grammar::request_ops(seed.flow, c, s) {
@@ -118,6 +120,8 @@ fn choices(op: Op) -> usize {
         Op::ContentType => grammar::CONTENT_TYPES.len(),
         Op::VerifierSyntax => grammar::BAD_VERIFIERS.len(),
         Op::VerifierBounds => grammar::EDGE_VERIFIERS.len(),
+        // Every length: 129 passes a 128-character limit, 8192 most buffers.
+        Op::Overlong => grammar::OVERLONG.len(),
         _ => 1,
     }
 }

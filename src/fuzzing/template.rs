@@ -14,6 +14,8 @@ fn filter_name(f: &Filter) -> String {
         Filter::Upper => "upper".into(),
         Filter::Lower => "lower".into(),
         Filter::Chop => "chop".into(),
+        Filter::First => "first".into(),
+        Filter::Repeat(n) => format!("repeat({n})"),
         Filter::S256 => "s256".into(),
         Filter::Take(n) => format!("take({n})"),
         Filter::Flip(n) => format!("flip({n})"),
@@ -42,6 +44,12 @@ fn check_filter(f: &Filter, v: &str) {
         Filter::Upper => assert_eq!(out, v.to_ascii_uppercase()),
         Filter::Lower => assert_eq!(out, v.to_ascii_lowercase()),
         Filter::Chop => assert_eq!(out.chars().count(), v.chars().count().saturating_sub(1)),
+        Filter::First => assert!(!out.contains(' ') && (out.is_empty() || v.contains(&out))),
+        Filter::Repeat(n) => {
+            let fits = (*n).min(crate::scenario::template::MAX_REPEAT_BYTES / v.len().max(1));
+            assert_eq!(out.len(), v.len() * fits);
+            assert!(out.len() <= crate::scenario::template::MAX_REPEAT_BYTES.max(v.len()));
+        }
         Filter::Take(n) => {
             assert!(v.starts_with(&out));
             assert_eq!(out.chars().count(), v.chars().count().min(*n));

@@ -301,18 +301,24 @@ impl Redactor {
     /// inside a replacement it wrote (a secret spelled `secret` must not
     /// rewrite the word in `[redacted secret #…]`).
     pub fn redact(&self, text: &str) -> String {
-        let mut by_first: Vec<Vec<usize>> = vec![Vec::new(); 256];
-        for (k, (needle, _)) in self.needles.iter().enumerate() {
-            by_first[usize::from(needle.as_bytes()[0])].push(k);
+        // The bytes a form can start with: most positions are skipped on
+        // one lookup (this runs on every string of every exchange).
+        let mut first = [false; 256];
+        for (needle, _) in &self.needles {
+            first[usize::from(needle.as_bytes()[0])] = true;
         }
         let bytes = text.as_bytes();
         let (mut out, mut copied, mut i) = (String::with_capacity(text.len()), 0, 0);
         while i < bytes.len() {
+            if !first[usize::from(bytes[i])] {
+                i += 1;
+                continue;
+            }
             // Longest first (needles are sorted so); a match starts with a
             // lead byte, so `i` is on a character boundary.
-            let hit = by_first[usize::from(bytes[i])]
+            let hit = self
+                .needles
                 .iter()
-                .map(|&k| &self.needles[k])
                 .find(|(n, _)| bytes[i..].starts_with(n.as_bytes()));
             match hit {
                 Some((needle, rep)) => {
@@ -340,12 +346,17 @@ impl Redactor {
     /// of the longest prefix of a form (at least [`MIN_PREFIX`] bytes) that
     /// `tail` ends with, and that form's replacement.
     fn cut_secret(&self, tail: &str) -> Option<(usize, &str)> {
+        // A prefix `tail` ends with ends with `tail`'s last MIN_PREFIX
+        // bytes: only the places a form holds those bytes are candidates.
+        let last = tail.as_bytes().get(tail.len().checked_sub(MIN_PREFIX)?..)?;
         self.needles
             .iter()
             .filter_map(|(needle, rep)| {
-                let longest = needle.len().saturating_sub(1).min(tail.len());
+                let n = needle.as_bytes();
+                let longest = n.len().saturating_sub(1).min(tail.len());
                 (MIN_PREFIX..=longest)
                     .rev()
+                    .filter(|&k| &n[k - MIN_PREFIX..k] == last)
                     .find(|&k| needle.is_char_boundary(k) && tail.ends_with(&needle[..k]))
                     .map(|k| (k, rep.as_str()))
             })

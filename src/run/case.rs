@@ -152,7 +152,9 @@ pub async fn run_case(
         let level = step_level(step, scenario, target);
         let result = if let Some(why) = &stopped_by {
             not_run(step, name, level, why.clone())
-        } else if let Some(why) = missing_capability(scenario, i, target) {
+        } else if let Some(why) =
+            missing_capability(scenario, i, target).or_else(|| unmet_condition(step, &mut ctx))
+        {
             let mut r = not_run(step, name, level, String::new());
             r.summary = format!("skipped ({why})");
             r.not_run = None;
@@ -204,6 +206,27 @@ fn missing_capability(scenario: &Scenario, index: usize, target: &Target) -> Opt
                 .err()
                 .map(|why| format!("requires {cap}: {why}"))
         })
+}
+
+/// What a `premise` step found instead of what it needed.
+fn unmet_premise(checks: &[Check]) -> String {
+    checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| format!("{}: expected {}, got {}", c.what, c.expected, c.actual))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Why a step's `when` does not hold: its template names a value no earlier
+/// step produced, or renders empty.
+fn unmet_condition(step: &StepDef, ctx: &mut CaseContext<'_>) -> Option<String> {
+    let when = step.when.as_ref()?;
+    match ctx.render(when) {
+        Ok(v) if !v.trim().is_empty() => None,
+        Ok(_) => Some(format!("when `{}` is empty", when.get_ref())),
+        Err(why) => Some(format!("when `{}`: {why}", when.get_ref())),
+    }
 }
 
 /// A step that was not sent: outcome `skip`, no checks, the reason kept.
@@ -307,6 +330,17 @@ async fn run_step(
     if let Some(why) = unearned(outcome, &out, target).await {
         outcome = Outcome::Error;
         error = Some(why);
+    }
+    // A `premise` step that does not hold: the answer cannot show what the
+    // case needs, so the case is a skip with the reason, never a verdict.
+    if step.premise && error.is_none() && outcome != Outcome::Pass {
+        let why = unmet_premise(&checks);
+        return StepResult {
+            summary: format!("premise not met: {why}"),
+            checks,
+            exchanges: out.exchanges,
+            ..not_run(step, name, level, why)
+        };
     }
     ctx.steps.insert(name.clone(), out.values);
     StepResult {

@@ -19,6 +19,9 @@ pub struct CaseContext<'a> {
     pub target: &'a Target,
     pub case: Option<&'a CaseDef>,
     pub steps: BTreeMap<String, StepValues>,
+    /// Each user's session as the case's last authorization left it, for a
+    /// step that keeps it (`fresh_login = false`).
+    pub sessions: BTreeMap<String, crate::agent::cookies::Jar>,
     gen: BTreeMap<String, String>,
 }
 
@@ -28,6 +31,7 @@ impl<'a> CaseContext<'a> {
             target,
             case,
             steps: BTreeMap::new(),
+            sessions: BTreeMap::new(),
             gen: BTreeMap::new(),
         }
     }

@@ -208,6 +208,11 @@ fn observe(q: &Query, out: &StepOutput, ctx: &mut CaseContext<'_>) -> Result<See
             // from the fields they set themselves, never from issuer bytes.
             let got = match out.action {
                 "tls" | "wait" => out.values.fields.get(&name).cloned(),
+                // What the walk itself saw (a session sent, a login form
+                // filled), never a callback parameter of the same name.
+                "authorize" if AUTHORIZE_FACTS.contains(&name.as_str()) => {
+                    out.values.fields.get(&name).cloned()
+                }
                 _ => lookup_field(&name, authz, obj),
             };
             Seen::text(got)
@@ -452,6 +457,17 @@ fn judge(
             (format!("not holding {}", t.get_ref()), ok)
         }
         Predicate::Includes(t) | Predicate::Excludes(t) => membership(a, t, got, ctx)?,
+        Predicate::AsciiMaxLen(n) => {
+            let ok = text.is_some_and(|g| g.is_ascii() && g.len() as i64 <= *n);
+            if let Some(g) = text {
+                *actual = format!(
+                    "{} characters{}",
+                    g.chars().count(),
+                    if g.is_ascii() { "" } else { ", not all ASCII" }
+                );
+            }
+            (format!("a string of at most {n} ASCII characters"), ok)
+        }
         Predicate::Empty => (
             "no code or token in the fragment".to_string(),
             strings(got).is_empty(),
@@ -1128,6 +1144,10 @@ fn directive(header: &str, name: &str) -> Option<String> {
             .then(|| v.trim().trim_matches('"').to_string())
     })
 }
+
+/// The fields an authorize step sets from its own walk (`session`:
+/// `carried` or `none`; `login`: `shown` or `not_shown`).
+const AUTHORIZE_FACTS: [&str; 2] = ["session", "login"];
 
 fn lookup_field(
     name: &str,

@@ -113,7 +113,8 @@ fn endpoints(e: &Endpoints) -> [(&'static str, &Option<String>, &'static [&'stat
 }
 
 /// The first exchange that got a 404 from one of the target's endpoints,
-/// to a method that endpoint must accept: (name, URL, method).
+/// whatever its method (a GET on revocation, REV-08, is judged by whether
+/// the endpoint's own methods find it): (name, URL, method).
 pub fn endpoint_404(
     exchanges: &[Exchange],
     e: &Endpoints,
@@ -122,9 +123,9 @@ pub fn endpoint_404(
         let status = ex.response.as_ref()?.status;
         let url = ex.request.url.split(['?', '#']).next().unwrap_or("");
         let method = ex.request.method.as_str();
-        let (name, _, _) = endpoints(e).into_iter().find(|(_, u, methods)| {
-            status == 404 && u.as_deref() == Some(url) && methods.contains(&method)
-        })?;
+        let (name, _, _) = endpoints(e)
+            .into_iter()
+            .find(|(_, u, _)| status == 404 && u.as_deref() == Some(url))?;
         Some((name, url.to_string(), method.to_string()))
     })
 }
@@ -187,8 +188,12 @@ mod tests {
         };
         let (name, url, _) = endpoint_404(&[ex("POST", "https://h/o/o/token", 404)], &e).unwrap();
         assert_eq!((name, url.as_str()), ("token", "https://h/o/o/token"));
-        // GET on the token endpoint: 404 is the issuer's answer (TOK-05).
-        assert!(endpoint_404(&[ex("GET", "https://h/o/o/token?x=1", 404)], &e).is_none());
+        // GET on the token endpoint is in question too: whether its 404 is
+        // the issuer's answer (TOK-05) or a wrong URL, `endpoint_missing`
+        // tells by the endpoint's own method.
+        let (name, _, method) =
+            endpoint_404(&[ex("GET", "https://h/o/o/token?x=1", 404)], &e).unwrap();
+        assert_eq!((name, method.as_str()), ("token", "GET"));
         // Another URL, or another status, is not in question.
         assert!(endpoint_404(&[ex("POST", "https://h/other", 404)], &e).is_none());
         assert!(endpoint_404(&[ex("POST", "https://h/o/revoke", 400)], &e).is_none());

@@ -321,7 +321,7 @@ impl Target {
         let (kind, arg) = cap.split_once(':').unwrap_or((cap, ""));
         match kind {
             "client" | "user" | "scope" | "policy" => self.declared(kind, arg),
-            "grant" | "uris" | "redirect" | "auth" | "lacks_scope" | "distinct" => {
+            "grant" | "uris" | "redirect" | "auth" | "lacks_scope" | "widens" | "distinct" => {
                 let (role, what) = arg.split_once(':').unwrap_or((arg, ""));
                 self.client_shape(kind, role, what)
             }
@@ -384,10 +384,18 @@ impl Target {
             }
             "auth" => {
                 let have = c.auth_method.as_str();
-                (
-                    have == what,
-                    format!("the profile's client `{role}` authenticates with {have}, not {what}"),
-                )
+                match what.strip_prefix('!') {
+                    None => (
+                        have == what,
+                        format!(
+                            "the profile's client `{role}` authenticates with {have}, not {what}"
+                        ),
+                    ),
+                    Some(not) => (
+                        have != not,
+                        format!("the profile's client `{role}` authenticates with {not}"),
+                    ),
+                }
             }
             "lacks_scope" => {
                 let scope = self
@@ -398,12 +406,37 @@ impl Target {
                 let holds = c.scope.split(' ').any(|s| scope.split(' ').any(|x| x == s));
                 (!holds, format!("the profile's client `{role}` holds the `{what}` scope ({scope}): nothing beyond its own scope to ask for"))
             }
+            "widens" => return self.widens(role, &c.scope, what),
             _ => {
                 let other = self.client(what)?;
                 (c.id != other.id, format!("the profile's clients `{role}` and `{what}` are one client ({}): a cross-client probe would probe nothing", c.id))
             }
         };
         ok.then_some(()).ok_or(why)
+    }
+
+    /// `widens:<role>:<scope>`: the profile's `base` scope is not empty, the
+    /// client holds every value of the profile's scope `what`, and none of
+    /// them is in `base`, so asking for it after a base consent asks for
+    /// more than the user granted, and any of it granted shows.
+    fn widens(&self, role: &str, held: &str, what: &str) -> Result<(), String> {
+        let scopes = &self.profile.scopes;
+        let wider = scopes
+            .get(what)
+            .ok_or_else(|| format!("the profile's [scopes] has no `{what}`"))?;
+        let base = scopes.get("base").map(String::as_str).unwrap_or("");
+        let holds = wider.split(' ').all(|w| held.split(' ').any(|h| h == w));
+        let beyond = wider.split(' ').all(|w| !base.split(' ').any(|b| b == w));
+        if base.trim().is_empty() {
+            return Err(
+                "the profile's `base` scope is empty: there is no narrower consent to widen".into(),
+            );
+        }
+        match (holds, beyond) {
+            (false, _) => Err(format!("the profile's client `{role}` does not hold the `{what}` scope ({wider})")),
+            (_, false) => Err(format!("the `{what}` scope ({wider}) shares a value with the `base` scope ({base}): a widening probe could not be told from the consent")),
+            _ => Ok(()),
+        }
     }
 
     /// What the run itself offers (`slow`, `authorize_post`), and the

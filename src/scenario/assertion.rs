@@ -99,6 +99,8 @@ pub enum Predicate {
     /// Samples estimated to carry at least this many bits each
     /// (protocol::entropy).
     EntropyBits(i64),
+    /// A string of at most N ASCII characters (OIDC Core §2: `sub`).
+    AsciiMaxLen(i64),
     /// The body is a JWKS whose keys can be told apart (JWKS-03).
     DistinctKeys,
     /// The body is a JWKS with no weak or inconsistent key (JWKS-04).
@@ -267,6 +269,7 @@ impl Predicate {
             Predicate::Charset => " charset",
             Predicate::Lacks(_) => " lacks",
             Predicate::EntropyBits(_) => " entropy",
+            Predicate::AsciiMaxLen(_) => " length",
             _ => "",
         }
     }
@@ -298,6 +301,7 @@ impl Predicate {
             Predicate::PublicKeysOnly => "a JWKS of public keys only".into(),
             Predicate::WellFormed => "well formed (RFC 6750 §3)".into(),
             Predicate::EntropyBits(n) => format!("about {n} bits of randomness or more each"),
+            Predicate::AsciiMaxLen(n) => format!("at most {n} ASCII characters"),
             Predicate::DistinctKeys => "a JWKS whose keys have distinct kids (and uses)".into(),
             Predicate::StrongKeys => {
                 "a JWKS of strong keys (RSA 2048+, EC on its alg's curve)".into()
@@ -397,6 +401,7 @@ impl Assertion {
             | Predicate::PublicKeysOnly
             | Predicate::WellFormed
             | Predicate::EntropyBits(_)
+            | Predicate::AsciiMaxLen(_)
             | Predicate::DistinctKeys
             | Predicate::StrongKeys
             | Predicate::WellFormedMetadata
@@ -693,6 +698,7 @@ pub struct AssertDef {
     #[serde(default)]
     pub well_formed: bool,
     pub entropy_bits: Option<i64>,
+    pub ascii_max_len: Option<i64>,
     #[serde(default)]
     pub distinct_keys: bool,
     #[serde(default)]
@@ -828,6 +834,9 @@ impl AssertDef {
         if let Some(n) = self.entropy_bits {
             found.push(Predicate::EntropyBits(n));
         }
+        if let Some(n) = self.ascii_max_len {
+            found.push(Predicate::AsciiMaxLen(n));
+        }
         if let Some([lo, hi]) = self.between {
             if lo > hi {
                 return Err(problem(
@@ -841,7 +850,7 @@ impl AssertDef {
             1 => Ok(found.remove(0)),
             0 => Err(problem(
                 "the assertion names no predicate",
-                Some("add one of: equals, equals_ci, one_of, present, absent, contains, lacks, differs, between, positive_integer, scope_set, charset, includes, excludes, well_formed, entropy_bits, json_object, public_keys_only, distinct_keys, strong_keys, well_formed_metadata"),
+                Some("add one of: equals, equals_ci, one_of, present, absent, contains, lacks, differs, between, positive_integer, scope_set, charset, includes, excludes, well_formed, entropy_bits, ascii_max_len, json_object, public_keys_only, distinct_keys, strong_keys, well_formed_metadata"),
             )),
             n => Err(problem(
                 format!("the assertion names {n} predicates; one per assertion"),
@@ -922,7 +931,7 @@ fn fits(q: &Query, p: &Predicate) -> Result<(), Problem> {
         // value: the value does not hold it (PKCE-11: the challenge in a code).
         Predicate::Lacks(_) => matches!(
             q,
-            Query::Body | Query::Param(_) | Query::Field(_) | Query::Json(_)
+            Query::Body | Query::Param(_) | Query::Field(_) | Query::Json(_) | Query::Header(_)
         ),
         Predicate::Verifies => matches!(q, Query::IdToken(_) | Query::AccessToken(_)),
         Predicate::WellFormed => matches!(q, Query::Challenge),

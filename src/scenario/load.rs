@@ -634,7 +634,7 @@ impl Validator<'_> {
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| {
                     format!(
-                        "known: {}, client:<role>, user:<role>, grant:<role>:<grant>, scope:<purpose>, policy:<tag>, uris:<role>:<n>, redirect:<role>:[!]loopback, auth:<role>:<method>, lacks_scope:<role>:<purpose>, distinct:<role>:<role>, !<capability>",
+                        "known: {}, client:<role>, user:<role>, grant:<role>:<grant>, scope:<purpose>, policy:<tag>, uris:<role>:<n>, redirect:<role>:[!]loopback, auth:<role>:[!]<method>, lacks_scope:<role>:<purpose>, widens:<role>:<purpose>, distinct:<role>:<role>, !<capability>",
                         CAPABILITIES.join(", ")
                     )
                 });
@@ -968,9 +968,11 @@ pub fn is_known_capability(c: &str) -> bool {
             s.split_once(':')
                 .is_some_and(|(a, b)| is_role(a) && is_role(b) && a != b)
         })
-        || c.strip_prefix("lacks_scope:").is_some_and(|s| {
-            s.split_once(':')
-                .is_some_and(|(r, p)| is_role(r) && is_scope_purpose(p))
+        || ["lacks_scope:", "widens:"].iter().any(|k| {
+            c.strip_prefix(k).is_some_and(|s| {
+                s.split_once(':')
+                    .is_some_and(|(r, p)| is_role(r) && is_scope_purpose(p))
+            })
         })
         || c.strip_prefix("client:").is_some_and(is_role)
         || c.strip_prefix("user:").is_some_and(is_role)
@@ -985,8 +987,10 @@ pub fn is_known_capability(c: &str) -> bool {
 /// `<role>:<method>` of an `auth:` requirement: the client's registered
 /// token endpoint authentication method (`auth:c1:client_secret_basic`).
 fn is_role_method(s: &str) -> bool {
-    s.split_once(':')
-        .is_some_and(|(role, m)| is_role(role) && crate::profile::AuthMethod::parse(m).is_some())
+    s.split_once(':').is_some_and(|(role, m)| {
+        let m = m.strip_prefix('!').unwrap_or(m);
+        is_role(role) && crate::profile::AuthMethod::parse(m).is_some()
+    })
 }
 
 /// `<role>:<n>` of a `uris:` requirement: the client has at least n

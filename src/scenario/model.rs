@@ -104,6 +104,15 @@ pub struct StepDef {
     /// requirement.
     #[serde(default)]
     pub if_offered: bool,
+    /// The step's checks are the case's premise, not its verdict: when one
+    /// does not hold, the case is skipped with the reason (the issuer's
+    /// answer cannot show what the case needs), never failed.
+    #[serde(default)]
+    pub premise: bool,
+    /// Run this step only when this template renders to something (`{{
+    /// variant.access_token }}`: an earlier step got a token); otherwise
+    /// it is skipped, like an `if_offered` step, and the case goes on.
+    pub when: Option<Text>,
     pub authorize: Option<Spanned<AuthorizeDef>>,
     pub token: Option<Spanned<TokenDef>>,
     pub introspect: Option<Spanned<TokenOpDef>>,
@@ -221,7 +230,8 @@ pub struct AuthorizeDef {
     pub consent: Option<Spanned<Consent>>,
     /// Log in afresh instead of reusing the user's session from an earlier
     /// authorization of the run. Implied by `prompt=login`, `prompt=none`
-    /// and `max_age` in the request.
+    /// and `max_age` in the request, unless set to `false`: then the
+    /// session is kept and the issuer must ask for a login itself.
     pub fresh_login: Option<Spanned<bool>>,
     /// Replace (or add) parameters; an empty string sends the parameter empty.
     #[serde(default)]
@@ -274,6 +284,9 @@ pub struct TokenDef {
     pub auth: Option<Spanned<AuthMode>>,
     /// Send this secret instead of the client's (a wrong secret on purpose).
     pub secret: Option<Text>,
+    /// Send this client_id instead of the client's, wherever the auth mode
+    /// puts it (a case variant on purpose, ADV-32).
+    pub client_id: Option<Text>,
     pub code: Option<Text>,
     pub code_verifier: Option<Text>,
     pub redirect_uri: Option<Text>,
@@ -384,6 +397,10 @@ pub const TLS_PROBE_TABLE: &[(&str, &str)] = &[
     (
         "plaintext",
         "POST a made-up secret to the http:// twin of the token endpoint",
+    ),
+    (
+        "plaintext_authorize",
+        "GET a valid request from the http:// twin of the authorization endpoint",
     ),
 ];
 

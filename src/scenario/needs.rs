@@ -34,6 +34,7 @@ impl<'a> Needs<'a> {
 /// What `step` names, whichever its action (a step with none names nothing).
 pub fn of_step(s: &StepDef) -> Needs<'_> {
     let mut n = Needs::default();
+    n.texts.extend(s.when.iter());
     match s.kind() {
         Some(StepKind::Authorize(a)) => authorize(a, &mut n),
         Some(StepKind::Token(t)) => token(t, &mut n),
@@ -59,7 +60,9 @@ pub fn of_step(s: &StepDef) -> Needs<'_> {
         Some(StepKind::Http(h)) => http(h, &mut n),
         Some(StepKind::Wait(w)) => {
             n.texts.push(&w.seconds);
-            n.requires.push("slow");
+            if !is_short(w) {
+                n.requires.push("slow");
+            }
         }
         Some(StepKind::Tls(t)) => {
             n.texts.push(&t.probe);
@@ -96,6 +99,7 @@ fn token<'a>(t: &'a TokenDef, n: &mut Needs<'a>) {
     let texts = [
         &t.grant,
         &t.secret,
+        &t.client_id,
         &t.code,
         &t.code_verifier,
         &t.redirect_uri,
@@ -129,5 +133,42 @@ fn http<'a>(h: &'a HttpDef, n: &mut Needs<'a>) {
     n.texts.extend(h.form.iter().flatten());
     for b in [&h.basic, &h.client].into_iter().flatten() {
         n.roles.push((b, "client"));
+    }
+}
+
+/// The longest wait that does not make a case `slow`: a few seconds, as
+/// AUTHZ-14 needs between two logins so that their `auth_time`s differ.
+pub const SHORT_WAIT: u64 = 5;
+
+/// A wait of a literal number of seconds, margin included, no longer than
+/// [`SHORT_WAIT`]: it costs every run so little that `--slow` is not asked.
+fn is_short(w: &crate::scenario::model::WaitDef) -> bool {
+    w.seconds
+        .get_ref()
+        .trim()
+        .parse::<u64>()
+        .is_ok_and(|s| s.saturating_add(w.plus) <= SHORT_WAIT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toml::Spanned;
+
+    fn wait(seconds: &str, plus: u64) -> WaitDef {
+        WaitDef {
+            seconds: Spanned::new(0..seconds.len(), seconds.to_string()),
+            plus,
+        }
+    }
+
+    #[test]
+    fn only_a_few_literal_seconds_are_not_slow() {
+        assert!(is_short(&wait("3", 0)));
+        assert!(is_short(&wait(" 5 ", 0)));
+        assert!(!is_short(&wait("3", 3)));
+        assert!(!is_short(&wait("600", 0)));
+        // A lifetime read from a response could be anything.
+        assert!(!is_short(&wait("{{ exchange.expires_in }}", 0)));
     }
 }

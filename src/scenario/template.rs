@@ -50,6 +50,11 @@ pub enum Filter {
     Lower,
     /// Drops the last character (a truncated code or token).
     Chop,
+    /// The first space-separated value (one scope of a scope list).
+    First,
+    /// The value N times over (oversized input, ADV-36), N at most
+    /// [`MAX_REPEAT`].
+    Repeat(usize),
     /// The S256 PKCE challenge of the value.
     S256,
     /// The first N characters.
@@ -70,10 +75,20 @@ pub enum Filter {
     Port(u16),
 }
 
+/// The most `repeat` may multiply a value: 64 characters of `gen` make
+/// 64 KB, the size that probes oversized input without building a bomb.
+pub const MAX_REPEAT: usize = 1024;
+
+/// The most bytes `repeat` makes, whatever it repeats (a token the issuer
+/// sent may be long): the count is cut to fit.
+pub const MAX_REPEAT_BYTES: usize = 64 * 1024;
+
 pub const FILTERS: &[&str] = &[
     "upper",
     "lower",
     "chop",
+    "first",
+    "repeat",
     "s256",
     "take",
     "flip",
@@ -93,6 +108,13 @@ impl Filter {
         match self {
             Filter::Upper => v.to_ascii_uppercase(),
             Filter::Lower => v.to_ascii_lowercase(),
+            Filter::First => v
+                .split(' ')
+                .find(|w| !w.is_empty())
+                .unwrap_or("")
+                .to_string(),
+            // Bounded in bytes too: the value may be the issuer's.
+            Filter::Repeat(n) => v.repeat((*n).min(MAX_REPEAT_BYTES / v.len().max(1))),
             Filter::Chop => {
                 let mut s = v.to_string();
                 s.pop();
@@ -321,6 +343,7 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
             ("upper", None) => Filter::Upper,
             ("lower", None) => Filter::Lower,
             ("chop", None) => Filter::Chop,
+            ("first", None) => Filter::First,
             ("s256", None) => Filter::S256,
             ("urlencode", None) => Filter::UrlEncode,
             ("base64url", None) => Filter::Base64Url,
@@ -340,6 +363,18 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
             },
             ("recase", None) => {
                 return Err(err("`recase` needs a position: `recase(0)`".into(), None))
+            }
+            ("repeat", Some(a)) => match a.parse() {
+                Ok(n) if n <= MAX_REPEAT => Filter::Repeat(n),
+                _ => {
+                    return Err(err(
+                        format!("`repeat` needs a count from 0 to {MAX_REPEAT}, not `{a}`"),
+                        None,
+                    ))
+                }
+            },
+            ("repeat", None) => {
+                return Err(err("`repeat` needs a count: `repeat(512)`".into(), None))
             }
             ("port", Some(a)) => match a.parse() {
                 Ok(n) => Filter::Port(n),
@@ -381,6 +416,23 @@ fn is_segment(seg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_and_repeat() {
+        assert_eq!(Filter::First.apply("api:read api:write"), "api:read");
+        assert_eq!(Filter::First.apply("  openid "), "openid");
+        assert_eq!(Filter::First.apply(""), "");
+        assert_eq!(Filter::Repeat(3).apply("ab"), "ababab");
+        assert_eq!(Filter::Repeat(0).apply("ab"), "");
+        let long = "x".repeat(40_000);
+        assert_eq!(
+            Filter::Repeat(1024).apply(&long).len(),
+            40_000,
+            "cut to 64 KiB"
+        );
+        let t = Template::parse("{{ gen.x | repeat(2000) }}");
+        assert!(t.is_err(), "repeat is bounded");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -24,13 +24,13 @@ use crate::common::output;
 fn default_run_passes_and_exits_0() {
     let (code, out, err) = output(grantcheck().arg("run"));
     assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
-    // The 15 skips: 7 options the standard reference does not have (JWT
+    // The 16 skips: 7 options the standard reference does not have (JWT
     // access tokens, refresh tokens from client_credentials, an issuer that
     // does not advertise iss...), which the dialect emulations and the
     // reference's options run (tests/integration/seed_emulation.rs,
-    // shapes.rs), and the 8 transport cases, which need an https issuer
+    // shapes.rs), and the 9 transport cases, which need an https issuer
     // (`run --tls`, tests/integration/tls.rs).
-    assert!(out.contains("0 fail, 0 warn, 15 skip, 0 error"), "{out}");
+    assert!(out.contains("0 fail, 0 warn, 16 skip, 0 error"), "{out}");
 }
 
 #[test]

@@ -242,6 +242,8 @@ fn check_request(
         None => return Err(("invalid_request", "response_type is required")),
         Some("code") => {}
         Some(rt) if lenient(rt) => {}
+        Some(rt)
+            if fault(Fault::ResponseTypeCaseInsensitive) && rt.eq_ignore_ascii_case("code") => {}
         Some(_) => {
             return Err((
                 "unsupported_response_type",
@@ -503,6 +505,17 @@ fn user_name(app: &AppState, sub: &str) -> String {
         .unwrap_or_else(|| sub.to_string())
 }
 
+/// The `authorize_values_cut_at_nul` fault (ADV-45): every value ends at
+/// its first NUL, as C-string handling would read it.
+fn cut_at_nul(params: Params) -> Params {
+    let pairs = params
+        .pairs()
+        .iter()
+        .map(|(n, v)| (n.clone(), v.split('\0').next().unwrap_or("").to_string()))
+        .collect();
+    Params::from_pairs(pairs)
+}
+
 /// GET and POST /authorize.
 pub async fn authorize(
     State(app): State<Shared>,
@@ -556,8 +569,23 @@ fn authorize_inner(
     } else {
         Params::parse(uri.query().unwrap_or("").as_bytes())
     };
+    let raw = uri.query().unwrap_or("").as_bytes();
+    let broken = super::params::has_broken_escape(raw)
+        || match &parsed {
+            Ok(p) => p.pairs().iter().any(|(_, v)| v.contains('\0')),
+            Err(_) => true,
+        };
+    if broken && app.fault(Fault::AuthorizeBadEncoding500) {
+        let mut resp = error_page(app, "Internal error.", &[]);
+        *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        return resp;
+    }
     let Ok(params) = parsed else {
         return error_page(app, "The request parameters are not valid UTF-8.", &[]);
+    };
+    let params = match app.fault(Fault::AuthorizeValuesCutAtNul) {
+        true => cut_at_nul(params),
+        false => params,
     };
     if app.fault(Fault::NoScope500) && !params.has("scope") {
         let mut resp = error_page(app, "Internal error.", &[]);
@@ -589,7 +617,9 @@ fn authorize_inner(
         req.max_age
             .is_some_and(|m| m == 0 || t.saturating_sub(s.auth_time) > m)
     };
-    let force_login = req.prompt.iter().any(|p| p == "login") || sess.as_ref().is_some_and(stale);
+    let login_asked =
+        req.prompt.iter().any(|p| p == "login") && !app.fault(Fault::PromptLoginIgnored);
+    let force_login = login_asked || sess.as_ref().is_some_and(stale);
 
     if req.prompt.iter().any(|p| p == "none") {
         // No UI may be shown (OIDC Core §3.1.2.1): answer right away.

@@ -98,6 +98,29 @@ pub enum Policy {
 ///
 /// `authorization` is the Authorization header: `None` when absent,
 /// `Some(None)` when present but unusable (non-UTF-8 or repeated).
+/// A client by id: exact, or ignoring case under the
+/// `client_id_case_insensitive` fault (ADV-32).
+fn lookup<'a>(config: &'a IssuerConfig, id: &str) -> Option<&'a ClientReg> {
+    match config.has_fault(Fault::ClientIdCaseInsensitive) {
+        true => config
+            .clients
+            .iter()
+            .find(|c| c.id.eq_ignore_ascii_case(id)),
+        false => config.client(id),
+    }
+}
+
+/// The secret check: constant-time and exact, or under the
+/// `secret_compared_loosely` fault trimmed, case-folded and compared as far
+/// as the shorter one goes (ADV-33).
+fn secret_matches(config: &IssuerConfig, registered: &str, sent: &str) -> bool {
+    if !config.has_fault(Fault::SecretComparedLoosely) {
+        return constant_time_eq(registered.as_bytes(), sent.as_bytes());
+    }
+    let (r, s) = (registered.trim(), sent.trim());
+    !s.is_empty() && (r.eq_ignore_ascii_case(s) || r.starts_with(s) || s.starts_with(r))
+}
+
 pub fn authenticate<'a>(
     config: &'a IssuerConfig,
     authorization: Option<Option<&str>>,
@@ -137,7 +160,7 @@ pub fn authenticate<'a>(
                 true,
             ));
         }
-        let Some(client) = config.client(&id) else {
+        let Some(client) = lookup(config, &id) else {
             return Err(fail("invalid_client", "client authentication failed", true));
         };
         let any_method = config.has_fault(Fault::AuthMethodNotBound) && client.secret.is_some();
@@ -147,7 +170,7 @@ pub fn authenticate<'a>(
         let ok = client
             .secret
             .as_deref()
-            .is_some_and(|s| constant_time_eq(s.as_bytes(), secret.as_bytes()));
+            .is_some_and(|s| secret_matches(config, s, &secret));
         if !ok {
             return Err(fail("invalid_client", "client authentication failed", true));
         }
@@ -161,7 +184,7 @@ pub fn authenticate<'a>(
             false,
         ));
     };
-    let Some(client) = config.client(id) else {
+    let Some(client) = lookup(config, id) else {
         return Err(fail(
             "invalid_client",
             "client authentication failed",
@@ -213,7 +236,7 @@ pub fn authenticate<'a>(
             let ok = client
                 .secret
                 .as_deref()
-                .is_some_and(|s| constant_time_eq(s.as_bytes(), secret.as_bytes()));
+                .is_some_and(|s| secret_matches(config, s, secret));
             if !ok {
                 return Err(fail(
                     "invalid_client",

@@ -96,8 +96,15 @@ pub fn metadata(app: &AppState) -> Value {
     m
 }
 
-pub async fn configuration(State(app): State<Shared>) -> Response<Body> {
-    let mut r = respond::json(&app, StatusCode::OK, &metadata(&app), false);
+pub async fn configuration(
+    State(app): State<Shared>,
+    headers: axum::http::HeaderMap,
+) -> Response<Body> {
+    let doc = match forwarded_host(&app, &headers) {
+        Some(host) => poisoned(&app, &host),
+        None => metadata(&app),
+    };
+    let mut r = respond::json(&app, StatusCode::OK, &doc, false);
     if app.fault(Fault::DiscoveryServedAsText) {
         r.headers_mut().insert(
             axum::http::header::CONTENT_TYPE,
@@ -105,6 +112,33 @@ pub async fn configuration(State(app): State<Shared>) -> Response<Body> {
         );
     }
     r
+}
+
+/// The `discovery_trusts_forwarded_host` fault (ADV-40): the host a proxy
+/// header names, which the conformant issuer never reads.
+fn forwarded_host(app: &AppState, headers: &axum::http::HeaderMap) -> Option<String> {
+    if !app.fault(Fault::DiscoveryTrustsForwardedHost) {
+        return None;
+    }
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    header("x-forwarded-host")
+        .map(str::to_string)
+        .or_else(|| {
+            header("forwarded")?
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix("host="))
+                .map(|h| h.trim_matches('"').to_string())
+        })
+        .filter(|h| !h.is_empty())
+}
+
+/// The metadata with every URL on the issuer's origin moved to `host`.
+fn poisoned(app: &AppState, host: &str) -> Value {
+    let scheme = app.issuer.split("://").next().unwrap_or("https");
+    let text = metadata(app)
+        .to_string()
+        .replace(&app.issuer, &format!("{scheme}://{host}"));
+    serde_json::from_str(&text).unwrap_or_else(|_| metadata(app))
 }
 
 pub async fn jwks(State(app): State<Shared>) -> Response<Body> {
@@ -119,7 +153,14 @@ pub async fn jwks(State(app): State<Shared>) -> Response<Body> {
         weak["n"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n));
         set.push(weak);
     }
-    respond::json(&app, StatusCode::OK, &json!({ "keys": set }), false)
+    let mut r = respond::json(&app, StatusCode::OK, &json!({ "keys": set }), false);
+    if app.fault(Fault::JwksServedAsText) {
+        r.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain"),
+        );
+    }
+    r
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ faults! {
         "a TLS 1.0 or 1.1 ClientHello is answered with a ServerHello (the listener runs over TLS)";
     TlsWeakSuites => "tls_weak_suites", ["TLS-03"],
         "a ClientHello offering only weak suites (RC4, 3DES, NULL, export, anonymous) is answered with one of them";
-    TlsPlaintextServed => "tls_plaintext_served", ["TLS-01"],
+    TlsPlaintextServed => "tls_plaintext_served", ["TLS-01", "TLS-08"],
         "plain HTTP sent to the https port is served like the TLS connections: credentials are processed";
     TlsWrongName => "tls_wrong_name", ["TLS-04"],
         "the server certificate names another host (every client that verifies stops at the handshake)";
@@ -320,6 +320,72 @@ faults! {
         "id_token_hint is taken as it comes: an unsigned (alg none) hint is not refused";
     IdtIssTrailingSlash => "idt_iss_trailing_slash", ["ISS-04", "IDT-01"],
         "the ID token's iss has a trailing slash the issuer identifier does not";
+    PromptLoginIgnored => "prompt_login_ignored", ["AUTHZ-14"],
+        "prompt=login reuses the existing session instead of asking the user to log in again";
+    CodeExchangeScopeHonoured => "code_exchange_scope_honoured", ["CODE-09"],
+        "a scope sent with the code exchange replaces the consented one (within the client's allowed scopes)";
+    FormContentTypeExact => "form_content_type_exact", ["TOK-10"],
+        "the form media type is compared as a whole string: `; charset=UTF-8` is refused";
+    PublicRtWithoutClientId => "public_rt_without_client_id", ["RT-11"],
+        "a refresh with no client identification at all is served when the token belongs to a public client";
+    PublicRevocationNotClientBound => "public_revocation_not_client_bound", ["REV-07"],
+        "a public client can revoke another public client's tokens";
+    RevocationGetAllowed => "revocation_get_allowed", ["REV-08"],
+        "the revocation endpoint accepts GET with the token in the query";
+    IntrospectionGetAllowed => "introspection_get_allowed", ["INTR-06"],
+        "the introspection endpoint accepts GET with the token in the query";
+    JwksServedAsText => "jwks_served_as_text", ["JWKS-05"],
+        "the JWKS is served as text/plain";
+    SubTooLong => "sub_too_long", ["IDT-11"],
+        "subject identifiers are 300 characters long";
+    UserinfoIgnoresScope => "userinfo_ignores_scope", ["BEAR-10"],
+        "userinfo releases every claim whatever scope was granted";
+    CorsReflectsWithCredentials => "cors_reflects_with_credentials", ["HDR-07"],
+        "the token and userinfo endpoints echo any Origin with Access-Control-Allow-Credentials: true";
+    GrantTypeCaseInsensitive => "grant_type_case_insensitive", ["ADV-26"],
+        "grant_type is compared case-insensitively";
+    ResponseTypeCaseInsensitive => "response_type_case_insensitive", ["ADV-27"],
+        "response_type is compared case-insensitively";
+    ScopeCaseInsensitive => "scope_case_insensitive", ["ADV-28"],
+        "scope values are compared case-insensitively at the token endpoint (client credentials and refresh)";
+    CodeLookupCaseInsensitive => "code_lookup_case_insensitive", ["ADV-29"],
+        "authorization codes are looked up case-insensitively";
+    TokenLookupCaseInsensitive => "token_lookup_case_insensitive", ["ADV-30", "ADV-31"],
+        "access and refresh tokens are looked up case-insensitively";
+    ClientIdCaseInsensitive => "client_id_case_insensitive", ["ADV-32"],
+        "client ids are looked up case-insensitively";
+    SecretComparedLoosely => "secret_compared_loosely", ["ADV-33"],
+        "client secrets are trimmed, compared case-insensitively and only as far as the shorter one goes";
+    PkceChallengeFromTokenRequest => "pkce_challenge_from_token_request", ["ADV-34"],
+        "a code_challenge sent with the token request replaces the one bound to the code";
+    MalformedBasic500 => "malformed_basic_500", ["ADV-35"],
+        "a Basic header that does not decode is answered with 500";
+    OversizedParam500 => "oversized_param_500", ["ADV-36"],
+        "a token request parameter over 1024 characters (a VARCHAR(1024) column) is answered with 500";
+    BadEncoding500 => "bad_encoding_500", ["ADV-37"],
+        "a token request form that does not decode (not UTF-8, a broken escape, a NUL) is answered with 500";
+    MalformedBearer500 => "malformed_bearer_500", ["ADV-38"],
+        "a malformed Bearer header at userinfo is answered with 500";
+    TraceEcho => "trace_echo", ["ADV-39"],
+        "TRACE to the token endpoint echoes the request headers";
+    DiscoveryTrustsForwardedHost => "discovery_trusts_forwarded_host", ["ADV-40"],
+        "discovery builds its URLs from X-Forwarded-Host";
+    CodeLookupAnyToken => "code_lookup_any_token", ["ADV-41"],
+        "an access or refresh token presented as code starts a fresh grant for its client";
+    ParamsDoubleDecoded => "params_double_decoded", ["ADV-42"],
+        "token request parameters are percent-decoded twice";
+    ParamNamesCaseInsensitive => "param_names_case_insensitive", ["ADV-43"],
+        "token request parameter names are matched case-insensitively";
+    ClientLookupInjection500 => "client_lookup_injection_500", ["ADV-44"],
+        "a client_id (in the body or the Basic header) with a quote or a parenthesis is answered with 500";
+    AuthorizeBadEncoding500 => "authorize_bad_encoding_500", ["ADV-45"],
+        "an authorization request whose query does not decode (not UTF-8, a broken escape, a NUL) is answered with 500";
+    AuthorizeValuesCutAtNul => "authorize_values_cut_at_nul", ["ADV-45"],
+        "authorization request values are cut at a NUL character (C-string handling): `code` and a NUL read as `code`";
+    HostileTokenOp500 => "hostile_token_op_500", ["ADV-46"],
+        "introspection and revocation answer 500 to a token over 1024 characters or holding a NUL";
+    ScopeSplitOnComma => "scope_split_on_comma", ["ADV-47"],
+        "scope lists are split on commas as well as spaces at the token endpoint (client credentials and refresh)";
 }
 
 impl Fault {

@@ -98,6 +98,29 @@ async fn costs(
     next.run(req).await
 }
 
+/// The `cors_reflects_with_credentials` fault (HDR-07): the token and
+/// userinfo endpoints echo whatever Origin asks, credentials allowed.
+async fn cors_reflect(
+    axum::extract::State(app): axum::extract::State<state::Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response<Body> {
+    let r = app.config.dialect.routes();
+    let path = req.uri().path().to_string();
+    let origin = req.headers().get(axum::http::header::ORIGIN).cloned();
+    let mut resp = next.run(req).await;
+    let cors_path = path == r.token || Some(path.as_str()) == r.userinfo;
+    if let Some(origin) = origin.filter(|_| cors_path) {
+        let h = resp.headers_mut();
+        h.insert(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(
+            axum::http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    resp
+}
+
 async fn not_found() -> Response<Body> {
     let mut resp = Response::new(Body::from("not found"));
     *resp.status_mut() = StatusCode::NOT_FOUND;
@@ -204,6 +227,12 @@ fn router_with(app: state::Shared) -> Router {
                 "/.well-known/oauth-authorization-server",
                 get(discovery::configuration),
             );
+    }
+    if app.fault(Fault::CorsReflectsWithCredentials) {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            cors_reflect,
+        ));
     }
     if app.config.costs != Costs::default() {
         router = router.layer(axum::middleware::from_fn_with_state(app.clone(), costs));

@@ -43,6 +43,10 @@ impl Params {
         Ok(Params(out))
     }
 
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params(pairs)
+    }
+
     pub fn pairs(&self) -> &[(String, String)] {
         &self.0
     }
@@ -93,6 +97,17 @@ impl Params {
 /// Is the body declared as `application/x-www-form-urlencoded` (with no
 /// charset, or UTF-8)? Anything else is refused rather than sniffed
 /// (ADV-19: JSON, multipart and text/plain bodies are CSRF-able or ambiguous).
+/// Whether `raw` holds a `%` not followed by two hex digits: an escape a
+/// decoder leaves as it is, which the robustness faults fail on.
+pub fn has_broken_escape(raw: &[u8]) -> bool {
+    raw.iter().enumerate().any(|(i, &b)| {
+        b == b'%'
+            && !raw
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    })
+}
+
 pub fn is_form_content_type(headers: &axum::http::HeaderMap) -> bool {
     let mut values = headers.get_all(axum::http::header::CONTENT_TYPE).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
@@ -158,6 +173,15 @@ mod tests {
         assert!(!p.has("state"));
         assert_eq!(p.count("state"), 1);
         assert_eq!(p.first_duplicate(), None);
+    }
+
+    #[test]
+    fn broken_escapes() {
+        assert!(has_broken_escape(b"a=%zz"));
+        assert!(has_broken_escape(b"a=%4"));
+        assert!(has_broken_escape(b"a=%"));
+        assert!(!has_broken_escape(b"a=%41&b=%fF"));
+        assert!(!has_broken_escape(b"a=b"));
     }
 
     #[test]

@@ -22,29 +22,78 @@ pub async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
-    if method != Method::POST {
-        return respond::method_not_allowed(&app, "POST");
-    }
-    match introspect_inner(&app, &uri, &headers, &body) {
+    let params = match op_params(
+        &app,
+        &method,
+        &uri,
+        &headers,
+        &body,
+        Fault::IntrospectionGetAllowed,
+    ) {
+        Ok(p) => p,
+        Err(refusal) => return refusal.render(&app),
+    };
+    match introspect_inner(&app, &params, &headers) {
         Ok(v) => respond::json(&app, StatusCode::OK, &v, true),
         Err(e) => e.render(&app),
     }
 }
 
-fn introspect_inner(
+/// The parameters of an introspection or revocation request: a POST form,
+/// or under `get_fault` a GET query as well (INTR-06, REV-08). The
+/// `hostile_token_op_500` fault fails on long or NUL-carrying tokens (ADV-46).
+fn op_params(
     app: &AppState,
+    method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
+    get_fault: Fault,
+) -> Result<Params, Refusal> {
+    let params = match *method {
+        Method::POST => parse_post_form(app, uri, headers, body),
+        Method::GET if app.fault(get_fault) => Params::parse(uri.query().unwrap_or("").as_bytes())
+            .map_err(|_| OAuthError::new("invalid_request", "invalid query")),
+        _ => return Err(Refusal::Method),
+    }
+    .map_err(Refusal::Error)?;
+    let hostile = params
+        .get_raw("token")
+        .is_some_and(|t| t.len() > 1024 || t.contains('\0'));
+    if hostile && app.fault(Fault::HostileTokenOp500) {
+        return Err(Refusal::Error(OAuthError::server_error()));
+    }
+    Ok(params)
+}
+
+/// Why an introspection or revocation request was not read.
+enum Refusal {
+    /// Not a POST: 405 with `Allow: POST`.
+    Method,
+    Error(OAuthError),
+}
+
+impl Refusal {
+    fn render(&self, app: &AppState) -> Response<Body> {
+        match self {
+            Refusal::Method => respond::method_not_allowed(app, "POST"),
+            Refusal::Error(e) => e.render(app),
+        }
+    }
+}
+
+fn introspect_inner(
+    app: &AppState,
+    params: &Params,
+    headers: &HeaderMap,
 ) -> Result<Value, OAuthError> {
-    let params = parse_post_form(app, uri, headers, body)?;
     // Authentication comes before anything about the token, so that an
     // unauthenticated caller learns nothing (INTR-01).
     if !app.fault(Fault::IntrospectionUnauthenticated) {
         authenticate(
             &app.config,
             authorization_header(headers),
-            &params,
+            params,
             Policy::ConfidentialOnly,
         )
         .map_err(|f| auth_error(f, true))?;
@@ -104,10 +153,18 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
-    if method != Method::POST {
-        return respond::method_not_allowed(&app, "POST");
-    }
-    match revoke_inner(&app, &uri, &headers, &body) {
+    let params = match op_params(
+        &app,
+        &method,
+        &uri,
+        &headers,
+        &body,
+        Fault::RevocationGetAllowed,
+    ) {
+        Ok(p) => p,
+        Err(refusal) => return refusal.render(&app),
+    };
+    match revoke_inner(&app, &params, &headers) {
         Ok(()) => {
             let mut resp = Response::new(Body::empty());
             respond::no_store(&app, &mut resp);
@@ -117,20 +174,14 @@ pub async fn revoke(
     }
 }
 
-fn revoke_inner(
-    app: &AppState,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), OAuthError> {
-    let params = parse_post_form(app, uri, headers, body)?;
+fn revoke_inner(app: &AppState, params: &Params, headers: &HeaderMap) -> Result<(), OAuthError> {
     let lw = app.fault(Fault::DuplicateParamsLastWins);
     // Public clients may revoke their own tokens by client_id (RFC 7009
     // §2.1); confidential ones must authenticate.
     let client = match authenticate(
         &app.config,
         authorization_header(headers),
-        &params,
+        params,
         Policy::AllowPublic,
     ) {
         Ok(a) => Some(a.client),
@@ -150,7 +201,9 @@ fn revoke_inner(
         return Ok(());
     };
     let owner = client.is_none_or(|c| c.id == rec.client_id);
-    if !owner && !app.fault(Fault::RevokeOtherClientsTokens) {
+    let public_any =
+        app.fault(Fault::PublicRevocationNotClientBound) && client.is_some_and(|c| c.is_public());
+    if !owner && !app.fault(Fault::RevokeOtherClientsTokens) && !public_any {
         // Not this client's token: answer 200 (no oracle) but touch nothing.
         return Ok(());
     }
@@ -315,6 +368,9 @@ pub async fn userinfo(
         other => other,
     };
     let token = match header_token {
+        HeaderToken::Malformed if app.fault(Fault::MalformedBearer500) => {
+            return OAuthError::server_error().render(&app)
+        }
         HeaderToken::Malformed => {
             return bearer_error(&app, StatusCode::BAD_REQUEST, Some("invalid_request"), None)
         }
@@ -364,7 +420,9 @@ pub async fn userinfo(
             Some("openid"),
         );
     };
-    let (profile, email) = (has("profile"), has("email"));
+    // Claims by granted scope (OIDC Core §5.4); the fault releases them all.
+    let all = app.fault(Fault::UserinfoIgnoresScope);
+    let (profile, email) = (has("profile") || all, has("email") || all);
     let rec_client = rec.client_id.clone();
     drop(store);
     let Some(user) = app.config.user_by_sub(&sub) else {
@@ -373,7 +431,7 @@ pub async fn userinfo(
     let mut m = Map::new();
     let shown_sub = match app.fault(Fault::UserinfoSubOfClient) {
         true => rec_client,
-        false => user.sub.clone(),
+        false => super::token::shown_sub(&app, &user.sub),
     };
     m.insert("sub".into(), json!(shown_sub));
     if profile {

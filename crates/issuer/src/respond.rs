@@ -105,6 +105,17 @@ impl OAuthError {
         }
     }
 
+    /// 500 `server_error`: what the robustness faults answer to input a
+    /// careless server fails on (ADV-35..ADV-46 must see no 5xx).
+    pub fn server_error() -> Self {
+        OAuthError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error: "server_error",
+            description: "internal error".into(),
+            challenge: Challenge::None,
+        }
+    }
+
     pub fn render(&self, app: &AppState) -> Response<Body> {
         let desc = description(app, &self.description);
         let mut resp = if app.fault(Fault::ErrorBodyNotJson) {

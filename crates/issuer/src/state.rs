@@ -145,6 +145,8 @@ pub struct Store {
     pub expiry_ignored: bool,
     /// The `predictable_tokens` fault: access and refresh tokens from a counter.
     pub sequential_tokens: bool,
+    /// The `token_lookup_case_insensitive` fault (ADV-30, ADV-31).
+    pub tokens_case_insensitive: bool,
     pub pending: HashMap<String, Pending>,
     pub sessions: HashMap<String, Session>,
     /// (sub, client_id) -> scopes the user approved for that client; lets
@@ -247,9 +249,21 @@ impl Store {
             && self.grants.get(&rec.grant).is_some_and(|g| !g.revoked)
     }
 
+    /// The key a presented token is stored under: the exact string, or
+    /// under the fault any key equal to it ignoring case (a `_ci` column).
+    pub fn token_key(&self, token: &str) -> Option<String> {
+        if self.tokens.contains_key(token) {
+            return Some(token.to_string());
+        }
+        self.tokens_case_insensitive
+            .then(|| self.tokens.keys().find(|k| k.eq_ignore_ascii_case(token)))
+            .flatten()
+            .cloned()
+    }
+
     /// The token record if the token is active.
     pub fn active_token(&self, token: &str) -> Option<(&TokenRec, &Grant)> {
-        let rec = self.tokens.get(token)?;
+        let rec = self.tokens.get(&self.token_key(token)?)?;
         if !self.is_active(rec, self.now()) {
             return None;
         }
@@ -269,12 +283,14 @@ impl AppState {
     pub fn new(config: IssuerConfig, issuer: String) -> Self {
         let sequential_tokens = config.has_fault(Fault::PredictableTokens);
         let expiry_ignored = config.has_fault(Fault::CodesAndTokensNeverExpire);
+        let tokens_case_insensitive = config.has_fault(Fault::TokenLookupCaseInsensitive);
         AppState {
             config,
             issuer,
             store: Mutex::new(Store {
                 sequential_tokens,
                 expiry_ignored,
+                tokens_case_insensitive,
                 ..Store::default()
             }),
         }

@@ -63,7 +63,7 @@ pub fn parse_post_form(
             "parameters must not be sent in the query string",
         ));
     }
-    if !is_form_content_type(headers) && !app.fault(Fault::TokenAnyContentType) {
+    if !form_content_type(app, headers) && !app.fault(Fault::TokenAnyContentType) {
         return Err(OAuthError::new(
             "invalid_request",
             "the body must be application/x-www-form-urlencoded",
@@ -73,6 +73,66 @@ pub fn parse_post_form(
         .map_err(|_| OAuthError::new("invalid_request", "the body is not valid UTF-8"))?;
     reject_duplicates(app, &params)?;
     Ok(params)
+}
+
+/// The form media type, parameters allowed (TOK-10), or under the
+/// `form_content_type_exact` fault only the bare string.
+fn form_content_type(app: &AppState, headers: &HeaderMap) -> bool {
+    if !app.fault(Fault::FormContentTypeExact) {
+        return is_form_content_type(headers);
+    }
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/x-www-form-urlencoded")
+}
+
+/// The token endpoint's form, with the parsing faults of ADV-36, ADV-37
+/// and ADV-42..ADV-44 (introspection and revocation share the parsing, not
+/// the faults).
+fn token_form(
+    app: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Params, OAuthError> {
+    let undecodable = super::params::has_broken_escape(body) || parse_form_body(body).is_err();
+    if undecodable && app.fault(Fault::BadEncoding500) && is_form_content_type(headers) {
+        return Err(OAuthError::server_error());
+    }
+    sloppy_parsing(app, parse_post_form(app, uri, headers, body)?)
+}
+
+/// A client id a query built by pasting would choke on (ADV-44).
+fn injected(id: &str) -> bool {
+    id.contains(['\'', '"', '(', ')'])
+}
+
+/// The parsing faults of a back-channel form: what a careless server does
+/// with a decoded form (ADV-36, ADV-37, ADV-42, ADV-43, ADV-44).
+fn sloppy_parsing(app: &AppState, params: Params) -> Result<Params, OAuthError> {
+    let long = params.pairs().iter().any(|(_, v)| v.len() > 1024);
+    let nul = params.pairs().iter().any(|(_, v)| v.contains('\0'));
+    let injection = params.get_raw("client_id").is_some_and(injected);
+    if (long && app.fault(Fault::OversizedParam500))
+        || (nul && app.fault(Fault::BadEncoding500))
+        || (injection && app.fault(Fault::ClientLookupInjection500))
+    {
+        return Err(OAuthError::server_error());
+    }
+    let mut pairs = params.pairs().to_vec();
+    if app.fault(Fault::ParamsDoubleDecoded) {
+        for (_, v) in pairs.iter_mut() {
+            if let Ok(d) = super::params::form_decode(v.as_bytes()) {
+                *v = d;
+            }
+        }
+    }
+    if app.fault(Fault::ParamNamesCaseInsensitive) {
+        for (n, _) in pairs.iter_mut() {
+            *n = n.to_ascii_lowercase();
+        }
+    }
+    Ok(Params::from_pairs(pairs))
 }
 
 pub fn reject_duplicates(app: &AppState, params: &Params) -> Result<(), OAuthError> {
@@ -93,11 +153,32 @@ pub async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
+    if method == Method::TRACE && app.fault(Fault::TraceEcho) {
+        return trace_echo(&method, &uri, &headers);
+    }
     match handle(&app, &method, &uri, &headers, &body).await {
         Ok(resp) => resp,
         Err(e) if app.fault(Fault::ErrorEchoesInput) => echo_input(e, &body).render(&app),
         Err(e) => e.render(&app),
     }
+}
+
+/// The `trace_echo` fault (ADV-39): TRACE answered as RFC 9110 §9.3.8
+/// describes it, the request (Authorization header included) as the body.
+fn trace_echo(method: &Method, uri: &Uri, headers: &HeaderMap) -> Response<Body> {
+    let mut text = format!("{method} {uri} HTTP/1.1\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!(
+            "{name}: {}\r\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    let mut resp = Response::new(Body::from(text));
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("message/http"),
+    );
+    resp
 }
 
 /// The `error_echoes_input` fault: the error repeats what it was sent.
@@ -119,7 +200,7 @@ async fn handle(
     body: &[u8],
 ) -> Result<Response<Body>, OAuthError> {
     let params = if *method == Method::POST {
-        parse_post_form(app, uri, headers, body)?
+        token_form(app, uri, headers, body)?
     } else if *method == Method::GET && app.fault(Fault::TokenGetAllowed) {
         let p = Params::parse(uri.query().unwrap_or("").as_bytes())
             .map_err(|_| OAuthError::new("invalid_request", "invalid query"))?;
@@ -130,7 +211,17 @@ async fn handle(
     };
     let lw = app.fault(Fault::DuplicateParamsLastWins);
 
-    let client = match header_identified(app, headers, &params, lw)? {
+    let basic = authorization_header(headers).map(|h| h.and_then(super::client_auth::parse_basic));
+    if app.fault(Fault::MalformedBasic500) && basic.as_ref().is_some_and(Option::is_none) {
+        return Err(OAuthError::server_error());
+    }
+    let basic_id = basic.flatten().map(|(id, _)| id);
+    if app.fault(Fault::ClientLookupInjection500) && basic_id.as_deref().is_some_and(injected) {
+        return Err(OAuthError::server_error());
+    }
+    let client = match header_identified(app, headers, &params, lw)?
+        .or_else(|| rt_identified(app, headers, &params, lw))
+    {
         Some(c) => c,
         None => {
             authenticate(
@@ -161,6 +252,17 @@ async fn handle(
             ));
         }
         return Err(OAuthError::new("invalid_request", "grant_type is required"));
+    };
+    let grant_type = match app.fault(Fault::GrantTypeCaseInsensitive) {
+        true => [
+            GRANT_AUTHORIZATION_CODE,
+            GRANT_REFRESH_TOKEN,
+            GRANT_CLIENT_CREDENTIALS,
+        ]
+        .into_iter()
+        .find(|g| g.eq_ignore_ascii_case(grant_type))
+        .unwrap_or(grant_type),
+        false => grant_type,
     };
     if grant_type == "password" && app.fault(Fault::PasswordGrantAllowed) {
         let issued = password_grant(app, client, &params, lw)?;
@@ -225,6 +327,33 @@ fn header_identified<'a>(
             "client authentication failed",
         )),
     }
+}
+
+/// The `public_rt_without_client_id` fault (RT-11): a refresh that names
+/// no client at all is served for the client the token belongs to, when
+/// that client is public.
+fn rt_identified<'a>(
+    app: &'a AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    lw: bool,
+) -> Option<&'a ClientReg> {
+    let anonymous = authorization_header(headers).is_none()
+        && !params.has("client_id")
+        && !params.has("client_secret");
+    if !app.fault(Fault::PublicRtWithoutClientId)
+        || !anonymous
+        || params.get("grant_type", lw) != Some(GRANT_REFRESH_TOKEN)
+    {
+        return None;
+    }
+    let owner = app
+        .store()
+        .tokens
+        .get(params.get("refresh_token", lw)?)?
+        .client_id
+        .clone();
+    app.config.client(&owner).filter(|c| c.is_public())
 }
 
 /// Mints an access token: opaque, or an RS256 JWT when the dialect says so
@@ -316,7 +445,38 @@ fn lookup_code(app: &AppState, store: &Store, code: &str) -> Option<String> {
             .find(|k| k.starts_with(code) || code.starts_with(k.as_str()))
             .cloned();
     }
+    if app.fault(Fault::CodeLookupCaseInsensitive) {
+        return store
+            .codes
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(code))
+            .cloned();
+    }
     None
+}
+
+/// The `code_lookup_any_token` fault (ADV-41): one store for codes and
+/// tokens, so a live access or refresh token of the client, sent as `code`,
+/// buys a fresh access token on its grant.
+fn token_as_code(
+    app: &AppState,
+    store: &mut Store,
+    client: &ClientReg,
+    code: &str,
+) -> Option<Issued> {
+    let rec = store.tokens.get(code)?;
+    if rec.client_id != client.id || rec.revoked || store.expired(rec.exp) {
+        return None;
+    }
+    let (grant, scopes) = (rec.grant, rec.scopes.clone());
+    let access_token = issue_access(app, store, grant, &client.id, None, scopes.clone());
+    Some(Issued {
+        client_id: client.id.clone(),
+        access_token,
+        refresh_token: None,
+        scopes,
+        id_token: None,
+    })
 }
 
 /// All checks on a code redemption. Failures other than reuse leave the
@@ -329,6 +489,7 @@ fn check_code(
     code: &str,
     redirect_uri: Option<&str>,
     verifier: Option<&str>,
+    smuggled_challenge: Option<&str>,
 ) -> Result<String, OAuthError> {
     let key = lookup_code(app, store, code).ok_or_else(|| bad_code(app))?;
     let rec = store.codes.get(&key).ok_or_else(|| bad_code(app))?;
@@ -383,6 +544,10 @@ fn check_code(
                 if app.fault(Fault::PkceVerifierBoundsExclusive) && !(44..=127).contains(&v.len()) {
                     return Err(invalid_grant("code_verifier is malformed"));
                 }
+                // The `pkce_challenge_from_token_request` fault (ADV-34)
+                // checks the verifier against a challenge the token request
+                // itself carries.
+                let challenge = smuggled_challenge.unwrap_or(challenge);
                 if !app.fault(Fault::PkceSkipCompare) && !pkce::verify(*method, challenge, v) {
                     return Err(invalid_grant("code_verifier does not match the challenge"));
                 }
@@ -411,12 +576,18 @@ fn check_code(
 }
 
 /// Marks the code used and mints the grant and tokens.
-fn commit_code(app: &AppState, store: &mut Store, key: &str, client: &ClientReg) -> Option<Issued> {
+fn commit_code(
+    app: &AppState,
+    store: &mut Store,
+    key: &str,
+    client: &ClientReg,
+    widened: Option<Vec<String>>,
+) -> Option<Issued> {
     let rec = store.codes.get_mut(key)?;
     if !app.fault(Fault::CodeReusable) {
         rec.used = true;
     }
-    let scopes = rec.scopes.clone();
+    let scopes = widened.unwrap_or_else(|| rec.scopes.clone());
     let sub = rec.sub.clone();
     let auth_time = rec.auth_time;
     let nonce = rec.nonce.clone();
@@ -471,22 +642,34 @@ async fn code_grant(
             .push(("code_verifier", v.to_string()));
     }
     let gone = || invalid_grant("the code is invalid or expired");
+    // The `code_exchange_scope_honoured` fault (CODE-09): a scope on the
+    // exchange replaces the consented one, within the client's scopes.
+    let widened = params.get("scope", lw).map(parse_scope).filter(|s| {
+        app.fault(Fault::CodeExchangeScopeHonoured) && s.iter().all(|x| client.allows_scope(x))
+    });
+    let smuggled = params
+        .get("code_challenge", lw)
+        .filter(|_| app.fault(Fault::PkceChallengeFromTokenRequest));
+    if app.fault(Fault::CodeLookupAnyToken) {
+        if let Some(issued) = token_as_code(app, &mut app.store(), client, code) {
+            return Ok(issued);
+        }
+    }
 
+    let check =
+        |store: &mut Store| check_code(app, store, client, code, redirect_uri, verifier, smuggled);
     if !app.fault(Fault::CodeRace) {
         // One lock across check and consume: concurrent redemptions of the
         // same code serialise here and exactly one succeeds (CODE-08).
         let mut store = app.store();
-        let key = check_code(app, &mut store, client, code, redirect_uri, verifier)?;
-        return commit_code(app, &mut store, &key, client).ok_or_else(gone);
+        let key = check(&mut store)?;
+        return commit_code(app, &mut store, &key, client, widened).ok_or_else(gone);
     }
     // Faulty variant: check, release the lock, then consume (TOCTOU).
-    let key = {
-        let mut store = app.store();
-        check_code(app, &mut store, client, code, redirect_uri, verifier)?
-    };
+    let key = check(&mut app.store())?;
     tokio::time::sleep(RACE_WINDOW).await;
     let mut store = app.store();
-    commit_code(app, &mut store, &key, client).ok_or_else(gone)
+    commit_code(app, &mut store, &key, client, widened).ok_or_else(gone)
 }
 
 fn refresh_grant(
@@ -502,11 +685,15 @@ fn refresh_grant(
         None if params.count("scope") > 0 && app.fault(Fault::EmptyRefreshScopeAsAll) => {
             Some(client.scopes.clone())
         }
-        other => other.map(parse_scope).filter(|s| !s.is_empty()),
+        other => other
+            .map(|raw| sloppy_scope(app, raw, &client.scopes))
+            .filter(|s| !s.is_empty()),
     };
     let invalid = || invalid_grant("the refresh token is invalid");
 
     let mut store = app.store();
+    let rt = store.token_key(rt).ok_or_else(invalid)?;
+    let rt = rt.as_str();
     let rec = store.tokens.get(rt).cloned().ok_or_else(invalid)?;
     let kind_ok = rec.kind == TokenKind::Refresh
         || (rec.kind == TokenKind::Access && app.fault(Fault::RtAcceptsAccessToken));
@@ -686,7 +873,7 @@ fn client_credentials_grant(
         .collect();
     let scopes = match params
         .get("scope", lw)
-        .map(parse_scope)
+        .map(|raw| sloppy_scope(app, raw, &allowed))
         .filter(|s| !s.is_empty())
     {
         None => allowed,
@@ -733,6 +920,37 @@ fn client_credentials_grant(
     })
 }
 
+/// A requested scope list, read as RFC 6749 §3.3 says (space-delimited,
+/// case-sensitive) unless a fault splits on commas (ADV-47) or folds case
+/// onto the client's allowed values (ADV-28).
+fn sloppy_scope(app: &AppState, raw: &str, allowed: &[String]) -> Vec<String> {
+    let raw = match app.fault(Fault::ScopeSplitOnComma) {
+        true => raw.replace(',', " "),
+        false => raw.to_string(),
+    };
+    let mut scopes = parse_scope(&raw);
+    if app.fault(Fault::ScopeCaseInsensitive) {
+        for s in scopes.iter_mut() {
+            if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(s)) {
+                *s = a.clone();
+            }
+        }
+    }
+    scopes
+}
+
+/// The subject identifier as ID tokens and userinfo show it: the user's, or
+/// under the `sub_too_long` fault padded to 300 characters (IDT-11).
+pub fn shown_sub(app: &AppState, sub: &str) -> String {
+    match app.fault(Fault::SubTooLong) {
+        true => format!(
+            "{sub}-{}",
+            "x".repeat(300usize.saturating_sub(sub.len() + 1))
+        ),
+        false => sub.to_string(),
+    }
+}
+
 /// The ID token claims (OIDC Core §2, §3.1.3.6).
 pub fn id_token_claims(
     app: &AppState,
@@ -751,7 +969,7 @@ pub fn id_token_claims(
     c.insert("iss".into(), json!(iss));
     let sub = match app.fault(Fault::SubPerLogin) {
         true => format!("{sub}.{}", crate::state::random_token()),
-        false => sub.to_string(),
+        false => shown_sub(app, sub),
     };
     c.insert("sub".into(), json!(sub));
     c.insert("aud".into(), json!(client_id));

@@ -137,7 +137,7 @@ fn client_credentials_request(c: &Client, ctx: &CaseContext<'_>) -> Result<Reque
         hold_last_byte: None,
     };
     let mode = dialect_auth(&ctx.target.profile.dialect, "client_credentials");
-    authenticate(&mut req, &mut p, c, mode, None);
+    authenticate(&mut req, &mut p, c, mode, (None, None));
     client_id_header(&mut req, c, ctx);
     req.body = Some(p.encode().into_bytes());
     Ok(req)

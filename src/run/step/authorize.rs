@@ -66,12 +66,17 @@ pub(crate) async fn authorize(
         None => "u1".to_string(),
     };
     let fresh = needs_fresh_login(a, &p);
-    let result = walk(a, req, &user, expected_redirect.as_deref(), fresh, ctx).await?;
+    let (result, carried) = walk(a, req, &user, expected_redirect.as_deref(), fresh, ctx).await?;
     let mut view = classify(&result.end, expected_redirect.as_deref(), fragment_mode);
     // A session reused is a login that works, as much as a form filled.
     let authenticated = result.logged_in || result.reused;
     (view.client, view.user, view.logged_in) = (role.clone(), user, authenticated);
-    let fields = output_fields(&view, &role, c, &verifier, &p);
+    let mut fields = output_fields(&view, &role, c, &verifier, &p);
+    // Whether the walk started from a session, and whether the issuer
+    // still asked for a login (AUTHZ-14 reads both).
+    let said = |b: bool, yes: &str, no: &str| if b { yes } else { no }.to_string();
+    fields.insert("session".into(), said(carried, "carried", "none"));
+    fields.insert("login".into(), said(result.logged_in, "shown", "not_shown"));
     let summary = format!(
         "authorize as {role} ({} {}): {}",
         method,
@@ -175,11 +180,14 @@ fn browser_hosts(t: &crate::run::Target) -> Vec<String> {
 /// issuer to authenticate again (`prompt=login`), to show nothing
 /// (`prompt=none`: a session would answer for it) or to bound the
 /// authentication's age (`max_age`).
+/// An explicit `fresh_login = false` keeps the session even then: AUTHZ-14
+/// asks whether the issuer itself makes the user log in again.
 fn needs_fresh_login(a: &AuthorizeDef, p: &Params) -> bool {
-    a.fresh_login.as_ref().is_some_and(|f| *f.get_ref())
-        || p.get_all("prompt")
-            .any(|v| v.split(' ').any(|x| x == "login" || x == "none"))
-        || p.get("max_age").is_some()
+    let implied = p
+        .get_all("prompt")
+        .any(|v| v.split(' ').any(|x| x == "login" || x == "none"))
+        || p.get("max_age").is_some();
+    a.fresh_login.as_ref().map_or(implied, |f| *f.get_ref())
 }
 
 /// Walks the issuer's pages from `req` as the step's user, answering
@@ -193,12 +201,28 @@ async fn walk(
     expected_redirect: Option<&str>,
     fresh: bool,
     ctx: &mut CaseContext<'_>,
-) -> Result<AuthzResult, StepError> {
+) -> Result<(AuthzResult, bool), StepError> {
     let user = ctx.target.profile.users.get(user_role);
     let sessions = &ctx.target.sessions;
-    let session = match fresh || sessions.disabled() || user.is_none() {
-        true => None,
-        false => sessions.take(user_role),
+    // `fresh_login = false` asks for the session an earlier step of this
+    // case made (AUTHZ-14), pooled sessions or not; it stays the case's.
+    let keep = a.fresh_login.as_ref().is_some_and(|f| !*f.get_ref());
+    let own = keep.then(|| ctx.sessions.get(user_role).cloned()).flatten();
+    let from_case = own.is_some();
+    let session = match (own, fresh || sessions.disabled() || user.is_none()) {
+        (Some(jar), _) => Some(jar),
+        (None, true) => None,
+        (None, false) => sessions.take(user_role),
+    };
+    // The browser keeps its own cookies per user: a kept session is one it
+    // is not told to clear, even with pooling off.
+    let browser_fresh = match keep {
+        true => fresh,
+        false => fresh || sessions.disabled(),
+    };
+    let carried = match ctx.target.profile.login.agent {
+        AgentKind::Browser => !browser_fresh,
+        _ => session.is_some(),
     };
     let consent = a
         .consent
@@ -218,9 +242,9 @@ async fn walk(
     let result = match ctx.target.profile.login.agent {
         AgentKind::Form => agent::authorize(walk, req).await,
         AgentKind::Browser => {
-            let fresh = fresh || sessions.disabled();
             let hosts = browser_hosts(ctx.target);
-            agent::browser_agent::authorize(&ctx.target.browser, &hosts, walk, req, fresh).await
+            agent::browser_agent::authorize(&ctx.target.browser, &hosts, walk, req, browser_fresh)
+                .await
         }
         AgentKind::Manual => agent::manual_agent::authorize(walk, req).await,
     };
@@ -244,7 +268,13 @@ async fn walk(
             session: session.map(|_| result.jar.clone()),
         },
     };
-    sessions.settle(user_role, settled);
+    if reached {
+        ctx.sessions
+            .insert(user_role.to_string(), result.jar.clone());
+    }
+    if !from_case {
+        sessions.settle(user_role, settled);
+    }
     if consent == Consent::Deny
         && result.consent.is_none()
         && matches!(result.end, AuthzEnd::Redirect { .. })
@@ -257,7 +287,7 @@ async fn walk(
             void: false,
         });
     }
-    Ok(result)
+    Ok((result, carried))
 }
 
 /// What later steps can refer to: the callback's parameters, what the

@@ -31,7 +31,7 @@ pub(super) async fn raw_http(
         let role = ctx.render(role)?;
         let c = client(ctx, &role)?;
         let mut ignored = Params::new();
-        authenticate(&mut req, &mut ignored, c, AuthMode::Basic, None);
+        authenticate(&mut req, &mut ignored, c, AuthMode::Basic, (None, None));
     }
     if !h.form.is_empty() {
         let mut p = Params::new();
@@ -56,7 +56,7 @@ pub(super) async fn raw_http(
         let role = ctx.render(role)?;
         let c = client(ctx, &role)?;
         let mut creds = Params::new();
-        authenticate(&mut req, &mut creds, c, AuthMode::Default, None);
+        authenticate(&mut req, &mut creds, c, AuthMode::Default, (None, None));
         if !creds.is_empty() {
             // Body credentials go after the literal body, as a client adds them.
             let mut body = req.body.take().unwrap_or_default();

@@ -197,8 +197,10 @@ fn authenticate(
     p: &mut Params,
     c: &Client,
     mode: AuthMode,
-    secret: Option<String>,
+    (id, secret): (Option<String>, Option<String>),
 ) {
+    // A probe may send another id (a case variant, ADV-32) or secret.
+    let id = id.unwrap_or_else(|| c.id.clone());
     let secret = secret.or_else(|| c.secret.clone());
     let mode = match mode {
         AuthMode::Default => match c.auth_method {
@@ -213,7 +215,7 @@ fn authenticate(
             // RFC 6749 §2.3.1: both parts form-encoded before base64.
             let raw = format!(
                 "{}:{}",
-                encode_component(&c.id),
+                encode_component(&id),
                 encode_component(secret.as_deref().unwrap_or(""))
             );
             req.headers.push((
@@ -222,10 +224,10 @@ fn authenticate(
             ));
         }
         AuthMode::Post => {
-            p.push("client_id", c.id.clone());
+            p.push("client_id", id);
             p.push("client_secret", secret.unwrap_or_default());
         }
-        AuthMode::None => p.push("client_id", c.id.clone()),
+        AuthMode::None => p.push("client_id", id),
         AuthMode::Omit | AuthMode::Default => {}
     }
 }

@@ -9,6 +9,9 @@
 //! - `plaintext`: the `http://` twin of the token endpoint, sent a client
 //!   credentials request with a made-up secret (the real one never goes
 //!   over plain HTTP): was it processed?
+//! - `plaintext_authorize`: the `http://` twin of the authorization
+//!   endpoint, sent a valid request for a client of the profile: did it
+//!   serve a page or redirect to the client instead of going to https?
 //!
 //! The step's fields (`negotiated`, `version`, `suite`, `twin`, ...) are
 //! the probe's reading only; the issuer's bytes never become a field
@@ -33,6 +36,7 @@ enum Probe {
     Hello(Offer),
     Chain,
     Plaintext,
+    PlaintextAuthorize,
 }
 
 /// The probe a name of `scenario::model::TLS_PROBE_TABLE` runs.
@@ -45,6 +49,7 @@ fn probe_of(name: &str) -> Option<Probe> {
         "rsa_key_transport" => Probe::Hello(Offer::RsaKeyTransport),
         "chain" => Probe::Chain,
         "plaintext" => Probe::Plaintext,
+        "plaintext_authorize" => Probe::PlaintextAuthorize,
         _ => return None,
     })
 }
@@ -55,6 +60,7 @@ pub(super) async fn tls(t: &TlsDef, ctx: &mut CaseContext<'_>) -> Result<StepOut
         Some(Probe::Hello(offer)) => hello(offer, ctx).await,
         Some(Probe::Chain) => chain(ctx).await,
         Some(Probe::Plaintext) => plaintext(ctx).await,
+        Some(Probe::PlaintextAuthorize) => plaintext_authorize(ctx).await,
         None => Err(format!(
             "tls: unknown probe `{name}` (one of: {})",
             tls_probes().join(", ")
@@ -283,6 +289,92 @@ async fn plaintext(ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
     ))
 }
 
+/// The `http://` twin of the authorization endpoint, sent a valid request
+/// for the first client of the profile with a redirect URI (c1 when there
+/// is one); `twin` says what became of it (TLS-08).
+async fn plaintext_authorize(ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
+    let endpoint = ctx
+        .target
+        .endpoints
+        .authorization
+        .clone()
+        .ok_or_else(|| "tls: the issuer has no authorization endpoint".to_string())?;
+    let clients = &ctx.target.profile.clients;
+    let client = clients
+        .get("c1")
+        .filter(|c| !c.redirect_uris.is_empty())
+        .or_else(|| clients.values().find(|c| !c.redirect_uris.is_empty()))
+        .ok_or_else(|| "tls: no client of the profile has a redirect URI".to_string())?;
+    let (id, redirect, scope) = (
+        client.id.clone(),
+        client.redirect_uris[0].clone(),
+        client.scope.clone(),
+    );
+    let mut query = Params::new();
+    query.push("response_type", "code");
+    let id_sent = id.clone();
+    query.push("client_id", id);
+    query.push("redirect_uri", redirect.clone());
+    query.push("scope", scope);
+    query.push("state", ctx.gen("state"));
+    query.push(
+        "code_challenge",
+        crate::protocol::pkce::s256_challenge(&ctx.gen("verifier")),
+    );
+    query.push("code_challenge_method", "S256");
+    let twin = UriOp::Http.apply(&endpoint);
+    let sep = if twin.contains('?') { '&' } else { '?' };
+    let url = format!("{twin}{sep}{}", query.encode());
+    let ex = ctx.target.http.send(Request::get(url)).await;
+    let (twin_kind, said) = classify_authorize_twin(&ex, &redirect, &id_sent)?;
+    let summary = format!("GET {} (a valid request): {said}", short(&twin));
+    Ok(output(
+        summary,
+        vec![("twin", twin_kind.to_string())],
+        vec![ex],
+    ))
+}
+
+/// What the authorization endpoint's http twin did: `processed` (a page
+/// served, or a redirect to the client: it read the request), `redirected`
+/// (to https elsewhere), `redirected_insecurely` (to another http URL),
+/// `refused` (no answer, or an error status).
+fn classify_authorize_twin(
+    ex: &Exchange,
+    redirect_uri: &str,
+    client_id: &str,
+) -> Result<(&'static str, String), String> {
+    let Some(resp) = ex.response.as_ref() else {
+        return classify_twin(ex);
+    };
+    let status = resp.status;
+    let location = resp.header("location").unwrap_or_default();
+    Ok(match status {
+        // A page that knows the request (a form, the client's name) was
+        // served for it; a server's default page on port 80 was not.
+        200..=299 if knows_the_request(&resp.body, client_id) => (
+            "processed",
+            format!("{status}: a page for the request served over plain HTTP"),
+        ),
+        200..=299 => (
+            "refused",
+            format!("{status}: a page that does not answer the request"),
+        ),
+        300..=399 if location.starts_with(redirect_uri) => (
+            "processed",
+            format!("{status} to the client's redirect URI: the request was read"),
+        ),
+        300..=399 if location.starts_with("https://") => {
+            ("redirected", format!("{status} to {}", short(location)))
+        }
+        300..=399 => (
+            "redirected_insecurely",
+            format!("{status} to `{}`, not https", short(location)),
+        ),
+        _ => ("refused", format!("{status}: not served")),
+    })
+}
+
 /// What the http twin did with the request: `processed` (a success, or
 /// an error that judged the credentials or the grant: it read them),
 /// `redirected` (to https), `redirected_insecurely` (elsewhere), `refused`
@@ -321,6 +413,13 @@ fn classify_twin(ex: &Exchange) -> Result<(&'static str, String), String> {
             None => ("refused", format!("{status} without an OAuth error")),
         },
     })
+}
+
+/// Whether a page answers the authorization request: it holds a form (a
+/// login or consent page) or names the client.
+fn knows_the_request(body: &str, client_id: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    lower.contains("<form") || (!client_id.is_empty() && body.contains(client_id))
 }
 
 /// Token endpoint errors that can only come from judging the client's
@@ -375,6 +474,32 @@ mod tests {
 
     fn failed(kind: TransportError) -> Exchange {
         exchange(None, Some((kind, "refused".into())))
+    }
+
+    #[test]
+    fn the_authorize_twin_is_judged_by_where_it_sends_the_user() {
+        let cb = "https://c1.example/cb";
+        let kind = |ex: Exchange| classify_authorize_twin(&ex, cb, "c1").unwrap().0;
+        let to = |l: &str| answered(302, &[("location", l)], "");
+        assert_eq!(kind(to("https://i.example/authorize?x=1")), "redirected");
+        // A redirect to the client, even an https one, means it read the request.
+        assert_eq!(
+            kind(to("https://c1.example/cb?error=invalid_request")),
+            "processed"
+        );
+        assert_eq!(kind(to("https://c1.example/cb?code=abc")), "processed");
+        assert_eq!(kind(to("http://i.example/login")), "redirected_insecurely");
+        assert_eq!(kind(answered(200, &[], "<form>")), "processed");
+        assert_eq!(
+            kind(answered(200, &[], "<h1>Sign in to c1</h1>")),
+            "processed"
+        );
+        assert_eq!(
+            kind(answered(200, &[], "<h1>Welcome to nginx</h1>")),
+            "refused"
+        );
+        assert_eq!(kind(answered(400, &[], "bad")), "refused");
+        assert_eq!(kind(failed(TransportError::Connect)), "refused");
     }
 
     #[test]

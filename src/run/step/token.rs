@@ -59,7 +59,8 @@ pub(super) async fn token(
         // The profile's dialect may fix the method for this grant.
         None => dialect_auth(dialect, &grant),
     };
-    authenticate(&mut req, &mut p, c, mode, secret);
+    let id = ctx.render_opt(&t.client_id)?;
+    authenticate(&mut req, &mut p, c, mode, (id, secret));
     client_id_header(&mut req, c, ctx);
     apply_edits(&mut p, t.edits(), ctx)?;
     if method == "GET" {

@@ -65,7 +65,7 @@ async fn token_op(
         .as_ref()
         .map(|a| *a.get_ref())
         .unwrap_or(AuthMode::Default);
-    authenticate(&mut req, &mut p, c, mode, secret);
+    authenticate(&mut req, &mut p, c, mode, (None, secret));
     client_id_header(&mut req, c, ctx);
     apply_edits(&mut p, t.edits(), ctx)?;
     req.body = Some(p.encode().into_bytes());
