@@ -66,15 +66,15 @@ pub fn singles(s: &Surface, seeds: &[Input]) -> Vec<Input> {
             ..seed.clone()
         };
         let mut group = Vec::new();
-        for p in grammar::params(seed.flow, c) {
+        let params = grammar::params(seed.flow, c);
+        let on_param = |p: &grammar::Param, op: Op, arg: usize| Mutation {
+            op,
+            param: Some(p.name.to_string()),
+            arg: arg as u32,
+        };
+        for p in &params {
             for op in PARAM_OPS {
-                for arg in 0..choices(*op) {
-                    group.push(one(Mutation {
-                        op: *op,
-                        param: Some(p.name.to_string()),
-                        arg: arg as u32,
-                    }));
-                }
+                group.push(one(on_param(p, *op, 0)));
             }
         }
         for op in grammar::request_ops(seed.flow, c, s) {
@@ -84,6 +84,16 @@ pub fn singles(s: &Surface, seeds: &[Input]) -> Vec<Input> {
                     param: None,
                     arg: arg as u32,
                 }));
+            }
+        }
+        // The other choices of parameter operations (every `overlong`
+        // length) last: a small budget still reaches every request
+        // operation (a replay, a race) first.
+        for p in &params {
+            for op in PARAM_OPS {
+                for arg in 1..choices(*op) {
+                    group.push(one(on_param(p, *op, arg)));
+                }
             }
         }
         groups.push(group);
