@@ -256,16 +256,16 @@ fn is_tls_failure(message: &str) -> bool {
     .any(|k| m.contains(k))
 }
 
+/// A resolved endpoint whose http twin a probe sends to, or why there is none.
+fn endpoint(url: &Option<String>, name: &str) -> Result<String, String> {
+    url.clone()
+        .ok_or_else(|| format!("tls: the issuer has no {name} endpoint"))
+}
+
 /// The `http://` twin of the token endpoint, sent a request with a made-up
 /// secret; `twin` says what became of it.
 async fn plaintext(ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
-    let token = ctx
-        .target
-        .endpoints
-        .token
-        .clone()
-        .ok_or_else(|| "tls: the issuer has no token endpoint".to_string())?;
-    let twin = UriOp::Http.apply(&token);
+    let twin = UriOp::Http.apply(&endpoint(&ctx.target.endpoints.token, "token")?);
     let client_id = ctx
         .target
         .profile
@@ -293,12 +293,7 @@ async fn plaintext(ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
 /// for the first client of the profile with a redirect URI (c1 when there
 /// is one); `twin` says what became of it (TLS-08).
 async fn plaintext_authorize(ctx: &mut CaseContext<'_>) -> Result<StepOutput, StepError> {
-    let endpoint = ctx
-        .target
-        .endpoints
-        .authorization
-        .clone()
-        .ok_or_else(|| "tls: the issuer has no authorization endpoint".to_string())?;
+    let endpoint = endpoint(&ctx.target.endpoints.authorization, "authorization")?;
     let clients = &ctx.target.profile.clients;
     let client = clients
         .get("c1")
